@@ -1,0 +1,56 @@
+"""Baoxue (保学): the Flask application factory."""
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as _config
+from app.extensions import db, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("BAOXUE_INSTANCE", str(Path.cwd() / "instance")))
+    app.config.update(_config.from_env(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+    load_workflows()
+
+    from app.api import bp as api_bp
+    from app.views import bp as views_bp
+    app.register_blueprint(api_bp)
+    app.register_blueprint(views_bp)
+    from app.api.errors import register_app_handlers
+    register_app_handlers(app)
+
+    from app import cli
+    cli.register(app)
+    return app
+
+
+def load_workflows() -> None:
+    """Compile every workflow definition once per process (a no-op when already compiled)."""
+    import workflows
+    from app.engine import definition, machine
+    from app.models.users import ROLES
+    for raw in workflows.ALL:
+        machine.register(definition.build(raw, ROLES))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # SQLite only: enforce foreign keys and wait for a writer instead of failing at once.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()

@@ -1,0 +1,6 @@
+"""The JSON API, /api/v1: one module per resource, errors handled in one place (errors.py)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from app.api import audit, auth, cases, errors, openapi, students, workflows  # noqa: E402,F401

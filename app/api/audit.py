@@ -1,0 +1,13 @@
+"""GET /audit/verify: recompute every case's hash chain and name the first broken event."""
+from flask import jsonify, request
+
+from app import audit
+from app.api import bp
+from app.api.util import int_arg, require_role
+
+
+@bp.get("/audit/verify")
+def verify_audit():
+    require_role("supervisor", "bureau_officer", "bureau_head", "admin")
+    case_id = int_arg("case", 0, 0, 2**31 - 1) if request.args.get("case") else None
+    return jsonify(audit.verify(case_id))

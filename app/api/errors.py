@@ -1,0 +1,49 @@
+"""Every API error is JSON {"error", "message", "fields"?}; never an HTML page, never a bare 500."""
+import logging
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app.api import bp
+from app.api.util import authenticate
+from app.engine.errors import BaoxueError
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@bp.before_request
+def _authenticate():
+    authenticate()
+
+
+@bp.errorhandler(BaoxueError)
+def _baoxue_error(err: BaoxueError):
+    body = err.to_dict()
+    if "error_code" in body:
+        body["error"] = body.pop("error_code")
+    return jsonify(body), err.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException):
+    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(err.code, "http_error")
+    return jsonify({"error": code, "message": err.description}), err.code
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err: Exception):
+    db.session.rollback()
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return jsonify({"error": "internal", "message": "服务器内部错误 / internal error"}), 500
+
+
+def register_app_handlers(app):
+    """404/405 for unknown /api/ URLs happen before the blueprint is chosen: answer them in JSON too."""
+    def _json_for_api(err: HTTPException):
+        if request.path.startswith("/api/"):
+            return _http_error(err)
+        return err
+    app.register_error_handler(404, _json_for_api)
+    app.register_error_handler(405, _json_for_api)
+    app.register_error_handler(413, _json_for_api)

@@ -1,0 +1,91 @@
+"""Request plumbing shared by the API resources: the caller, the JSON body, paging."""
+import json
+
+from flask import g, request
+
+from app.auth import tokens
+from app.auth.scope import Actor
+from app.engine.errors import BadRequest, NotPermitted
+
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
+
+
+class Unauthenticated(BadRequest):
+    status, code = 401, "unauthenticated"
+
+
+def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = tokens.user_for(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise Unauthenticated("需要有效的令牌 / a valid bearer token is required")
+    g.actor = Actor(user)
+
+
+def actor() -> Actor:
+    return g.actor
+
+
+def require_role(*roles: str) -> None:
+    if not any(actor().has_role(r) for r in roles):
+        raise NotPermitted("您的角色不能执行此操作 / your role may not do this", roles_allowed=list(roles))
+
+
+def _clean(value, path="body"):
+    """Refuse what a database cannot store faithfully: NUL characters and lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRequest(f"{path}: 含有 NUL 字符 / contains a NUL character", field=path)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(f"{path}: 不是有效的 Unicode / not valid Unicode", field=path) from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _clean(k, path)
+            _clean(v, f"{k}" if path == "body" else f"{path}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            _clean(v, path)
+    return value
+
+
+def json_body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("请求体不是有效的 JSON / the body is not valid JSON", error_code="bad_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("请求体须为 JSON 对象 / the body must be a JSON object")
+    return _clean(body)
+
+
+def int_arg(name: str, default: int, lo: int = 1, hi: int = 10**6) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} 须为整数 / {name} must be an integer", field=name) from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} 须在 {lo}..{hi} 之间 / {name} must be within {lo}..{hi}", field=name)
+    return value
+
+
+def paginate(query, count_query, render, *, scalars: bool = True, max_size: int = 200) -> dict:
+    """One page of `query` rendered item by item, with the total from `count_query`."""
+    from app.extensions import db
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 50, 1, max_size)
+    total = db.session.execute(count_query).scalar_one()
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique()
+    rows = result.scalars().all() if scalars else result.all()
+    return {"items": [render(r) for r in rows], "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page}

@@ -1,0 +1,88 @@
+"""Scope: every read and write is checked against the org units a user's roles are bound to.
+
+A role assignment covers every case whose class lies under its unit (a prefix test on the
+materialised path). Partners see only the cases they were invited to. Out of scope is "not found".
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, select
+
+from app.engine.errors import NotFound
+from app.extensions import db
+from app.models import Case, CasePartner, OrgUnit, User
+
+# Roles that work or read cases through the org tree (partner and admin do not).
+TREE_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
+                        "supervisor"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    path: str
+
+
+class Actor:
+    """A user as the engine sees them: id, name and role grants, loaded once per request."""
+
+    def __init__(self, user: User):
+        self.id = user.id
+        self.username = user.username
+        self.user = user
+        self.grants = tuple(Grant(a.role, a.unit_id, a.unit.path) for a in user.assignments)
+        self.role_names = frozenset(g.role for g in self.grants)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
+
+    def roles_for_path(self, path: str) -> set[str]:
+        return {g.role for g in self.grants if g.role in TREE_ROLES and path.startswith(g.path)}
+
+    def roles_for(self, case: Case) -> set[str]:
+        """The roles this actor holds over this case (empty: the case does not exist for them)."""
+        roles = self.roles_for_path(case.unit_path)
+        if "partner" in self.role_names and is_invited(case.id, self.id):
+            roles.add("partner")
+        return roles
+
+    def case_filter(self):
+        """A WHERE clause selecting exactly the cases in scope."""
+        clauses = [Case.unit_path.startswith(g.path, autoescape=True)
+                   for g in self.grants if g.role in TREE_ROLES]
+        if "partner" in self.role_names:
+            clauses.append(Case.id.in_(select(CasePartner.case_id).where(CasePartner.user_id == self.id)))
+        return or_(*clauses) if clauses else false()
+
+    def unit_filter(self, column_path):
+        """A WHERE clause over org paths (pupils, units) in the tree roles' scope."""
+        clauses = [column_path.startswith(g.path, autoescape=True) for g in self.grants if g.role in TREE_ROLES]
+        return or_(*clauses) if clauses else false()
+
+
+def is_invited(case_id: int, user_id: int) -> bool:
+    return db.session.execute(select(CasePartner.id).where(CasePartner.case_id == case_id,
+                                                           CasePartner.user_id == user_id)).first() is not None
+
+
+def cases_in_scope(actor: Actor):
+    return select(Case).where(actor.case_filter())
+
+
+def load_case_in_scope(actor: Actor, case_id, *, for_update: bool = False) -> Case:
+    """The one loader for every handler: the case if the actor may see it, else NotFound (404)."""
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound("没有这个个案 / no such case") from None
+    q = cases_in_scope(actor).where(Case.id == case_id)
+    if for_update:
+        q = q.with_for_update(of=Case)
+    case = db.session.execute(q).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound("没有这个个案 / no such case")
+    return case
+
+
+def unit_by_code(code: str) -> OrgUnit | None:
+    return db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()

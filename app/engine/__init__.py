@@ -1,0 +1,1 @@
+"""The generic workflow engine: it never names a concrete workflow (those live in workflows/)."""

@@ -1,0 +1,49 @@
+"""What guards and effects of a definition see of a step, and the few things they may change."""
+from sqlalchemy import select
+
+from app.engine.errors import Invalid
+from app.extensions import db
+from app.models import CaseAssignee, CasePartner, User
+
+SETTABLE = frozenset({"reasons", "confirmed"})
+
+
+class StepContext:
+    def __init__(self, case, data: dict, actor, now):
+        self.case, self.data, self.actor, self.now = case, data, actor, now
+        self.vars = dict(case.vars or {})
+        self.sets: dict = {}
+        self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
+
+    def set(self, attr: str, value) -> None:
+        if attr not in SETTABLE:
+            raise ValueError(f"a workflow effect may not set case.{attr}")
+        self.sets[attr] = value
+
+    def _user(self, username: str) -> User:
+        user = db.session.execute(select(User).where(User.username == username, User.active.is_(True))
+                                  ).scalar_one_or_none()
+        if user is None:
+            raise Invalid({"username": "没有这个用户 / no such user"})
+        return user
+
+    def add_assignee(self, username: str, role: str) -> None:
+        from app.auth.scope import Actor  # late: scope imports the models this module also uses
+        user = self._user(username)
+        if role not in Actor(user).roles_for_path(self.case.unit_path):
+            raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "
+                                       "over this case"})
+        if not any(a.user_id == user.id and a.role == role for a in self.case.assignees):
+            self.case.assignees.append(CaseAssignee(user_id=user.id, role=role))
+        self.notes["assigned"] = {"username": username, "role": role}
+
+    def invite_partner(self, username: str) -> None:
+        user = self._user(username)
+        if not any(a.role == "partner" for a in user.assignments):
+            raise Invalid({"username": "该用户不是联合劝返成员单位 / the user is not a partner"})
+        exists = db.session.execute(select(CasePartner.id).where(CasePartner.case_id == self.case.id,
+                                                                 CasePartner.user_id == user.id)).first()
+        if not exists:
+            db.session.add(CasePartner(case_id=self.case.id, user_id=user.id, invited_by=self.actor.id,
+                                       invited_at=self.now))
+        self.notes["invited"] = username

@@ -1,0 +1,132 @@
+"""Workflow definitions: the plain dicts of workflows/ turned into checked, frozen objects."""
+from dataclasses import dataclass, field
+
+from wtforms import Form
+
+OPEN = "*"
+
+
+class DefinitionError(ValueError):
+    """A workflow definition contradicts itself; raised at start-up, never at request time."""
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    zh: str
+    en: str
+    main: bool = False
+    final: bool = False
+    reset_vars: tuple = ()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    zh: str
+    sources: tuple
+    dest: str | None
+    roles: tuple
+    form: type | None
+    guards: tuple = ()
+    effects: tuple = ()
+    kind: str = "transition"  # transition | action | off_ramp
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    zh: str
+    starts_on: str
+    due: tuple          # one dict per due point: {"working_days": n} or {"months": n}
+    met_by: frozenset
+    while_in: frozenset
+    remind: tuple
+    ladder: tuple
+
+
+@dataclass
+class Definition:
+    name: str
+    title: dict
+    initial: str
+    states: dict
+    triggers: dict
+    clocks: tuple
+    open_roles: tuple
+    open_form: type
+    reminder_working_days_before: int = 1
+    machine: object = field(default=None, repr=False)
+
+    def clocks_starting(self, state: str) -> list[Clock]:
+        return [c for c in self.clocks if c.starts_on == state]
+
+    def clock(self, name: str) -> Clock:
+        return next(c for c in self.clocks if c.name == name)
+
+
+def _listify(value) -> tuple:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def build(raw: dict, known_roles) -> Definition:
+    """Check a raw definition and return it frozen; every inconsistency is a DefinitionError."""
+    try:
+        states = {s["name"]: State(s["name"], s.get("zh", s["name"]), s.get("en", s["name"]),
+                                   s.get("main", False), s.get("final", False), _listify(s.get("reset_vars")))
+                  for s in raw["states"]}
+        open_states = tuple(n for n, s in states.items() if not s.final)
+        triggers = {}
+        for t in raw["triggers"]:
+            sources = open_states if t["source"] == OPEN else _listify(t["source"])
+            dest = t.get("dest")
+            kind = ("action" if dest is None else
+                    "off_ramp" if states.get(dest) and states[dest].final and not states[dest].main
+                    else "transition")
+            if t["name"] in triggers:
+                raise DefinitionError(f"trigger {t['name']} defined twice")
+            triggers[t["name"]] = Trigger(t["name"], t.get("zh", t["name"]), sources, dest, _listify(t["roles"]),
+                                          t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind)
+        clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
+                             frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
+                             _listify(c.get("remind")), tuple(c.get("ladder", ())))
+                       for c in raw.get("clocks", ()))
+        defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
+                          _listify(raw["open"]["roles"]), raw["open"]["form"],
+                          raw.get("reminder_working_days_before", 1))
+    except KeyError as e:
+        raise DefinitionError(f"workflow definition lacks {e}") from e
+    validate(defn, known_roles)
+    return defn
+
+
+def validate(defn: Definition, known_roles) -> None:
+    problems = []
+    if defn.initial not in defn.states:
+        problems.append(f"initial state {defn.initial!r} is not a state")
+    for t in defn.triggers.values():
+        for s in t.sources:
+            if s not in defn.states:
+                problems.append(f"trigger {t.name}: unknown source {s!r}")
+            elif defn.states[s].final:
+                problems.append(f"trigger {t.name}: source {s!r} is final")
+        if t.dest is not None and t.dest not in defn.states:
+            problems.append(f"trigger {t.name}: unknown destination {t.dest!r}")
+        problems += [f"trigger {t.name}: unknown role {r!r}" for r in t.roles if r not in known_roles]
+        if t.form is not None and not (isinstance(t.form, type) and issubclass(t.form, Form)):
+            problems.append(f"trigger {t.name}: form must be a WTForms Form class")
+        problems += [f"trigger {t.name}: guard/effect {g!r} is not callable"
+                     for g in t.guards + t.effects if not callable(g)]
+    for c in defn.clocks:
+        if c.starts_on not in defn.states:
+            problems.append(f"clock {c.name}: unknown state {c.starts_on!r}")
+        problems += [f"clock {c.name}: unknown trigger {m!r}" for m in c.met_by if m not in defn.triggers]
+        problems += [f"clock {c.name}: unknown state {s!r}" for s in c.while_in if s not in defn.states]
+        for point in c.due:
+            if set(point) - {"working_days", "months"} or len(point) != 1:
+                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+    problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
+    if problems:
+        raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))

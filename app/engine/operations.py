@@ -1,0 +1,186 @@
+"""The only two ways a case changes: open_case() and fire(). Each is one database transaction.
+
+Order of checks in fire(): trigger known (404) -> the actor's roles over the case (404 if none,
+403 if none may fire it) -> version (409) -> state (409, naming what is allowed) -> form (422) ->
+guards (422). Only then are the case, its audit event and its deadline rows written, and committed
+together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit, never before.
+"""
+import logging
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit, clock
+from app.deadlines import clocks
+from app.engine import machine
+from app.engine.context import StepContext
+from app.engine.errors import Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted, StaleVersion
+from app.engine.validation import validate_payload
+from app.extensions import db
+from app.models import Case, CaseAssignee, Pupil
+
+log = logging.getLogger(__name__)
+
+# Callables (case, opened_deadlines, changed_deadlines) run after a step commits; see app/deadlines.
+AFTER_COMMIT: list = []
+
+
+def available_triggers(defn, case: Case, roles: set[str]) -> list[str]:
+    if case.closed_at is not None:
+        return []
+    return [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
+
+
+def fire(case: Case, trigger: str, actor, payload: dict, *, version, now=None) -> Case:
+    """Fire `trigger` on `case` as `actor` with the form data in `payload`; commit, or raise and write nothing."""
+    try:
+        result = _fire(case, trigger, actor, payload, version=version, now=now or clock.now())
+    except BaseException:
+        db.session.rollback()
+        raise
+    _after_commit(*result)
+    return case
+
+
+def _fire(case, trigger, actor, payload, *, version, now):
+    defn = machine.get(case.workflow)
+    t = defn.triggers.get(trigger)
+    if t is None:
+        raise NotFound(f"没有这个操作 / unknown trigger {trigger!r}", triggers=sorted(defn.triggers))
+    roles = actor.roles_for(case)
+    if not roles:
+        raise NotFound("没有这个个案 / no such case")
+    acting = next((r for r in t.roles if r in roles), None)
+    if acting is None:
+        raise NotPermitted(f"您的角色不能执行此操作 / your role may not {trigger}", roles_allowed=list(t.roles))
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise Invalid({"version": "须提供个案当前版本号(整数) / the case's current version (an integer) is required"})
+    if version != case.version:
+        raise StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else",
+                           current_version=case.version, state=case.state)
+    if case.closed_at is not None or case.state not in t.sources:
+        raise NotAllowedNow(f"个案当前状态({case.state})不能执行 {trigger} / not allowed in state {case.state}",
+                            state=case.state, allowed=available_triggers(defn, case, roles))
+    data = validate_payload(t.form, payload)
+    ctx = StepContext(case, data, actor, now)
+    errors = {}
+    for guard in t.guards:
+        errors.update(guard(ctx) or {})
+    if errors:
+        raise Invalid(errors)
+
+    from_state = case.state
+    open_rows = list(case.open_deadlines)
+    machine.apply(defn, case, trigger)
+    for effect in t.effects:
+        effect(ctx)
+    entered = case.state != from_state
+    if entered:
+        for name in defn.states[case.state].reset_vars:
+            ctx.vars.pop(name, None)
+        if defn.states[case.state].final:
+            case.closed_at = now
+    for attr, value in ctx.sets.items():
+        setattr(case, attr, value)
+    case.vars = ctx.vars
+    case.updated_at = now
+    changed = clocks.settle(defn, open_rows, trigger, case.state, now)
+    opened = clocks.open_clocks(defn, case, case.state, now) if entered else []
+    db.session.add_all(opened)
+    changed["opened"] = clocks.describe(opened)
+    audit.record(case, actor_id=actor.id, actor=actor.username, role=acting, action=trigger,
+                 from_state=from_state, to_state=case.state,
+                 data={"form": data, "deadlines": changed, **ctx.notes}, at=now)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.get(Case, case.id, populate_existing=True)
+        raise StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else",
+                           current_version=current.version if current else None) from None
+    except IntegrityError:
+        # Two steps raced to the same event sequence number: the other one won.
+        db.session.rollback()
+        current = db.session.get(Case, case.id, populate_existing=True)
+        raise StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else",
+                           current_version=current.version if current else None) from None
+    return case, opened, open_rows
+
+
+def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> Case:
+    """Open a case (the workflow's initial state) for a pupil in the actor's scope; one transaction."""
+    try:
+        result = _open(actor, payload, workflow, now or clock.now())
+    except BaseException:
+        db.session.rollback()
+        raise
+    _after_commit(*result)
+    return result[0]
+
+
+def _open(actor, payload, workflow, now):
+    defn = machine.get(workflow)
+    data = validate_payload(defn.open_form, payload)
+    pupil = db.session.get(Pupil, data["student_id"])
+    if pupil is None or not actor.roles_for_path(pupil.klass.path):
+        raise Invalid({"student_id": "您的范围内没有这个学生 / no such pupil in your scope"})
+    acting = next((r for r in defn.open_roles if r in actor.roles_for_path(pupil.klass.path)), None)
+    if acting is None:
+        raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
+    detected_on = date.fromisoformat(data["detected_on"])
+    if detected_on > clocks.calendar.local_date(now):
+        raise Invalid({"detected_on": "发现日期不能晚于今天 / cannot be in the future"})
+    if detected_on < pupil.birth_date:
+        raise Invalid({"detected_on": "发现日期早于出生日期 / before the pupil's birth date"})
+    existing = _open_case_of(pupil.id)
+    if existing is not None:
+        raise _already_open(existing)
+    case = Case(workflow=workflow, pupil_id=pupil.id, state=defn.initial, unit_path=pupil.klass.path,
+                school_id=_school_id(pupil), reasons=[], vars={}, detected_on=detected_on,
+                source=data.get("source") or "teacher", opened_at=now, updated_at=now)
+    case.assignees.append(CaseAssignee(user_id=actor.id, role=acting))
+    db.session.add(case)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _open_case_of(pupil.id)
+        raise _already_open(existing) from None
+    opened = clocks.open_clocks(defn, case, defn.initial, now, start=detected_on)
+    db.session.add_all(opened)
+    audit.record(case, actor_id=actor.id, actor=actor.username, role=acting, action="open", from_state=None,
+                 to_state=case.state, data={"form": data, "deadlines": {"opened": clocks.describe(opened)}},
+                 at=now)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _already_open(_open_case_of(pupil.id)) from None
+    return case, opened, []
+
+
+def _school_id(pupil: Pupil) -> int:
+    unit = pupil.klass.school()
+    return unit.id if unit else pupil.class_id
+
+
+def _open_case_of(pupil_id: int) -> Case | None:
+    return db.session.execute(select(Case).where(Case.pupil_id == pupil_id, Case.closed_at.is_(None))
+                              .options(selectinload(Case.assignees))).scalar_one_or_none()
+
+
+def _already_open(existing: Case | None) -> Conflict:
+    case_id = existing.id if existing else None
+    return Conflict(f"该学生已有未结个案 #{case_id} / the pupil already has an open case #{case_id}",
+                    open_case_id=case_id)
+
+
+def _after_commit(case, opened, previously_open) -> None:
+    for hook in AFTER_COMMIT:
+        try:
+            hook(case, opened, previously_open)
+        except Exception:  # the database is the truth; the sweep recovers a timer that failed to schedule
+            log.exception("after-commit hook %r failed for case %s", hook, case.id)

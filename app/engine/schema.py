@@ -1,0 +1,42 @@
+"""JSON Schema of a WTForms class: what the API documents is what the form validates."""
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+def field_schema(field) -> dict:
+    if isinstance(field, BooleanField):
+        s = {"type": "boolean"}
+    elif isinstance(field, IntegerField):
+        s = {"type": "integer"}
+    elif isinstance(field, DateField):
+        s = {"type": "string", "format": "date"}
+    elif isinstance(field, SelectMultipleField):
+        s = {"type": "array", "items": {"type": "string"}}
+        if field.choices:
+            s["items"]["enum"] = [c[0] for c in field.choices]
+    elif isinstance(field, SelectField):
+        s = {"type": "string", "enum": [c[0] for c in field.choices]}
+    else:
+        s = {"type": "string"}
+    for v in field.validators:
+        if isinstance(v, Length) and v.max and v.max > 0:
+            s["maxLength"] = v.max
+        if isinstance(v, NumberRange):
+            if v.min is not None:
+                s["minimum"] = v.min
+            if v.max is not None:
+                s["maximum"] = v.max
+    s["title"] = str(field.label.text)
+    return s
+
+
+def is_required(field) -> bool:
+    return any(isinstance(v, (DataRequired, InputRequired)) for v in field.validators)
+
+
+def form_schema(form_cls, extra: dict | None = None, extra_required=()) -> dict:
+    form = form_cls(meta={"csrf": False})
+    props = {f.name: field_schema(f) for f in form}
+    props.update(extra or {})
+    required = [f.name for f in form if is_required(f)] + list(extra_required)
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}

@@ -1,0 +1,235 @@
+"""Pupil roster import (CSV or XLSX): validate every row with PupilForm, import the good ones.
+
+Good rows are written in batches, one transaction per batch; each bad row is reported with its line
+number and reasons. Import is idempotent by 学籍号: a row equal to what is stored changes nothing,
+a row that differs updates the pupil.
+"""
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.models import OrgUnit, Pupil
+from forms.pupils import PupilForm
+
+HEADER_ALIASES = {
+    "学籍号": "student_no", "姓名": "name", "性别": "gender", "出生日期": "birth_date", "班级代码": "class_code",
+    "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
+    "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
+    "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
+    "监护人关系": "guardian_relation",
+}
+REQUIRED_COLUMNS = ("student_no", "name", "gender", "birth_date", "class_code")
+FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
+TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
+FALSE = {"", "0", "n", "no", "false", "否", "f"}
+GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong type, no header, missing columns)."""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header(names) -> list[str]:
+    cols = [HEADER_ALIASES.get(_cell(n), _cell(n).lower()) for n in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    if missing:
+        raise ImportFileError("缺少列 / missing columns: " + ", ".join(missing))
+    return cols
+
+
+def read_rows(data: bytes, filename: str):
+    """Yield (line number, {column: text}) for each data row; line 1 is the header."""
+    if filename.lower().endswith(".xlsx"):
+        yield from _xlsx_rows(data)
+    elif filename.lower().endswith(".csv"):
+        yield from _csv_rows(data)
+    else:
+        raise ImportFileError("仅支持 .csv 或 .xlsx / only .csv and .xlsx files are accepted")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel on Chinese Windows saves CSV in GB18030/GBK.
+        return data.decode("gb18030")
+
+
+def _csv_rows(data: bytes):
+    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    try:
+        cols = _header(next(reader))
+    except StopIteration:
+        raise ImportFileError("文件为空 / the file is empty") from None
+    for row in reader:
+        if any(c.strip() for c in row):
+            yield reader.line_num, dict(zip(cols, (c.strip() for c in row)))
+
+
+def _xlsx_rows(data: bytes):
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportFileError(f"无法读取 XLSX / not a readable XLSX file ({type(e).__name__})") from None
+    rows = wb.active.iter_rows(values_only=True)
+    try:
+        cols = _header(next(rows))
+    except StopIteration:
+        raise ImportFileError("文件为空 / the file is empty") from None
+    for i, row in enumerate(rows, start=2):
+        if any(_cell(c) for c in row):
+            yield i, {c: _cell(v) for c, v in zip(cols, row)}
+
+
+def count_rows(data: bytes, filename: str) -> int:
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+        return max(load_workbook(io.BytesIO(data), read_only=True).active.max_row - 1, 0)
+    return max(data.count(b"\n") - 1, 0)
+
+
+def _normalise(raw: dict) -> tuple[MultiDict, dict]:
+    errors = {}
+    form = MultiDict()
+    for key, value in raw.items():
+        if key in FLAG_COLUMNS:
+            v = value.lower()
+            if v in TRUE:
+                form.add(key, "y")
+            elif v not in FALSE:
+                errors[key] = "应为 是/否 / must be yes or no"
+        elif key == "gender":
+            form.add(key, GENDERS.get(value.lower(), value))
+        elif key == "birth_date":
+            form.add(key, _iso_date(value))
+        else:
+            form.add(key, value)
+    return form, errors
+
+
+def _iso_date(value: str) -> str:
+    v = value.replace("/", "-").replace(".", "-")
+    if len(v) == 8 and v.isdigit():
+        v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
+    parts = v.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        v = f"{parts[0]}-{int(parts[1]):02d}-{int(parts[2]):02d}"
+    return v
+
+
+def validate_row(raw: dict, classes: dict) -> tuple[dict | None, dict]:
+    formdata, errors = _normalise(raw)
+    form = PupilForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        errors.update({k: "; ".join(map(str, v)) for k, v in form.errors.items()})
+    values, more = pupil_values(form.data, classes, raw.get("guardian_relation", ""))
+    errors.update(more)
+    return (None, errors) if errors else (values, {})
+
+
+def pupil_values(d: dict, classes: dict, relation: str = "") -> tuple[dict | None, dict]:
+    """Column values for a Pupil from a validated PupilForm's data; the class must be known and in scope."""
+    if d.get("class_code") and d["class_code"] not in classes:
+        return None, {"class_code": "未知班级或不在您的范围内 / unknown class, or not in your scope"}
+    if not d.get("class_code"):
+        return None, {}
+    guardians = ([{"name": d["guardian_name"] or "", "phone": d["guardian_phone"] or "", "relation": relation}]
+                 if d["guardian_name"] or d["guardian_phone"] else [])
+    return {"student_no": d["student_no"], "name": d["name"], "gender": d["gender"],
+            "birth_date": d["birth_date"], "class_id": classes[d["class_code"]], "guardians": guardians,
+            "address": d["address"] or "", "township": d["township"] or "", "village": d["village"] or "",
+            **{f: bool(d[f]) for f in FLAG_COLUMNS}}, {}
+
+
+def class_codes(path_filter=None) -> dict[str, int]:
+    q = select(OrgUnit.code, OrgUnit.id).where(OrgUnit.kind == "class")
+    if path_filter is not None:
+        q = q.where(path_filter(OrgUnit.path))
+    return dict(db.session.execute(q).all())
+
+
+def import_pupils(rows, *, classes: dict, batch_size: int = 500, progress=None) -> ImportReport:
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, dict]] = []
+    for line, raw in rows:
+        report.rows += 1
+        values, errors = validate_row(raw, classes)
+        if values and values["student_no"] in seen:
+            errors = {"student_no": f"文件中重复, 首次出现在第 {seen[values['student_no']]} 行 / "
+                                    f"duplicate in this file (first on line {seen[values['student_no']]})"}
+        if errors:
+            report.errors.append({"line": line, "student_no": raw.get("student_no", ""), "errors": errors})
+        else:
+            seen[values["student_no"]] = line
+            batch.append((line, values))
+        if len(batch) >= batch_size:
+            _write_batch(batch, report)
+            batch = []
+        if progress:
+            progress(1)
+    if batch:
+        _write_batch(batch, report)
+    return report
+
+
+def _write_batch(batch, report: ImportReport) -> None:
+    existing = {p.student_no: p for p in db.session.execute(
+        select(Pupil).where(Pupil.student_no.in_([v["student_no"] for _, v in batch]))).scalars()}
+    created = updated = unchanged = 0
+    for _, values in batch:
+        pupil = existing.get(values["student_no"])
+        if pupil is None:
+            db.session.add(Pupil(**values))
+            created += 1
+        elif any(getattr(pupil, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(pupil, k, v)
+            updated += 1
+        else:
+            unchanged += 1
+    try:
+        db.session.commit()
+    except Exception as e:  # e.g. another import inserted the same 学籍号 meanwhile: report, keep going
+        db.session.rollback()
+        for line, values in batch:
+            report.errors.append({"line": line, "student_no": values["student_no"],
+                                  "errors": {"_batch": f"批次写入失败 / batch failed: {type(e).__name__}"}})
+        return
+    report.created += created
+    report.updated += updated
+    report.unchanged += unchanged

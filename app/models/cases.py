@@ -1,0 +1,80 @@
+"""Cases: one pupil's walk through a workflow, with assignees and invited partners."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow: Mapped[str] = mapped_column(String(32), default="dropout")
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    # Optimistic lock: every UPDATE says "WHERE version = <the one I read>" (SQLAlchemy version_id_col).
+    version: Mapped[int] = mapped_column(default=1)
+    # Org path of the pupil's class when the case was opened: scope checks are a prefix test.
+    unit_path: Mapped[str] = mapped_column(String(255))
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # 确认辍学 (bureau verified)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # Workflow variables the guards read (visit counters, flags); written only by the engine.
+    vars: Mapped[dict] = mapped_column(JSON, default=dict)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    detected_on: Mapped[date]
+    source: Mapped[str] = mapped_column(String(32), default="teacher")
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # Head of the audit chain, kept on the row so appending an event needs no extra read.
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    pupil = relationship("Pupil", lazy="joined", innerjoin=True)
+    assignees = relationship("CaseAssignee", lazy="selectin", cascade="all, delete-orphan",
+                             order_by="CaseAssignee.id")
+    open_deadlines = relationship(
+        "Deadline", primaryjoin="and_(Deadline.case_id == Case.id, Deadline.status == 'open')",
+        order_by="Deadline.due_at", viewonly=True, lazy="select")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # At most one open case per pupil, enforced by the database so racing requests cannot both win.
+        Index("uq_cases_open_per_pupil", "pupil_id", unique=True,
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        Index("ix_cases_unit_path", "unit_path"),
+        Index("ix_cases_state", "state"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CaseAssignee(db.Model):
+    __tablename__ = "case_assignees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role", name="uq_case_assignee"),)
+
+
+class CasePartner(db.Model):
+    """A partner department's user invited to a case (联合劝返): their only window onto cases."""
+    __tablename__ = "case_partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_partner"),)

@@ -1,0 +1,37 @@
+"""The org tree: district bureau -> schools -> grades -> classes (and partner departments)."""
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+UNIT_KINDS = ("district", "school", "grade", "class", "department")
+
+
+class OrgUnit(db.Model):
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    # Materialised path "/1/4/9/": scope is a prefix test, one indexed LIKE instead of a tree walk.
+    path: Mapped[str] = mapped_column(String(255), default="")
+    enrolment: Mapped[int] = mapped_column(default=0)
+
+    parent = relationship("OrgUnit", remote_side=[id])
+
+    __table_args__ = (Index("ix_org_units_path", "path"),)
+
+    def covers(self, path: str) -> bool:
+        return path.startswith(self.path)
+
+    def school(self) -> "OrgUnit | None":
+        unit = self
+        while unit is not None and unit.kind != "school":
+            unit = unit.parent
+        return unit
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "code": self.code, "name": self.name, "kind": self.kind,
+                "parent_id": self.parent_id, "enrolment": self.enrolment}

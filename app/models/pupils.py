@@ -1,0 +1,54 @@
+"""Pupils (学生) on the roster, keyed by 学籍号."""
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+FLAGS = ("economic_hardship", "disability", "left_behind", "migrant")
+
+
+class Pupil(db.Model):
+    __tablename__ = "pupils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_no: Mapped[str] = mapped_column(String(32), unique=True)  # 学籍号
+    name: Mapped[str] = mapped_column(String(100))
+    gender: Mapped[str] = mapped_column(String(1))  # "M" / "F"
+    birth_date: Mapped[date]
+    class_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    guardians: Mapped[list] = mapped_column(JSON, default=list)  # [{name, phone, relation}]
+    address: Mapped[str] = mapped_column(String(300), default="")
+    township: Mapped[str] = mapped_column(String(100), default="")
+    village: Mapped[str] = mapped_column(String(100), default="")
+    economic_hardship: Mapped[bool] = mapped_column(Boolean, default=False)
+    disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    left_behind: Mapped[bool] = mapped_column(Boolean, default=False)
+    migrant: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    klass = relationship("OrgUnit", lazy="joined")
+
+    def to_dict(self, *, masked: bool = True) -> dict:
+        """Personal data is masked unless the caller needs it (PIPL: children's data is sensitive)."""
+        d = {
+            "id": self.id, "student_no": mask_middle(self.student_no, 4, 4) if masked else self.student_no,
+            "name": mask_name(self.name) if masked else self.name, "gender": self.gender,
+            "class": self.klass.code if self.klass else None,
+            "class_name": self.klass.name if self.klass else None,
+            "flags": {f: getattr(self, f) for f in FLAGS},
+        }
+        if not masked:
+            d.update(birth_date=self.birth_date.isoformat(), guardians=self.guardians,
+                     address=self.address, township=self.township, village=self.village)
+        return d
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
+def mask_middle(value: str, head: int, tail: int) -> str:
+    if len(value) <= head + tail:
+        return value
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]

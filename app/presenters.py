@@ -1,0 +1,58 @@
+"""How cases and pupils are shown: masked where the viewer does not need personal data (PIPL)."""
+from app import clock
+from app.engine import machine
+from app.engine.operations import available_triggers
+from app.extensions import db
+from app.models import AccessLog
+
+# Roles whose work needs a pupil's personal data (home visits, re-enrolment, verification).
+PERSONAL_DATA_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer"})
+
+
+def iso(t):
+    return t.isoformat() + "Z" if t else None
+
+
+def needs_personal_data(roles: set[str]) -> bool:
+    return bool(roles & PERSONAL_DATA_ROLES)
+
+
+def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str) -> None:
+    """Record who read a pupil's unmasked personal data (committed with the request)."""
+    db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via))
+    db.session.commit()
+
+
+def case_summary(case, *, overdue: bool | None = None) -> dict:
+    defn = machine.get(case.workflow)
+    d = {
+        "id": case.id, "workflow": case.workflow, "state": case.state,
+        "state_label": defn.states[case.state].zh, "version": case.version, "confirmed": case.confirmed,
+        "reasons": case.reasons, "escalation_level": case.escalation_level,
+        "detected_on": case.detected_on.isoformat(), "source": case.source,
+        "opened_at": iso(case.opened_at), "updated_at": iso(case.updated_at), "closed_at": iso(case.closed_at),
+        "pupil": case.pupil.to_dict(masked=True),
+        "assignees": [{"username": a.user.username, "display_name": a.user.display_name, "role": a.role}
+                      for a in case.assignees],
+    }
+    if overdue is not None:
+        d["overdue"] = overdue
+    return d
+
+
+def case_detail(case, actor, *, via: str) -> dict:
+    roles = actor.roles_for(case)
+    defn = machine.get(case.workflow)
+    deadlines = [dl.to_dict() for dl in case.open_deadlines]
+    now = clock.now()
+    for dl, row in zip(deadlines, case.open_deadlines):
+        dl["overdue"] = dl["overdue"] or row.due_at < now
+    d = case_summary(case, overdue=any(dl["overdue"] for dl in deadlines))
+    d["vars"] = case.vars
+    d["open_deadlines"] = deadlines
+    d["available_transitions"] = available_triggers(defn, case, roles)
+    d["your_roles"] = sorted(roles)
+    if needs_personal_data(roles):
+        d["pupil"] = case.pupil.to_dict(masked=False)
+        log_personal_read(actor, case.pupil_id, case.id, via)
+    return d

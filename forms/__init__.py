@@ -1,0 +1,1 @@
+"""WTForms classes: the one schema for the HTML pages and the JSON API (see app.api.validation)."""

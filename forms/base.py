@@ -1,0 +1,35 @@
+"""Shared field kinds and choice lists used across the case forms."""
+from wtforms import Form, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+# Reason categories from the seeds (DESIGN §2). Several may apply.
+REASONS = [
+    ("economic", "经济困难"), ("learning", "学习困难/厌学"), ("family", "家庭原因"),
+    ("psychological", "心理问题"), ("social", "社会环境"), ("illness_disability", "疾病残疾"),
+    ("work", "外出务工"), ("early_marriage", "早婚"), ("migration", "随迁流动/去向不明"), ("other", "其他"),
+]
+
+SHORT = 200    # names, codes, one-line answers
+LONG = 4000    # narrative fields (analysis, measures, visit notes)
+
+
+class BaseForm(Form):
+    """Base of every case form; CSRF is added by the page layer, the API authenticates by token."""
+
+
+def short_text(label, required=True, max_len=SHORT):
+    return StringField(label, [DataRequired() if required else Optional(), Length(max=max_len)])
+
+
+def long_text(label, required=True):
+    return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=LONG)])
+
+
+def reasons_field(label="辍学原因", required=True):
+    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=REASONS)
+
+
+def names_field(label, required=True):
+    """A list of people's names (team members, visitors), at most 20."""
+    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=None,
+                               validate_choice=False)

@@ -1,0 +1,178 @@
+"""The dropout case (控辍保学个案): DESIGN §2-3 written as data.
+
+Nothing here imports app/: states, triggers, roles, forms, guards and clocks are plain values; guards
+and effects are small pure functions of the step's context (ctx.vars, ctx.data, ctx.case), which the
+engine calls by name. Every number the district may change (deadline lengths, ladders) lives here.
+"""
+from forms.closure import EnrolledElsewhereForm, ExemptForm, FalseAlarmForm, SpecialPlacementForm
+from forms.intake import DetectionForm, ReportForm, VerifyForm
+from forms.persuasion import JointActionForm, PlanForm, VisitForm
+from forms.returning import CompleteForm, FollowUpForm, ReEnrolForm, RelapseForm
+from forms.team import AssignForm, InvitePartnerForm, NoteForm
+
+OPEN = "*"  # as a source: every state that is not final
+
+SCHOOL_STAFF = ["class_teacher", "grade_leader", "school_admin"]
+CASE_WORKERS = SCHOOL_STAFF + ["bureau_officer", "partner"]
+FOLLOW_UP_POINTS = 3
+
+
+# --- guards: return {field: message} when the step may not happen -------------------------------
+
+def two_failed_visits(ctx):
+    """At least 2 home visits that failed since the case (re-)entered visiting (seed: 多次劝返仍不返校)."""
+    if ctx.vars.get("failed_visits", 0) < 2:
+        return {"visits": "联合劝返前须记录至少 2 次未成功的家访 / at least 2 failed home visits must be "
+                          f"logged first (logged: {ctx.vars.get('failed_visits', 0)})"}
+
+
+def aid_for_economic_reason(ctx):
+    """Aid (资助) must be arranged when economic hardship is among the reasons."""
+    if "economic" in (ctx.case.reasons or []) and not ctx.data.get("aid_arranged"):
+        return {"aid_arranged": "辍学原因含经济困难, 须填写资助安排 / required: a reason is economic hardship"}
+
+
+def follow_ups_done(ctx):
+    """Every follow-up checkpoint recorded, and the last one shows no relapse risk."""
+    done = ctx.vars.get("follow_ups", 0)
+    if done < FOLLOW_UP_POINTS:
+        return {"follow_ups": f"须完成全部 {FOLLOW_UP_POINTS} 次跟踪回访 / all {FOLLOW_UP_POINTS} follow-up "
+                              f"checkpoints must be recorded (done: {done})"}
+    if ctx.vars.get("relapse_risk"):
+        return {"follow_ups": "最近一次回访显示有反复风险 / the last follow-up shows a relapse risk"}
+
+
+def not_yet_confirmed(ctx):
+    if ctx.case.confirmed:
+        return {"confirmed": "已确认 / already confirmed"}
+
+
+# --- effects: what a step does to the case besides its state ---------------------------------------
+
+def take_reasons(ctx):
+    ctx.set("reasons", list(ctx.data["reasons"]))
+
+
+def confirm(ctx):
+    ctx.set("confirmed", bool(ctx.data.get("confirmed")))
+
+
+def count_visit(ctx):
+    ctx.vars["visits"] = ctx.vars.get("visits", 0) + 1
+    ctx.vars["visits_total"] = ctx.vars.get("visits_total", 0) + 1
+    if ctx.data["outcome"] in ("failed", "not_met"):
+        ctx.vars["failed_visits"] = ctx.vars.get("failed_visits", 0) + 1
+
+
+def count_follow_up(ctx):
+    ctx.vars["follow_ups"] = ctx.vars.get("follow_ups", 0) + 1
+    ctx.vars["relapse_risk"] = bool(ctx.data.get("relapse_risk"))
+
+
+def count_relapse(ctx):
+    ctx.vars["relapses"] = ctx.vars.get("relapses", 0) + 1
+
+
+def assign(ctx):
+    ctx.add_assignee(ctx.data["username"], ctx.data["role"])
+
+
+def invite(ctx):
+    ctx.invite_partner(ctx.data["username"])
+
+
+# --- escalation ladders (DESIGN §3): level 1 at the deadline, +2 and +5 working days after ------------
+
+def ladder(first, second, third="bureau_head"):
+    return [{"level": 1, "after_working_days": 0, "notify": first},
+            {"level": 2, "after_working_days": 2, "notify": second},
+            {"level": 3, "after_working_days": 5, "notify": third}]
+
+
+DEFINITION = {
+    "name": "dropout",
+    "title": {"zh": "辍学个案", "en": "Dropout case"},
+    "initial": "detected",
+    "open": {"roles": ["class_teacher", "grade_leader", "school_admin", "bureau_officer"],
+             "form": DetectionForm},
+    "states": [
+        {"name": "detected", "zh": "发现疑似辍学", "en": "Detected", "main": True},
+        {"name": "reported", "zh": "已上报", "en": "Reported", "main": True},
+        {"name": "visiting", "zh": "劝返中", "en": "Home-visit persuasion", "main": True,
+         "reset_vars": ["visits", "failed_visits"]},
+        {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True},
+        {"name": "re_enrolled", "zh": "已复学", "en": "Re-enrolled", "main": True,
+         "reset_vars": ["follow_ups", "relapse_risk"]},
+        {"name": "followed_up", "zh": "跟踪完成(结案)", "en": "Followed up (closed)", "main": True,
+         "final": True},
+        {"name": "closed_false_alarm", "zh": "误报结案", "en": "Closed: false alarm", "final": True},
+        {"name": "closed_enrolled_elsewhere", "zh": "已在他校就读", "en": "Closed: enrolled elsewhere",
+         "final": True},
+        {"name": "closed_special_placement", "zh": "特殊安置", "en": "Closed: special placement",
+         "final": True},
+        {"name": "closed_exempt", "zh": "免于/缓于入学", "en": "Closed: exempt", "final": True},
+    ],
+    "triggers": [
+        # main path
+        {"name": "report", "zh": "上报", "source": "detected", "dest": "reported",
+         "roles": ["school_admin"], "form": ReportForm, "effects": [take_reasons]},
+        {"name": "start_visits", "zh": "制定一人一案并开始劝返", "source": "reported", "dest": "visiting",
+         "roles": ["school_admin"], "form": PlanForm},
+        {"name": "escalate_joint", "zh": "提请联合劝返", "source": "visiting", "dest": "joint_return",
+         "roles": ["school_admin"], "form": NoteForm, "guards": [two_failed_visits]},
+        {"name": "re_enroll", "zh": "复学", "source": ["visiting", "joint_return"], "dest": "re_enrolled",
+         "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason]},
+        {"name": "complete_follow_up", "zh": "跟踪完成", "source": "re_enrolled", "dest": "followed_up",
+         "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "guards": [follow_ups_done]},
+        {"name": "relapse", "zh": "再次辍学(反复)", "source": "re_enrolled", "dest": "visiting",
+         "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse]},
+        # internal actions: recorded, state unchanged
+        {"name": "verify", "zh": "核查确认", "source": ["reported", "visiting", "joint_return"], "dest": None,
+         "roles": ["bureau_officer"], "form": VerifyForm, "guards": [not_yet_confirmed],
+         "effects": [confirm]},
+        {"name": "log_visit", "zh": "记录家访", "source": "visiting", "dest": None,
+         "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit]},
+        {"name": "log_joint_action", "zh": "记录联合劝返行动", "source": "joint_return", "dest": None,
+         "roles": ["bureau_officer", "partner"], "form": JointActionForm},
+        {"name": "log_follow_up", "zh": "记录跟踪回访", "source": "re_enrolled", "dest": None,
+         "roles": ["class_teacher", "school_admin"], "form": FollowUpForm, "effects": [count_follow_up]},
+        {"name": "assign", "zh": "指派负责人", "source": OPEN, "dest": None,
+         "roles": ["grade_leader", "school_admin", "bureau_officer"], "form": AssignForm, "effects": [assign]},
+        {"name": "invite_partner", "zh": "邀请成员单位", "source": OPEN, "dest": None,
+         "roles": ["bureau_officer"], "form": InvitePartnerForm, "effects": [invite]},
+        {"name": "add_note", "zh": "备注", "source": OPEN, "dest": None, "roles": CASE_WORKERS, "form": NoteForm},
+        # off-ramps: terminal, bureau approval, reason + evidence
+        {"name": "close_false_alarm", "zh": "误报结案", "source": "detected", "dest": "closed_false_alarm",
+         "roles": ["bureau_officer"], "form": FalseAlarmForm},
+        {"name": "close_enrolled_elsewhere", "zh": "已在他校就读结案", "source": OPEN,
+         "dest": "closed_enrolled_elsewhere", "roles": ["bureau_officer"], "form": EnrolledElsewhereForm},
+        {"name": "close_special_placement", "zh": "特殊安置结案", "source": OPEN,
+         "dest": "closed_special_placement", "roles": ["bureau_officer"], "form": SpecialPlacementForm},
+        {"name": "close_exempt", "zh": "免于入学结案", "source": OPEN, "dest": "closed_exempt",
+         "roles": ["bureau_officer"], "form": ExemptForm},
+    ],
+    # Deadline clocks (DESIGN §3). A clock opens when its state is entered, is met by one of its
+    # triggers, and is cancelled when the case moves to a state outside `while_in`.
+    "clocks": [
+        {"name": "report", "zh": "上报", "starts_on": "detected", "due": [{"working_days": 3}],
+         "met_by": ["report"], "while_in": ["detected"], "remind": ["school_admin"],
+         "ladder": ladder(["bureau_officer"], ["bureau_officer"])},
+        {"name": "verification", "zh": "教育局核查", "starts_on": "reported", "due": [{"working_days": 5}],
+         "met_by": ["verify"], "while_in": ["reported", "visiting", "joint_return"],
+         "remind": ["bureau_officer"], "ladder": ladder(["bureau_head"], ["bureau_head"])},
+        {"name": "first_visit", "zh": "首次家访", "starts_on": "visiting", "due": [{"working_days": 5}],
+         "met_by": ["log_visit"], "while_in": ["visiting"], "remind": ["class_teacher"],
+         "ladder": ladder(["school_admin"], ["school_admin", "bureau_officer"])},
+        {"name": "visiting_stage", "zh": "劝返阶段", "starts_on": "visiting", "due": [{"working_days": 20}],
+         "met_by": ["escalate_joint", "re_enroll"], "while_in": ["visiting"], "remind": ["school_admin"],
+         "ladder": ladder(["bureau_officer"], ["bureau_officer"])},
+        {"name": "joint_return_stage", "zh": "联合劝返阶段", "starts_on": "joint_return",
+         "due": [{"working_days": 30}], "met_by": ["re_enroll"], "while_in": ["joint_return"],
+         "remind": ["bureau_officer"], "ladder": ladder(["bureau_head"], ["bureau_head"])},
+        {"name": "follow_up", "zh": "跟踪回访", "starts_on": "re_enrolled",
+         "due": [{"working_days": 10}, {"months": 1}, {"months": 3}], "met_by": ["log_follow_up"],
+         "while_in": ["re_enrolled"], "remind": ["class_teacher"],
+         "ladder": ladder(["school_admin"], ["school_admin", "bureau_officer"])},
+    ],
+    "reminder_working_days_before": 1,
+}
