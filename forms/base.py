@@ -1,6 +1,12 @@
 """Shared field kinds and choice lists used across the case forms."""
 from wtforms import Form, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 # Reason categories from the seeds (DESIGN §2). Several may apply.
 REASONS = [
@@ -26,7 +32,7 @@ def long_text(label, required=True):
 
 
 def reasons_field(label="辍学原因", required=True):
-    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=REASONS)
+    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=options(REASONS))
 
 
 def names_field(label, required=True):

@@ -2,7 +2,7 @@
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from forms.base import BaseForm, long_text, short_text
+from forms.base import BaseForm, long_text, options, short_text
 
 
 class OffRampForm(BaseForm):
@@ -11,8 +11,8 @@ class OffRampForm(BaseForm):
 
 
 class FalseAlarmForm(OffRampForm):
-    reason = SelectField("原因", [DataRequired()], choices=[
-        ("approved_leave", "已批准请假"), ("illness_note", "病假(有证明)"), ("other", "其他")])
+    reason = SelectField("原因", [DataRequired()], choices=options([
+        ("approved_leave", "已批准请假"), ("illness_note", "病假(有证明)"), ("other", "其他")]))
 
 
 class EnrolledElsewhereForm(OffRampForm):
@@ -22,11 +22,11 @@ class EnrolledElsewhereForm(OffRampForm):
 
 
 class SpecialPlacementForm(OffRampForm):
-    placement = SelectField("安置方式", [DataRequired()], choices=[
-        ("regular_class", "随班就读"), ("special_school", "特教学校"), ("home_teaching", "送教上门")])
+    placement = SelectField("安置方式", [DataRequired()], choices=options([
+        ("regular_class", "随班就读"), ("special_school", "特教学校"), ("home_teaching", "送教上门")]))
     placed_on = DateField("安置日期", [Optional()])
 
 
 class ExemptForm(OffRampForm):
-    reason = SelectField("原因", [DataRequired()], choices=[
-        ("deceased", "死亡"), ("emigrated", "出国/出境"), ("medical_deferral", "因病缓学")])
+    reason = SelectField("原因", [DataRequired()], choices=options([
+        ("deceased", "死亡"), ("emigrated", "出国/出境"), ("medical_deferral", "因病缓学")]))

@@ -2,7 +2,7 @@
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from forms.base import BaseForm, long_text, reasons_field, short_text
+from forms.base import BaseForm, long_text, options, reasons_field, short_text
 
 SOURCES = [("teacher", "班主任发现"), ("attendance", "考勤预警"), ("registry", "学籍比对"),
            ("report", "群众/部门反映"), ("other", "其他")]
@@ -11,7 +11,7 @@ SOURCES = [("teacher", "班主任发现"), ("attendance", "考勤预警"), ("reg
 class DetectionForm(BaseForm):
     student_id = IntegerField("学生", [InputRequired(), NumberRange(min=1)])
     detected_on = DateField("发现日期", [DataRequired()])
-    source = SelectField("发现途径", choices=SOURCES, default="teacher")
+    source = SelectField("发现途径", choices=options(SOURCES), default="teacher")
     note = long_text("情况说明", required=False)
 
 

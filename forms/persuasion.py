@@ -2,7 +2,7 @@
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired
 
-from forms.base import BaseForm, long_text, names_field, short_text
+from forms.base import BaseForm, long_text, names_field, options, short_text
 
 VISIT_OUTCOMES = [("failed", "未返校"), ("promised", "承诺返校"), ("returned", "已返校"),
                   ("not_met", "未见到学生/家长")]
@@ -23,12 +23,12 @@ class VisitForm(BaseForm):
     visitors = names_field("家访人员")
     met_with = short_text("接待人(学生/家长)")
     content = long_text("家访内容")
-    outcome = SelectField("结果", [DataRequired()], choices=VISIT_OUTCOMES)
+    outcome = SelectField("结果", [DataRequired()], choices=options(VISIT_OUTCOMES))
     next_step = long_text("下一步", required=False)
 
 
 class JointActionForm(BaseForm):
     acted_on = DateField("日期", [DataRequired()])
-    department = SelectField("部门", [DataRequired()], choices=DEPARTMENTS)
+    department = SelectField("部门", [DataRequired()], choices=options(DEPARTMENTS))
     action = long_text("采取的行动")
     outcome = long_text("结果", required=False)

@@ -4,7 +4,7 @@ import re
 from wtforms import BooleanField, DateField, SelectField, ValidationError
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from forms.base import BaseForm, short_text
+from forms.base import BaseForm, options, short_text
 
 # 全国学籍号: G + the 18-character resident ID (last may be X); L + the same for a temporary number.
 STUDENT_NO = re.compile(r"^[GL]\d{17}[\dX]$")
@@ -14,7 +14,7 @@ PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 class PupilForm(BaseForm):
     student_no = short_text("学籍号", max_len=19)
     name = short_text("姓名", max_len=50)
-    gender = SelectField("性别", [DataRequired()], choices=[("M", "男"), ("F", "女")])
+    gender = SelectField("性别", [DataRequired()], choices=options([("M", "男"), ("F", "女")]))
     birth_date = DateField("出生日期", [DataRequired()])
     class_code = short_text("班级代码", max_len=64)
     guardian_name = short_text("监护人", required=False, max_len=50)

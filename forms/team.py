@@ -1,7 +1,7 @@
 """Who works a case: assignment, invited partners, and free notes."""
 from wtforms import SelectField
 
-from forms.base import BaseForm, long_text, short_text
+from forms.base import BaseForm, long_text, options, short_text
 
 ASSIGNABLE_ROLES = [("class_teacher", "班主任"), ("grade_leader", "包年级领导"),
                     ("school_admin", "控辍专干"), ("bureau_officer", "教育局控辍专干")]
@@ -9,7 +9,7 @@ ASSIGNABLE_ROLES = [("class_teacher", "班主任"), ("grade_leader", "包年级�
 
 class AssignForm(BaseForm):
     username = short_text("用户名", max_len=64)
-    role = SelectField("角色", choices=ASSIGNABLE_ROLES)
+    role = SelectField("角色", choices=options(ASSIGNABLE_ROLES))
 
 
 class InvitePartnerForm(BaseForm):

@@ -87,6 +87,7 @@ def _fire(case, trigger, actor, payload, *, version, now):
         setattr(case, attr, value)
     case.vars = ctx.vars
     case.updated_at = now
+    case.version = version + 1
     changed = clocks.settle(defn, open_rows, trigger, case.state, now)
     opened = clocks.open_clocks(defn, case, case.state, now) if entered else []
     db.session.add_all(opened)

@@ -13,9 +13,9 @@ def field_schema(field) -> dict:
     elif isinstance(field, SelectMultipleField):
         s = {"type": "array", "items": {"type": "string"}}
         if field.choices:
-            s["items"]["enum"] = [c[0] for c in field.choices]
+            s["items"]["enum"] = [choice_value(c) for c in field.choices]
     elif isinstance(field, SelectField):
-        s = {"type": "string", "enum": [c[0] for c in field.choices]}
+        s = {"type": "string", "enum": [choice_value(c) for c in field.choices]}
     else:
         s = {"type": "string"}
     for v in field.validators:
@@ -40,3 +40,7 @@ def form_schema(form_cls, extra: dict | None = None, extra_required=()) -> dict:
     props.update(extra or {})
     required = [f.name for f in form if is_required(f)] + list(extra_required)
     return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+
+def choice_value(choice) -> str:
+    return choice.value if hasattr(choice, "value") else choice[0]

@@ -40,7 +40,8 @@ class Case(db.Model):
         "Deadline", primaryjoin="and_(Deadline.case_id == Case.id, Deadline.status == 'open')",
         order_by="Deadline.due_at", viewonly=True, lazy="select")
 
-    __mapper_args__ = {"version_id_col": version}
+    # version_id_generator=False: the engine bumps the version once per step, however many flushes it takes.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         # At most one open case per pupil, enforced by the database so racing requests cannot both win.
         Index("uq_cases_open_per_pupil", "pupil_id", unique=True,

@@ -1,0 +1,139 @@
+"""The test district and the `bx` helper: a user per role, a few pupils, fire-as-user."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.auth import tokens
+from app.directory import add_unit, add_user
+from app.extensions import db
+from app.models import Case, CaseEvent, Deadline, Pupil
+from tests.payloads import VALID
+
+# username -> (role, unit)
+USERS = {
+    "teacher": ("class_teacher", "SA-7-1"),      # 班主任 of the pupils' class
+    "teacher2": ("class_teacher", "SA-7-2"),     # another class of the same grade
+    "leader": ("grade_leader", "SA-7"),
+    "school_admin": ("school_admin", "SA"),
+    "bureau": ("bureau_officer", "D"),
+    "head": ("bureau_head", "D"),
+    "supervisor": ("supervisor", "D"),
+    "admin": ("admin", "D"),
+    "partner": ("partner", "DEPT"),
+    "partner2": ("partner", "DEPT"),
+    "other_admin": ("school_admin", "SB"),       # another school: everything of SA is out of scope
+    "other_teacher": ("class_teacher", "SB-7-1"),
+}
+
+
+@dataclass
+class District:
+    tokens: dict = field(default_factory=dict)
+    pupils: list = field(default_factory=list)        # ids of pupils in SA-7-1
+    other_pupil: int = 0                               # a pupil in school SB
+
+
+def _pupil(n: int, klass_id: int, *, economic=False) -> Pupil:
+    birth = date(2012, 3, 1 + n)
+    body = f"52260119{birth:%Y%m%d}"[:14] + f"{n:03d}"
+    return Pupil(student_no=f"G{body}{n % 10}", name=f"学生{n}", gender="MF"[n % 2], birth_date=birth,
+                 class_id=klass_id, guardians=[{"name": f"家长{n}", "phone": f"1380000{n:04d}", "relation": "母亲"}],
+                 address="河口村1号", township="河口乡", village="河口村", economic_hardship=economic)
+
+
+def build(app) -> District:
+    d = District()
+    with app.app_context():
+        add_unit("D", "测试区教育局", "district", commit=False)
+        add_unit("DEPT", "成员单位", "department", "D", commit=False)
+        for school in ("SA", "SB"):
+            add_unit(school, f"{school}中学", "school", "D", 900, commit=False)
+            add_unit(f"{school}-7", "七年级", "grade", school, 300, commit=False)
+            for c in (1, 2):
+                add_unit(f"{school}-7-{c}", f"七年级{c}班", "class", f"{school}-7", 45, commit=False)
+        users = {name: add_user(name, role, unit, commit=False) for name, (role, unit) in USERS.items()}
+        db.session.commit()
+        from app.auth.scope import unit_by_code
+        c1, b1 = unit_by_code("SA-7-1").id, unit_by_code("SB-7-1").id
+        pupils = [_pupil(i, c1, economic=(i == 3)) for i in range(1, 9)]
+        other = _pupil(20, b1)
+        db.session.add_all(pupils + [other])
+        db.session.commit()
+        d.pupils = [p.id for p in pupils]
+        d.other_pupil = other.id
+        d.tokens = {name: tokens.issue(u) for name, u in users.items()}
+    return d
+
+
+class Baoxue:
+    """Drive the system through its public API as named users."""
+
+    def __init__(self, app, client, district: District):
+        self.app, self.client, self.district = app, client, district
+        self._next_pupil = 0
+
+    def headers(self, as_: str) -> dict:
+        return {"Authorization": f"Bearer {self.district.tokens[as_]}"}
+
+    def get(self, path, as_="bureau", **kw):
+        return self.client.get(f"/api/v1{path}", headers=self.headers(as_), **kw)
+
+    def post(self, path, json=None, as_="bureau", **kw):
+        return self.client.post(f"/api/v1{path}", json=json, headers=self.headers(as_), **kw)
+
+    def pupil(self) -> int:
+        pid = self.district.pupils[self._next_pupil]
+        self._next_pupil += 1
+        return pid
+
+    def open(self, pupil_id=None, as_="teacher", **extra) -> dict:
+        body = {"student_id": pupil_id or self.pupil(), "detected_on": date.today().isoformat(),
+                "source": "teacher", "note": "连续 5 天未到校", **extra}
+        r = self.post("/cases", body, as_=as_)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def case(self, case_id, as_="bureau") -> dict:
+        r = self.get(f"/cases/{case_id}", as_=as_)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    def fire(self, case_id, trigger, as_, version=None, data=None, **fields):
+        """POST a transition with VALID[trigger] (overridden by `fields`) at the case's current version."""
+        if version is None:
+            version = self.case(case_id)["version"]
+        body = dict(VALID[trigger]) if data is None else dict(data)
+        body.update(fields)
+        body["version"] = version
+        return self.post(f"/cases/{case_id}/transitions/{trigger}", body, as_=as_)
+
+    def step(self, case_id, trigger, as_, **fields) -> dict:
+        r = self.fire(case_id, trigger, as_, **fields)
+        assert r.status_code == 200, (trigger, r.status_code, r.get_json())
+        return r.get_json()
+
+    # Walks to each state of the main path, as the roles that do each step.
+    PATH = [("report", "school_admin"), ("start_visits", "school_admin"), ("log_visit", "teacher"),
+            ("log_visit", "teacher"), ("escalate_joint", "school_admin"), ("re_enroll", "school_admin")]
+    REACH = {"detected": 0, "reported": 1, "visiting": 2, "joint_return": 5, "re_enrolled": 6}
+
+    def case_in(self, state: str) -> dict:
+        case = self.open()
+        for trigger, who in self.PATH[:self.REACH[state]]:
+            case = self.step(case["id"], trigger, who)
+        assert case["state"] == state
+        return case
+
+    def footprint(self, case_id) -> tuple:
+        """Everything a refused request must leave untouched."""
+        with self.app.app_context():
+            case = db.session.get(Case, case_id)
+            events = db.session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id))
+            deadlines = db.session.execute(select(Deadline.id, Deadline.status, Deadline.level)
+                                           .where(Deadline.case_id == case_id).order_by(Deadline.id)).all()
+            return (case.state, case.version, case.vars, case.closed_at, case.confirmed, events,
+                    tuple(map(tuple, deadlines)), len(case.assignees))
+
+    def events(self, case_id) -> list[dict]:
+        return self.get(f"/cases/{case_id}/timeline").get_json()["events"]
