@@ -9,7 +9,7 @@ SOURCES = [("teacher", "班主任发现"), ("attendance", "考勤预警"), ("reg
 
 
 class DetectionForm(BaseForm):
-    student_id = IntegerField("学生", [InputRequired(), NumberRange(min=1)])
+    student_id = IntegerField("学生", [InputRequired(), NumberRange(min=1, max=2**31 - 1)])
     detected_on = DateField("发现日期", [DataRequired()])
     source = SelectField("发现途径", choices=options(SOURCES), default="teacher")
     note = long_text("情况说明", required=False)

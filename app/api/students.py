@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select
 
 from app.api import bp
 from app.api.util import actor, json_body, paginate, require_role
-from app.auth.scope import unit_by_code
+from app.auth.scope import MAX_ID, unit_by_code
 from app.engine.errors import BadRequest, Conflict, Invalid, NotFound
 from app.engine.validation import validated_form
 from app.extensions import db
@@ -61,6 +61,8 @@ def list_students():
 @bp.get("/students/<int:student_id>")
 def get_student(student_id):
     a = actor()
+    if student_id > MAX_ID:
+        raise NotFound("没有这个学生 / no such pupil")
     pupil = db.session.execute(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id)
                                .where(Pupil.id == student_id, a.unit_filter(OrgUnit.path))).scalar_one_or_none()
     if pupil is None:

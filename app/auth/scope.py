@@ -11,6 +11,8 @@ from app.engine.errors import NotFound
 from app.extensions import db
 from app.models import Case, CasePartner, OrgUnit, User
 
+MAX_ID = 2**31 - 1
+
 # Roles that work or read cases through the org tree (partner and admin do not).
 TREE_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
                         "supervisor"})
@@ -75,6 +77,8 @@ def load_case_in_scope(actor: Actor, case_id, *, for_update: bool = False) -> Ca
         case_id = int(case_id)
     except (TypeError, ValueError):
         raise NotFound("没有这个个案 / no such case") from None
+    if not 0 < case_id <= MAX_ID:  # beyond the database's integer: cannot exist
+        raise NotFound("没有这个个案 / no such case")
     q = cases_in_scope(actor).where(Case.id == case_id)
     if for_update:
         q = q.with_for_update(of=Case)
