@@ -3,7 +3,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from app.engine.errors import BaoxueError
@@ -31,10 +31,10 @@ def _fail(err: BaoxueError):
     raise click.ClickException(f"{err.message}{' — ' + detail if detail else ''}")
 
 
-units = click.Group("units", help="Org units: district → school → grade → class.")
-users = click.Group("users", help="Users and their role assignments.")
-importer = click.Group("import", help="Import data files.")
-audit_group = click.Group("audit", help="The audit trail.")
+units = AppGroup("units", help="Org units: district → school → grade → class.")
+users = AppGroup("users", help="Users and their role assignments.")
+importer = AppGroup("import", help="Import data files.")
+audit_group = AppGroup("audit", help="The audit trail.")
 
 
 @units.command("add")
@@ -128,6 +128,7 @@ def audit_verify(case_id):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--pupils", default=200, show_default=True)
 @click.option("--cases", default=40, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
@@ -142,6 +143,7 @@ def demo_cmd(pupils, cases, seed):
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--demo/--no-demo", "with_demo", default=False, help="migrate and load demo data first")
@@ -153,6 +155,7 @@ def serve_cmd(host, port, with_demo, worker):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="process what is queued, then exit")
 def worker_cmd(burst):
     """Same as `python worker.py`: an RQ worker with its scheduler on Baoxue's queues."""
