@@ -35,7 +35,7 @@ def is_required(field) -> bool:
 
 
 def form_schema(form_cls, extra: dict | None = None, extra_required=()) -> dict:
-    form = form_cls(meta={"csrf": False})
+    form = form_cls(meta={"csrf": False}) if form_cls else []
     props = {f.name: field_schema(f) for f in form}
     props.update(extra or {})
     required = [f.name for f in form if is_required(f)] + list(extra_required)

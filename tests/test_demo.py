@@ -1,0 +1,30 @@
+"""`baoxue demo`: a district with every role, ~200 pupils, ~40 cases over every state, some overdue."""
+from sqlalchemy import func, select
+
+from app import audit
+from app.engine import machine
+from app.extensions import db
+from app.models import Case, CaseEvent, Pupil, User
+
+
+def test_demo_loads_a_plausible_district(app, runner):
+    out = runner.invoke(args=["demo"])
+    assert out.exit_code == 0, out.output
+    assert "password for all: baoxue-demo" in out.output and "s01_admin" in out.output
+    with app.app_context():
+        states = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+        assert set(states) == set(machine.get("dropout").states)  # every state, off-ramps included
+        assert sum(states.values()) == 40
+        assert db.session.scalar(select(func.count(Pupil.id))) == 200
+        roles = {a.role for u in db.session.execute(select(User)).scalars() for a in u.assignments}
+        assert roles == {"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
+                         "partner", "supervisor", "admin"}
+        assert db.session.scalar(select(func.count(CaseEvent.id))) > 200
+        assert audit.verify()["ok"] is True
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "bureau", "password": "baoxue-demo"}).get_json()["token"]
+    overdue = client.get("/api/v1/cases?overdue=true&open=true",
+                         headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert overdue["total"] >= 5
+    again = runner.invoke(args=["demo"])
+    assert "already present" in again.output
