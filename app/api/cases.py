@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, select
 from app import clock
 from app.api import bp
 from app.api.util import actor, json_body, paginate
-from app.auth.scope import load_case_in_scope, unit_by_code
+from app.auth.scope import CARD_OPTIONS, load_case_in_scope, unit_by_code
 from app.engine import machine
 from app.engine.errors import BadRequest, Invalid
 from app.engine.operations import fire, open_case
@@ -57,7 +57,7 @@ def list_cases():
         where.append(Case.closed_at.is_not(None))
     cond = and_(*where)
     overdue_col = _overdue_clause(now).label("overdue")
-    query = select(Case, overdue_col).where(cond).order_by(Case.id.desc())
+    query = select(Case, overdue_col).where(cond).order_by(Case.id.desc()).options(*CARD_OPTIONS)
     return jsonify(paginate(query, select(func.count(Case.id)).where(cond),
                             lambda row: case_summary(row[0], overdue=bool(row[1])), scalars=False))
 

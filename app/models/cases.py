@@ -33,8 +33,9 @@ class Case(db.Model):
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
 
-    pupil = relationship("Pupil", lazy="joined", innerjoin=True)
-    assignees = relationship("CaseAssignee", lazy="selectin", cascade="all, delete-orphan",
+    # Loaded on demand: the engine's hot path needs neither; lists and pages ask for them (CARD_OPTIONS).
+    pupil = relationship("Pupil", lazy="select")
+    assignees = relationship("CaseAssignee", lazy="select", cascade="all, delete-orphan",
                              order_by="CaseAssignee.id")
     open_deadlines = relationship(
         "Deadline", primaryjoin="and_(Deadline.case_id == Case.id, Deadline.status == 'open')",
