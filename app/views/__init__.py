@@ -18,4 +18,22 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    return {"ok": True}
+    """Liveness for operators: the database answers and Redis (the timers' home) answers."""
+    from flask import current_app
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.redis_conn import connection
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as e:  # report, do not crash: this page exists to say what is down
+        checks["database"] = type(e).__name__
+    try:
+        connection(current_app).ping()
+        checks["redis"] = "ok"
+    except Exception as e:
+        checks["redis"] = type(e).__name__
+    ok = all(v == "ok" for v in checks.values())
+    return {"ok": ok, **checks}, 200 if ok else 503
