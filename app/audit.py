@@ -8,7 +8,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import Case, CaseEvent
@@ -28,18 +28,23 @@ def event_hash(*, case_id, seq, at: datetime, actor_id, actor, role, action, fro
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def record(case: Case, *, actor_id, actor: str, role: str, action: str, from_state, to_state, data: dict,
-           at: datetime) -> CaseEvent:
-    """Append one event to the case's chain (in the caller's transaction)."""
-    seq = case.last_seq + 1
-    prev = case.last_hash or GENESIS
-    h = event_hash(case_id=case.id, seq=seq, at=at, actor_id=actor_id, actor=actor, role=role, action=action,
+_INSERT = insert(CaseEvent.__table__)
+
+
+def prepare(case_id: int, head: tuple[int, str], *, actor_id, actor: str, role: str, action: str, from_state,
+            to_state, data: dict, at: datetime) -> dict:
+    """The next event after `head` (the case's last seq and hash), hashed; the caller stores the new
+    head (event["seq"], event["hash"]) on the case row and append()s the event in one transaction."""
+    seq, prev = head[0] + 1, head[1] or GENESIS
+    h = event_hash(case_id=case_id, seq=seq, at=at, actor_id=actor_id, actor=actor, role=role, action=action,
                    from_state=from_state, to_state=to_state, data=data, prev_hash=prev)
-    event = CaseEvent(case_id=case.id, seq=seq, at=at, actor_id=actor_id, actor=actor, role=role,
-                      action=action, from_state=from_state, to_state=to_state, data=data, prev_hash=prev, hash=h)
-    db.session.add(event)
-    case.last_seq, case.last_hash = seq, h
-    return event
+    return {"case_id": case_id, "seq": seq, "at": at, "actor_id": actor_id, "actor": actor, "role": role,
+            "action": action, "from_state": from_state, "to_state": to_state, "data": data, "prev_hash": prev,
+            "hash": h}
+
+
+def append(event: dict) -> None:
+    db.session.execute(_INSERT, event)
 
 
 def _broken(event: CaseEvent, reason: str) -> dict:

@@ -1,11 +1,22 @@
 """Open, meet and cancel the deadline rows of a case as the engine moves it.
 
-Called inside the engine's transaction; returns what changed so the step's audit event records it.
+Called inside the engine's transaction with plain rows and set-based statements (a step is a few
+round trips, not an ORM flush); returns what changed so the step's audit event records it.
 """
 from datetime import date, datetime
 
+from sqlalchemy import insert, select, update
+
 from app.deadlines import calendar
+from app.extensions import db
 from app.models import Deadline
+
+T = Deadline.__table__
+_OPEN = select(T.c.id, T.c.clock, T.c.point, T.c.level, T.c.due_at).where(
+    T.c.case_id == db.bindparam("case_id"), T.c.status == "open").order_by(T.c.clock, T.c.point)
+_CLOSE = update(T).where(T.c.id.in_(db.bindparam("ids", expanding=True)), T.c.status == "open").values(
+    status=db.bindparam("status"), closed_at=db.bindparam("now"), closed_by=db.bindparam("trigger"),
+    next_action_at=None)
 
 
 def due_date(start: date, point: dict) -> date:
@@ -14,8 +25,12 @@ def due_date(start: date, point: dict) -> date:
     return calendar.add_months(start, point["months"])
 
 
-def open_clocks(defn, case, state: str, now: datetime, start: date | None = None) -> list[Deadline]:
-    """Deadline rows for every clock that starts when `state` is entered (added to the case's session)."""
+def open_rows(case_id: int) -> list:
+    return db.session.execute(_OPEN, {"case_id": case_id}).all()
+
+
+def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None) -> list[dict]:
+    """Deadline rows for every clock that starts when `state` is entered."""
     start = start or calendar.local_date(now)
     rows = []
     for clock in defn.clocks_starting(state):
@@ -26,36 +41,44 @@ def open_clocks(defn, case, state: str, now: datetime, start: date | None = None
             remind_at = calendar.to_utc(remind_day, calendar.REMIND_AT) if clock.remind else None
             if remind_at is not None and remind_at <= now:
                 remind_at = None
-            rows.append(Deadline(case_id=case.id, clock=clock.name, point=i, status="open", opened_at=now,
-                                 due_at=due_at, remind_at=remind_at, level=0,
-                                 next_action_at=remind_at or due_at))
+            rows.append({"case_id": case_id, "clock": clock.name, "point": i, "status": "open", "opened_at": now,
+                         "due_at": due_at, "remind_at": remind_at, "level": 0,
+                         "next_action_at": remind_at or due_at, "closed_at": None, "closed_by": None})
     return rows
 
 
-def settle(defn, open_rows: list[Deadline], trigger: str, new_state: str, now: datetime) -> dict:
-    """Meet the clocks `trigger` ends (one due point per clock), cancel those the new state leaves."""
-    met, cancelled = [], []
-    met_clocks = set()
-    for row in sorted(open_rows, key=lambda r: (r.clock, r.point)):
+def settle(defn, rows: list, trigger: str, new_state: str) -> tuple[list, list]:
+    """Which open rows `trigger` meets (the earliest due point per clock) and which the new state cancels."""
+    met, cancelled, met_clocks = [], [], set()
+    for row in rows:  # ordered by clock, point
         clock = defn.clock(row.clock)
         if trigger in clock.met_by and row.clock not in met_clocks:
             met_clocks.add(row.clock)
-            _close(row, "met", trigger, now)
             met.append(row)
         elif new_state not in clock.while_in:
-            _close(row, "cancelled", trigger, now)
             cancelled.append(row)
-    return {"met": [_ref(r) for r in met], "cancelled": [_ref(r) for r in cancelled]}
+    return met, cancelled
 
 
-def _close(row: Deadline, status: str, trigger: str, now: datetime) -> None:
-    row.status, row.closed_at, row.closed_by, row.next_action_at = status, now, trigger, None
+def summary(met: list, cancelled: list, opened: list[dict]) -> dict:
+    """A step's deadline changes as its audit event records them."""
+    return {"met": describe(met), "cancelled": describe(cancelled), "opened": describe(opened)}
 
 
-def _ref(row: Deadline) -> dict:
-    return {"clock": row.clock, "point": row.point, "due_at": row.due_at.isoformat() + "Z",
-            "overdue": row.level > 0}
+def write(met: list, cancelled: list, opened: list[dict], trigger: str, now: datetime) -> None:
+    """Apply a step's deadline changes: at most three set-based statements."""
+    for status, rows in (("met", met), ("cancelled", cancelled)):
+        if rows:
+            db.session.execute(_CLOSE, {"ids": [r.id for r in rows], "status": status, "now": now,
+                                        "trigger": trigger})
+    if opened:
+        db.session.execute(insert(T), opened)
 
 
-def describe(rows: list[Deadline]) -> list[dict]:
-    return [_ref(r) for r in rows]
+def describe(rows) -> list[dict]:
+    out = []
+    for r in rows:
+        get = r.get if isinstance(r, dict) else r._mapping.get
+        out.append({"clock": get("clock"), "point": get("point"), "due_at": get("due_at").isoformat() + "Z",
+                    "overdue": (get("level") or 0) > 0})
+    return out

@@ -34,7 +34,9 @@ class StepContext:
             raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "
                                        "over this case"})
         if not any(a.user_id == user.id and a.role == role for a in self.case.assignees):
-            self.case.assignees.append(CaseAssignee(user_id=user.id, role=role))
+            # Added as its own row, not through case.assignees: the case row itself is written only by
+            # the engine's one guarded UPDATE.
+            db.session.add(CaseAssignee(case_id=self.case.id, user_id=user.id, role=role))
         self.notes["assigned"] = {"username": username, "role": role}
 
     def invite_partner(self, username: str) -> None:

@@ -8,10 +8,9 @@ together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the c
 import logging
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit, clock
 from app.deadlines import clocks
@@ -45,6 +44,20 @@ def fire(case: Case, trigger: str, actor, payload: dict, *, version, now=None) -
     return case
 
 
+class _Position:
+    """What the shared state machine moves: a state and nothing else (the case row stays untouched
+    until the one guarded UPDATE below)."""
+    __slots__ = ("state",)
+
+    def __init__(self, state):
+        self.state = state
+
+
+_CASES = Case.__table__
+_UPDATE_CASE = (update(_CASES)
+                .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected")))
+
+
 def _fire(case, trigger, actor, payload, *, version, now):
     defn = machine.get(case.workflow)
     t = defn.triggers.get(trigger)
@@ -72,43 +85,44 @@ def _fire(case, trigger, actor, payload, *, version, now):
     if errors:
         raise Invalid(errors)
 
-    from_state = case.state
-    open_rows = list(case.open_deadlines)
-    machine.apply(defn, case, trigger)
+    position = _Position(case.state)
+    machine.apply(defn, position, trigger)
+    new_state = position.state
     for effect in t.effects:
         effect(ctx)
-    entered = case.state != from_state
-    if entered:
-        for name in defn.states[case.state].reset_vars:
+    values = dict(ctx.sets)
+    if new_state != case.state:
+        for name in defn.states[new_state].reset_vars:
             ctx.vars.pop(name, None)
-        if defn.states[case.state].final:
-            case.closed_at = now
-    for attr, value in ctx.sets.items():
-        setattr(case, attr, value)
-    case.vars = ctx.vars
-    case.updated_at = now
-    case.version = version + 1
-    changed = clocks.settle(defn, open_rows, trigger, case.state, now)
-    opened = clocks.open_clocks(defn, case, case.state, now) if entered else []
-    db.session.add_all(opened)
-    changed["opened"] = clocks.describe(opened)
-    audit.record(case, actor_id=actor.id, actor=actor.username, role=acting, action=trigger,
-                 from_state=from_state, to_state=case.state,
-                 data={"form": data, "deadlines": changed, **ctx.notes}, at=now)
+        if defn.states[new_state].final:
+            values["closed_at"] = now
+    open_rows = clocks.open_rows(case.id)
+    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
+    opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
+    event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
+                          role=acting, action=trigger, from_state=case.state, to_state=new_state,
+                          data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
+                          at=now)
+    # The guarded UPDATE goes first: it takes the row lock, and of two racing steps the second finds
+    # the version moved on and writes nothing at all.
+    changed = db.session.execute(_UPDATE_CASE, {
+        "case_id": case.id, "expected": version, "state": new_state, "version": version + 1, "vars": ctx.vars,
+        "updated_at": now, "last_seq": event["seq"], "last_hash": event["hash"], **values}).rowcount
+    if changed != 1:
+        raise _stale(case.id)
+    clocks.write(met, cancelled, opened, trigger, now)
+    audit.append(event)
     try:
         db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(Case, case.id, populate_existing=True)
-        raise StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else",
-                           current_version=current.version if current else None) from None
     except IntegrityError:
-        # Two steps raced to the same event sequence number: the other one won.
-        db.session.rollback()
-        current = db.session.get(Case, case.id, populate_existing=True)
-        raise StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else",
-                           current_version=current.version if current else None) from None
+        raise _stale(case.id) from None
     return case, opened, open_rows
+
+
+def _stale(case_id: int) -> StaleVersion:
+    db.session.rollback()
+    current = db.session.execute(select(Case.version).where(Case.id == case_id)).scalar_one_or_none()
+    return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 
 def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> Case:
@@ -150,11 +164,13 @@ def _open(actor, payload, workflow, now):
         db.session.rollback()
         existing = _open_case_of(pupil.id)
         raise _already_open(existing) from None
-    opened = clocks.open_clocks(defn, case, defn.initial, now, start=detected_on)
-    db.session.add_all(opened)
-    audit.record(case, actor_id=actor.id, actor=actor.username, role=acting, action="open", from_state=None,
-                 to_state=case.state, data={"form": data, "deadlines": {"opened": clocks.describe(opened)}},
-                 at=now)
+    opened = clocks.new_rows(defn, case.id, defn.initial, now, start=detected_on)
+    event = audit.prepare(case.id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
+                          from_state=None, to_state=case.state, data={"form": data, "deadlines": {
+                              "opened": clocks.describe(opened)}}, at=now)
+    case.last_seq, case.last_hash = event["seq"], event["hash"]
+    clocks.write([], [], opened, "open", now)
+    audit.append(event)
     try:
         db.session.commit()
     except IntegrityError:
