@@ -89,7 +89,8 @@ def load_case_in_scope(actor: Actor, case_id) -> Case:
         raise NotFound("没有这个个案 / no such case") from None
     if not 0 < case_id <= MAX_ID:  # beyond the database's integer: cannot exist
         raise NotFound("没有这个个案 / no such case")
-    case = db.session.get(Case, case_id)
+    # The open deadlines come in the same round trip: a step needs them, and a step is few round trips.
+    case = db.session.get(Case, case_id, options=[joinedload(Case.open_deadlines)])
     if case is None or not actor.roles_for(case):
         raise NotFound("没有这个个案 / no such case")
     return case

@@ -50,7 +50,7 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
 def settle(defn, rows: list, trigger: str, new_state: str) -> tuple[list, list]:
     """Which open rows `trigger` meets (the earliest due point per clock) and which the new state cancels."""
     met, cancelled, met_clocks = [], [], set()
-    for row in rows:  # ordered by clock, point
+    for row in sorted(rows, key=lambda r: (r.clock, r.point)):
         clock = defn.clock(row.clock)
         if trigger in clock.met_by and row.clock not in met_clocks:
             met_clocks.add(row.clock)
@@ -78,7 +78,7 @@ def write(met: list, cancelled: list, opened: list[dict], trigger: str, now: dat
 def describe(rows) -> list[dict]:
     out = []
     for r in rows:
-        get = r.get if isinstance(r, dict) else r._mapping.get
+        get = r.get if isinstance(r, dict) else lambda name, r=r: getattr(r, name)
         out.append({"clock": get("clock"), "point": get("point"), "due_at": get("due_at").isoformat() + "Z",
                     "overdue": (get("level") or 0) > 0})
     return out

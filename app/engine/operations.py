@@ -8,13 +8,13 @@ together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the c
 import logging
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, clock
 from app.deadlines import clocks
-from app.engine import machine
+from app.engine import machine, store
 from app.engine.context import StepContext
 from app.engine.errors import Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted, StaleVersion
 from app.engine.validation import validate_payload
@@ -51,11 +51,6 @@ class _Position:
 
     def __init__(self, state):
         self.state = state
-
-
-_CASES = Case.__table__
-_UPDATE_CASE = (update(_CASES)
-                .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected")))
 
 
 def _fire(case, trigger, actor, payload, *, version, now):
@@ -96,22 +91,18 @@ def _fire(case, trigger, actor, payload, *, version, now):
             ctx.vars.pop(name, None)
         if defn.states[new_state].final:
             values["closed_at"] = now
-    open_rows = clocks.open_rows(case.id)
+    open_rows = list(case.open_deadlines)
     met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=acting, action=trigger, from_state=case.state, to_state=new_state,
                           data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
                           at=now)
-    # The guarded UPDATE goes first: it takes the row lock, and of two racing steps the second finds
-    # the version moved on and writes nothing at all.
-    changed = db.session.execute(_UPDATE_CASE, {
-        "case_id": case.id, "expected": version, "state": new_state, "version": version + 1, "vars": ctx.vars,
-        "updated_at": now, "last_seq": event["seq"], "last_hash": event["hash"], **values}).rowcount
-    if changed != 1:
+    # The case UPDATE is guarded by the version read: of two racing steps the second finds the version
+    # moved on and writes nothing at all.
+    values.update(state=new_state, version=version + 1, vars=ctx.vars)
+    if not store.write_step(case.id, version, values, event, met, cancelled, opened, now):
         raise _stale(case.id)
-    clocks.write(met, cancelled, opened, trigger, now)
-    audit.append(event)
     try:
         db.session.commit()
     except IntegrityError:
