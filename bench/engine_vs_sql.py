@@ -1,8 +1,9 @@
 """Engine vs hand-written SQL: steps per second for N full dropout lifecycles on PostgreSQL.
 
-Engine: each step is what an API request does — load the case in the actor's scope, then fire()
-with its role, scope, state, version and guard checks, form validation, audit hash chain and
-deadline rows, one transaction. Hand-written SQL: the same writes per step on a raw psycopg
+Engine: each step is what the API's transition request does — fire(case_id, trigger, actor, body,
+version): load the case and its open deadlines, role, scope, state, version and guard checks, form
+validation, audit hash chain and deadline rows, one transaction; the version is the one the
+client got back from its previous step, as an API client has it. Hand-written SQL: the same writes per step on a raw psycopg
 connection (UPDATE case + INSERT event + deadline UPDATE/INSERT, one transaction), no checks.
 
     python bench/engine_vs_sql.py [N] [--profile]      (BENCH_DATABASE_URL to point elsewhere)
@@ -209,7 +210,7 @@ def _engine_round(app, n, r):
 def _run_engine_ids(app, pupil_ids):
     from sqlalchemy import select
 
-    from app.auth.scope import Actor, load_case_in_scope
+    from app.auth.scope import Actor
     from app.engine.operations import fire, open_case
     from app.extensions import db
     from app.models import User
@@ -219,11 +220,11 @@ def _run_engine_ids(app, pupil_ids):
         start = time.perf_counter()
         for pid in pupil_ids:
             case = open_case(actors["teacher"], {"student_id": pid, "detected_on": TODAY, "source": "teacher"})
-            case_id = case.id
+            case_id, version = case.id, 1
             db.session.remove()  # each step is a request of its own: nothing cached between them
             for trigger, who, data in LIFECYCLE:
-                case = load_case_in_scope(actors[who], case_id)
-                fire(case, trigger, actors[who], dict(data), version=case.version)
+                fire(case_id, trigger, actors[who], dict(data), version=version)
+                version += 1
                 db.session.remove()
         return time.perf_counter() - start
 

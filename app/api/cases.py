@@ -70,10 +70,9 @@ def get_case(case_id):
 
 @bp.post("/cases/<int:case_id>/transitions/<trigger>")
 def fire_transition(case_id, trigger):
-    case = load_case_in_scope(actor(), case_id)
     body = json_body()
-    fire(case, trigger, actor(), body, version=body.get("version"))
-    return jsonify(case_detail(case, actor(), via=f"api:{trigger}"))
+    fire(case_id, trigger, actor(), body, version=body.get("version"))  # loads in scope itself (404)
+    return jsonify(case_detail(load_case_in_scope(actor(), case_id), actor(), via=f"api:{trigger}"))
 
 
 def _events(case_id):

@@ -33,9 +33,9 @@ class StepContext:
         if role not in Actor(user).roles_for_path(self.case.unit_path):
             raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "
                                        "over this case"})
-        if not any(a.user_id == user.id and a.role == role for a in self.case.assignees):
-            # Added as its own row, not through case.assignees: the case row itself is written only by
-            # the engine's one guarded UPDATE.
+        exists = db.session.execute(select(CaseAssignee.id).where(
+            CaseAssignee.case_id == self.case.id, CaseAssignee.user_id == user.id, CaseAssignee.role == role)).first()
+        if not exists:
             db.session.add(CaseAssignee(case_id=self.case.id, user_id=user.id, role=role))
         self.notes["assigned"] = {"username": username, "role": role}
 

@@ -33,15 +33,30 @@ def available_triggers(defn, case: Case, roles: set[str]) -> list[str]:
     return [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
 
 
-def fire(case: Case, trigger: str, actor, payload: dict, *, version, now=None) -> Case:
-    """Fire `trigger` on `case` as `actor` with the form data in `payload`; commit, or raise and write nothing."""
+def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None) -> store.Snapshot:
+    """Fire `trigger` on case `case_id` as `actor` with the form data in `payload`.
+
+    Load (404 when missing or out of the actor's scope) -> check -> write -> commit, or raise and
+    write nothing. Returns the case as read before the step; read it again to show it.
+    """
     try:
+        case = store.load(_as_id(case_id))
+        if case is None:
+            raise NotFound("没有这个个案 / no such case")
         result = _fire(case, trigger, actor, payload, version=version, now=now or clock.now())
     except BaseException:
         db.session.rollback()
         raise
     _after_commit(*result)
     return case
+
+
+def _as_id(case_id) -> int:
+    # Callers holding a loaded Case may pass it; the step always reads the row afresh.
+    value = getattr(case_id, "id", case_id)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**31 - 1:
+        raise NotFound("没有这个个案 / no such case")
+    return value
 
 
 class _Position:
@@ -91,7 +106,7 @@ def _fire(case, trigger, actor, payload, *, version, now):
             ctx.vars.pop(name, None)
         if defn.states[new_state].final:
             values["closed_at"] = now
-    open_rows = list(case.open_deadlines)
+    open_rows = case.open_deadlines
     met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,

@@ -6,14 +6,66 @@ UPDATE matched), so a step costs a read, a write and a commit whatever it change
 the same writes are separate statements, which cost nothing extra in-process. Both paths are run by
 the whole test suite.
 """
-from sqlalchemy import bindparam, update
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, bindparam, select, update
 
 from app import audit
 from app.deadlines import clocks
 from app.extensions import db
-from app.models import Case
+from app.models import Case, Deadline
 
 _CASES = Case.__table__
+_DEADLINES = Deadline.__table__
+
+
+@dataclass(slots=True)
+class OpenDeadline:
+    id: int
+    clock: str
+    point: int
+    level: int
+    due_at: datetime
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The case as a step reads it: the columns the checks and guards need and its open deadlines.
+
+    A plain value, not an ORM object: the step changes the row only through write_step()."""
+    id: int
+    workflow: str
+    state: str
+    version: int
+    unit_path: str
+    confirmed: bool
+    reasons: list
+    vars: dict
+    closed_at: datetime | None
+    detected_on: date
+    last_seq: int
+    last_hash: str
+    open_deadlines: list = field(default_factory=list)
+
+
+_SNAPSHOT_COLUMNS = [_CASES.c[name] for name in Snapshot.__slots__ if name != "open_deadlines"]
+_LOAD = (select(*_SNAPSHOT_COLUMNS, _DEADLINES.c.id.label("d_id"), _DEADLINES.c.clock, _DEADLINES.c.point,
+                _DEADLINES.c.level, _DEADLINES.c.due_at)
+         .select_from(_CASES.outerjoin(_DEADLINES, and_(_DEADLINES.c.case_id == _CASES.c.id,
+                                                       _DEADLINES.c.status == "open")))
+         .where(_CASES.c.id == bindparam("case_id")))
+
+
+def load(case_id: int) -> Snapshot | None:
+    """One round trip: the case row joined with its open deadline rows."""
+    rows = db.session.execute(_LOAD, {"case_id": case_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    snap = Snapshot(*first[:len(_SNAPSHOT_COLUMNS)])
+    snap.open_deadlines = [OpenDeadline(r.d_id, r.clock, r.point, r.level, r.due_at) for r in rows if r.d_id]
+    return snap
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"))
 
 # PostgreSQL: the same statements, sent in one pipeline (one network round trip for all of them).
