@@ -116,12 +116,12 @@ def _fire(case, trigger, actor, payload, *, version, now):
     # The case UPDATE is guarded by the version read: of two racing steps the second finds the version
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
-    if not store.write_step(case.id, version, values, event, met, cancelled, opened, now):
-        raise _stale(case.id)
     try:
-        db.session.commit()
-    except IntegrityError:
-        raise _stale(case.id) from None
+        written = store.write_step(case.id, version, values, event, met, cancelled, opened, now)
+    except IntegrityError:  # SQLite: another step took this event's sequence number
+        written = False
+    if not written:
+        raise _stale(case.id)
     return case, opened, open_rows
 
 

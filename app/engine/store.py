@@ -1,10 +1,11 @@
-"""How a step's writes reach the database: the guarded case UPDATE, its audit event and its deadline
-changes, all in the caller's transaction.
+"""How a step meets the database: one read (the case and its open deadlines) and one write (the
+guarded case UPDATE, its audit event, its deadline changes) in one transaction.
 
-On PostgreSQL they travel as ONE statement (data-modifying CTEs: every part runs only if the guarded
-UPDATE matched), so a step costs a read, a write and a commit whatever it changes. Elsewhere (SQLite)
-the same writes are separate statements, which cost nothing extra in-process. Both paths are run by
-the whole test suite.
+On PostgreSQL each of the two is a single network round trip: psycopg's pipeline sends BEGIN with the
+read, and the writes with the COMMIT; every write after the case UPDATE is conditional on that UPDATE
+having matched (the row carries the new version and hash only if it did), so a stale step commits
+nothing. Elsewhere (SQLite, in-process) the same statements run one by one. The whole test suite runs
+on both.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,72 +58,95 @@ _LOAD = (select(*_SNAPSHOT_COLUMNS, _DEADLINES.c.id.label("d_id"), _DEADLINES.c.
          .where(_CASES.c.id == bindparam("case_id")))
 
 
+_PG_LOAD = None  # the same SELECT, compiled once for PostgreSQL: (sql, constant parameters)
+
+
+def _is_pg() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _driver():
+    """The psycopg connection under the session's: same connection, same transaction."""
+    return db.session.connection().connection.driver_connection
+
+
 def load(case_id: int) -> Snapshot | None:
-    """One round trip: the case row joined with its open deadline rows."""
-    rows = db.session.execute(_LOAD, {"case_id": case_id}).all()
+    """The case row joined with its open deadline rows, in one round trip."""
+    if _is_pg():
+        global _PG_LOAD
+        if _PG_LOAD is None:
+            compiled = _LOAD.compile(dialect=db.session.get_bind().dialect)
+            _PG_LOAD = (str(compiled), compiled.params)
+        conn = _driver()
+        with conn.pipeline():  # BEGIN and the SELECT leave together
+            cur = conn.execute(_PG_LOAD[0], {**_PG_LOAD[1], "case_id": case_id})
+        rows = cur.fetchall()
+    else:
+        rows = db.session.execute(_LOAD, {"case_id": case_id}).all()
     if not rows:
         return None
-    first = rows[0]
-    snap = Snapshot(*first[:len(_SNAPSHOT_COLUMNS)])
-    snap.open_deadlines = [OpenDeadline(r.d_id, r.clock, r.point, r.level, r.due_at) for r in rows if r.d_id]
+    n = len(_SNAPSHOT_COLUMNS)
+    snap = Snapshot(*rows[0][:n])
+    snap.open_deadlines = [OpenDeadline(*r[n:]) for r in rows if r[n] is not None]
     return snap
-_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"))
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"),
+                                    _CASES.c.last_seq == bindparam("prev_seq"))
 
-# PostgreSQL: the same statements, sent in one pipeline (one network round trip for all of them).
+# PostgreSQL: the same writes, each after the first only if the guarded UPDATE matched.
+_APPLIED = "EXISTS (SELECT 1 FROM cases WHERE id = %(g_case)s AND version = %(g_version)s AND last_hash = %(g_hash)s)"
 _PG_CASE = """UPDATE cases SET state = %(state)s, version = %(version)s, vars = %(vars)s, updated_at = %(now)s,
     last_seq = %(seq)s, last_hash = %(hash)s, closed_at = COALESCE(%(closed_at)s, closed_at),
     reasons = COALESCE(%(reasons)s, reasons), confirmed = COALESCE(%(confirmed)s, confirmed)
-    WHERE id = %(case_id)s AND version = %(expected)s"""
-_PG_EVENT = """INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, to_state, data,
-    prev_hash, hash) VALUES (%(case_id)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s, %(action)s,
-    %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s)"""
-_PG_CLOSE = """UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
+    WHERE id = %(case_id)s AND version = %(expected)s AND last_seq = %(prev_seq)s"""
+_PG_EVENT = f"""INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, to_state,
+    data, prev_hash, hash) SELECT %(case_id)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s, %(action)s,
+    %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s WHERE {_APPLIED}"""
+_PG_CLOSE = f"""UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
     closed_at = %(now)s, closed_by = %(action)s, next_action_at = NULL
-    WHERE id = ANY(%(closing)s) AND status = 'open'"""
-_PG_OPEN = """INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
-    next_action_at) VALUES (%(case_id)s, %(clock)s, %(point)s, 'open', %(opened_at)s, %(due_at)s, %(remind_at)s,
-    0, %(next_action_at)s)"""
+    WHERE id = ANY(%(closing)s) AND status = 'open' AND {_APPLIED}"""
+_PG_OPEN = f"""INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
+    next_action_at) SELECT %(case_id)s, %(clock)s, %(point)s, 'open', %(opened_at)s, %(due_at)s, %(remind_at)s,
+    0, %(next_action_at)s WHERE {_APPLIED}"""
 
 
 def write_step(case_id: int, expected: int, values: dict, event: dict, met: list, cancelled: list,
                opened: list[dict], now) -> bool:
-    """Write one step; False (and nothing written) when the case's version is no longer `expected`."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Write one step and commit; False (nothing written) when the case moved on since it was read."""
+    if _is_pg():
         return _postgresql(case_id, expected, values, event, met, cancelled, opened, now)
-    changed = db.session.execute(_UPDATE_CASE, {"case_id": case_id, "expected": expected, "updated_at": now,
+    changed = db.session.execute(_UPDATE_CASE, {"case_id": case_id, "expected": expected,
+                                                "prev_seq": event["seq"] - 1, "updated_at": now,
                                                 "last_seq": event["seq"], "last_hash": event["hash"], **values})
     if changed.rowcount != 1:
         return False
     clocks.write(met, cancelled, opened, event["action"], now)
     audit.append(event)
+    db.session.commit()
     return True
 
 
 def _postgresql(case_id, expected, values, event, met, cancelled, opened, now) -> bool:
+    from psycopg import errors
     from psycopg.types.json import Json
-    conn = db.session.connection().connection.driver_connection  # same transaction as the session
-    params = {
-        "case_id": case_id, "expected": expected, "state": values["state"], "version": values["version"],
-        "vars": Json(values["vars"]), "now": now, "seq": event["seq"], "hash": event["hash"],
-        "closed_at": values.get("closed_at"),
-        "reasons": Json(values["reasons"]) if "reasons" in values else None, "confirmed": values.get("confirmed"),
-    }
+    guard = {"g_case": case_id, "g_version": values["version"], "g_hash": event["hash"]}
+    conn = _driver()
     try:
-        with conn.pipeline(), conn.cursor() as cur:
-            cur.execute(_PG_CASE, params)
-            case_cursor = cur
-            cur2 = conn.cursor()
-            cur2.execute(_PG_EVENT, {**event, "data": Json(event["data"])})
+        with conn.pipeline():
+            case_cur = conn.execute(_PG_CASE, {
+                "case_id": case_id, "version": values["version"], "hash": event["hash"], "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
+                "vars": Json(values["vars"]), "now": now, "seq": event["seq"], "closed_at": values.get("closed_at"),
+                "reasons": Json(values["reasons"]) if "reasons" in values else None,
+                "confirmed": values.get("confirmed")})
+            cur = conn.cursor()
+            cur.execute(_PG_EVENT, {**event, **guard, "data": Json(event["data"])})
             if met or cancelled:
-                cur2.execute(_PG_CLOSE, {"met": [r.id for r in met], "closing": [r.id for r in met + cancelled],
-                                         "now": now, "action": event["action"]})
+                cur.execute(_PG_CLOSE, {**guard, "met": [r.id for r in met], "closing": [r.id for r in met + cancelled],
+                                        "now": now, "action": event["action"]})
             if opened:
-                cur2.executemany(_PG_OPEN, opened)
-        return case_cursor.rowcount == 1
-    except psycopg_errors().UniqueViolation:
-        return False  # another step took this event's sequence number: the version moved on
-
-
-def psycopg_errors():
-    import psycopg.errors
-    return psycopg.errors
+                cur.executemany(_PG_OPEN, [{**row, **guard} for row in opened])
+            conn.commit()  # queued behind the writes: one round trip for all of them
+    except errors.UniqueViolation:
+        db.session.rollback()
+        return False
+    db.session.commit()  # the session learns the transaction is over (no round trip: already committed)
+    return case_cur.rowcount == 1
