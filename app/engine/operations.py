@@ -156,9 +156,7 @@ def _open(actor, payload, workflow, now):
         raise Invalid({"detected_on": "发现日期不能晚于今天 / cannot be in the future"})
     if detected_on < pupil.birth_date:
         raise Invalid({"detected_on": "发现日期早于出生日期 / before the pupil's birth date"})
-    existing = _open_case_of(pupil.id)
-    if existing is not None:
-        raise _already_open(existing)
+    # "One open case per pupil" is the partial unique index's job: checked once, by the database.
     case = Case(workflow=workflow, pupil_id=pupil.id, state=defn.initial, unit_path=pupil.klass.path,
                 school_id=_school_id(pupil), reasons=[], vars={}, detected_on=detected_on,
                 source=data.get("source") or "teacher", opened_at=now, updated_at=now)
@@ -186,8 +184,9 @@ def _open(actor, payload, workflow, now):
 
 
 def _school_id(pupil: Pupil) -> int:
-    unit = pupil.klass.school()
-    return unit.id if unit else pupil.class_id
+    # The tree is district -> school -> grade -> class, so a class's path is /district/school/grade/class/.
+    parts = pupil.klass.path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else pupil.class_id
 
 
 def _open_case_of(pupil_id: int) -> Case | None:
