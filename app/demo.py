@@ -114,7 +114,7 @@ class _Walker:
         self.who = {"class_teacher": _user_with("class_teacher", self.klass.id),
                     "school_admin": _user_with("school_admin", school.id),
                     "bureau_officer": _actor("bureau"), "partner": _actor(rng.choice(PARTNERS)[0])}
-        self.case = None
+        self.case_id, self.version = None, 1
 
     def _tick(self, lo=1, hi=3):
         day = calendar.add_working_days(calendar.local_date(self.at), self.rng.randint(lo, hi))
@@ -124,14 +124,15 @@ class _Walker:
 
     def open(self):
         clock.freeze(self.at)
-        self.case = open_case(self.who["class_teacher"], {
+        self.case_id = open_case(self.who["class_teacher"], {
             "student_id": self.pupil.id, "detected_on": calendar.local_date(self.at).isoformat(),
             "source": self.rng.choice(["teacher", "teacher", "attendance"]),
             "note": f"{self.pupil.name}连续{self.rng.randint(3, 10)}天未到校, 电话联系家长未果。"})
 
     def step(self, trigger, role, data, lo=1, hi=3):
         self._tick(lo, hi)
-        fire(self.case, trigger, self.who[role], dict(data), version=self.case.version)
+        fire(self.case_id, trigger, self.who[role], dict(data), version=self.version)
+        self.version += 1
 
 
 def _user_with(role, unit_id) -> Actor:
@@ -154,7 +155,7 @@ def _walk(w: _Walker, target: str, rng) -> None:
             "reason": rng.choice(["approved_leave", "illness_note"]), "evidence": "班主任核实: 家长已提交请假条及医院证明。"})
     reasons = rng.sample(["economic", "learning", "family", "psychological", "work", "migration"], rng.choice([1, 2]))
     w.step("report", "school_admin", {
-        "dropout_date": calendar.local_date(w.case.opened_at).isoformat(), "reasons": reasons,
+        "dropout_date": iso(), "reasons": reasons,
         "reason_analysis": "家庭教育缺失, 学生厌学情绪明显; 家长外出务工, 由祖辈照看。",
         "measures_taken": "班主任电话联系家长 3 次, 上门了解情况 1 次。", "measures_effect": "学生暂未返校。",
         "next_plan": "制定一人一案, 组织家访劝返。"})

@@ -219,8 +219,8 @@ def _run_engine_ids(app, pupil_ids):
         actors = {k: Actor(users[k]) for k in ("teacher", "admin", "bureau")}
         start = time.perf_counter()
         for pid in pupil_ids:
-            case = open_case(actors["teacher"], {"student_id": pid, "detected_on": TODAY, "source": "teacher"})
-            case_id, version = case.id, 1
+            case_id = open_case(actors["teacher"], {"student_id": pid, "detected_on": TODAY, "source": "teacher"})
+            version = 1
             db.session.remove()  # each step is a request of its own: nothing cached between them
             for trigger, who, data in LIFECYCLE:
                 fire(case_id, trigger, actors[who], dict(data), version=version)

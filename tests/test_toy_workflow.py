@@ -7,7 +7,7 @@ from app.engine import definition, machine
 from app.engine.errors import Invalid, NotAllowedNow, NotPermitted
 from app.engine.operations import fire, open_case
 from app.extensions import db
-from app.models import User
+from app.models import Case, User
 from app.models.users import ROLES
 from forms.base import BaseForm, long_text, short_text
 from wtforms import DateField, IntegerField
@@ -65,8 +65,8 @@ def actor(name):
 def test_toy_workflow_runs_on_the_same_engine(app, district, toy):
     with app.app_context():
         teacher, admin = actor("teacher"), actor("school_admin")
-        case = open_case(teacher, {"student_id": district.pupils[0], "detected_on": "2026-09-01"},
-                         workflow="library")
+        case = db.session.get(Case, open_case(teacher, {"student_id": district.pupils[0],
+                                                          "detected_on": "2026-09-01"}, workflow="library"))
         assert (case.state, case.version, case.workflow) == ("shelved", 1, "library")
         for n in range(3):
             fire(case, "lend", teacher, {"book": f"西游记 {n}"}, version=case.version)

@@ -20,9 +20,9 @@ from app.presenters import case_detail, case_summary
 
 @bp.post("/cases")
 def create_case():
-    case = open_case(actor(), json_body())
-    body = case_detail(case, actor(), via="api:create_case")
-    return jsonify(body), 201, {"Location": url_for("api.get_case", case_id=case.id)}
+    case_id = open_case(actor(), json_body())
+    body = case_detail(load_case_in_scope(actor(), case_id), actor(), via="api:create_case")
+    return jsonify(body), 201, {"Location": url_for("api.get_case", case_id=case_id)}
 
 
 def _overdue_clause(now):

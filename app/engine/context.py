@@ -14,6 +14,7 @@ class StepContext:
         self.vars = dict(case.vars or {})
         self.sets: dict = {}
         self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
+        self.extra: list[tuple[str, dict]] = []  # rows to add in the step's own write (table, values)
 
     def set(self, attr: str, value) -> None:
         if attr not in SETTABLE:
@@ -36,7 +37,7 @@ class StepContext:
         exists = db.session.execute(select(CaseAssignee.id).where(
             CaseAssignee.case_id == self.case.id, CaseAssignee.user_id == user.id, CaseAssignee.role == role)).first()
         if not exists:
-            db.session.add(CaseAssignee(case_id=self.case.id, user_id=user.id, role=role))
+            self.extra.append(("case_assignees", {"case_id": self.case.id, "user_id": user.id, "role": role}))
         self.notes["assigned"] = {"username": username, "role": role}
 
     def invite_partner(self, username: str) -> None:
@@ -46,6 +47,6 @@ class StepContext:
         exists = db.session.execute(select(CasePartner.id).where(CasePartner.case_id == self.case.id,
                                                                  CasePartner.user_id == user.id)).first()
         if not exists:
-            db.session.add(CasePartner(case_id=self.case.id, user_id=user.id, invited_by=self.actor.id,
-                                       invited_at=self.now))
+            self.extra.append(("case_partners", {"case_id": self.case.id, "user_id": user.id,
+                                                 "invited_by": self.actor.id, "invited_at": self.now}))
         self.notes["invited"] = username

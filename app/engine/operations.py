@@ -8,9 +8,8 @@ together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the c
 import logging
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app import audit, clock
 from app.deadlines import clocks
@@ -19,7 +18,7 @@ from app.engine.context import StepContext
 from app.engine.errors import Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted, StaleVersion
 from app.engine.validation import validate_payload
 from app.extensions import db
-from app.models import Case, CaseAssignee, Pupil
+from app.models import Case, OrgUnit, Pupil
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +116,7 @@ def _fire(case, trigger, actor, payload, *, version, now):
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
     try:
-        written = store.write_step(case.id, version, values, event, met, cancelled, opened, now)
+        written = store.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra)
     except IntegrityError:  # SQLite: another step took this event's sequence number
         written = False
     if not written:
@@ -131,24 +130,31 @@ def _stale(case_id: int) -> StaleVersion:
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 
-def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> Case:
-    """Open a case (the workflow's initial state) for a pupil in the actor's scope; one transaction."""
+def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> int:
+    """Open a case (the workflow's initial state) for a pupil in the actor's scope; one transaction.
+
+    Returns the new case's id."""
     try:
         result = _open(actor, payload, workflow, now or clock.now())
     except BaseException:
         db.session.rollback()
         raise
     _after_commit(*result)
-    return result[0]
+    return result[0].id
+
+
+_PUPIL = (select(Pupil.id, Pupil.birth_date, Pupil.class_id, OrgUnit.path)
+          .join(OrgUnit, Pupil.class_id == OrgUnit.id).where(Pupil.id == bindparam("pupil_id")))
 
 
 def _open(actor, payload, workflow, now):
     defn = machine.get(workflow)
     data = validate_payload(defn.open_form, payload)
-    pupil = db.session.get(Pupil, data["student_id"])
-    if pupil is None or not actor.roles_for_path(pupil.klass.path):
+    pupil = db.session.execute(_PUPIL, {"pupil_id": data["student_id"]}).first()
+    roles = actor.roles_for_path(pupil.path) if pupil else set()
+    if not roles:
         raise Invalid({"student_id": "您的范围内没有这个学生 / no such pupil in your scope"})
-    acting = next((r for r in defn.open_roles if r in actor.roles_for_path(pupil.klass.path)), None)
+    acting = next((r for r in defn.open_roles if r in roles), None)
     if acting is None:
         raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
     detected_on = date.fromisoformat(data["detected_on"])
@@ -156,46 +162,44 @@ def _open(actor, payload, workflow, now):
         raise Invalid({"detected_on": "发现日期不能晚于今天 / cannot be in the future"})
     if detected_on < pupil.birth_date:
         raise Invalid({"detected_on": "发现日期早于出生日期 / before the pupil's birth date"})
-    # "One open case per pupil" is the partial unique index's job: checked once, by the database.
-    case = Case(workflow=workflow, pupil_id=pupil.id, state=defn.initial, unit_path=pupil.klass.path,
-                school_id=_school_id(pupil), reasons=[], vars={}, detected_on=detected_on,
-                source=data.get("source") or "teacher", opened_at=now, updated_at=now)
-    case.assignees.append(CaseAssignee(user_id=actor.id, role=acting))
-    db.session.add(case)
     try:
-        db.session.flush()
+        # "One open case per pupil" is the partial unique index's job: checked once, by the database.
+        case_id = store.insert_case({
+            "workflow": workflow, "pupil_id": pupil.id, "state": defn.initial, "version": 1,
+            "unit_path": pupil.path, "school_id": _school_id(pupil.path, pupil.class_id), "confirmed": False,
+            "reasons": [], "vars": {}, "escalation_level": 0, "detected_on": detected_on,
+            "source": data.get("source") or "teacher", "opened_at": now, "updated_at": now, "last_seq": 0,
+            "last_hash": ""})
     except IntegrityError:
         db.session.rollback()
-        existing = _open_case_of(pupil.id)
-        raise _already_open(existing) from None
-    opened = clocks.new_rows(defn, case.id, defn.initial, now, start=detected_on)
-    event = audit.prepare(case.id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
-                          from_state=None, to_state=case.state, data={"form": data, "deadlines": {
+        raise _already_open(pupil.id) from None
+    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=detected_on)
+    event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
+                          from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
                               "opened": clocks.describe(opened)}}, at=now)
-    case.last_seq, case.last_hash = event["seq"], event["hash"]
-    clocks.write([], [], opened, "open", now)
-    audit.append(event)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise _already_open(_open_case_of(pupil.id)) from None
-    return case, opened, []
+    assignee = ("case_assignees", {"case_id": case_id, "user_id": actor.id, "role": acting})
+    if not store.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened,
+                            now, [assignee]):
+        raise _stale(case_id)
+    return _Opened(case_id), opened, []
 
 
-def _school_id(pupil: Pupil) -> int:
+class _Opened:
+    __slots__ = ("id",)
+
+    def __init__(self, case_id):
+        self.id = case_id
+
+
+def _school_id(class_path: str, class_id: int) -> int:
     # The tree is district -> school -> grade -> class, so a class's path is /district/school/grade/class/.
-    parts = pupil.klass.path.strip("/").split("/")
-    return int(parts[1]) if len(parts) > 1 else pupil.class_id
+    parts = class_path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else class_id
 
 
-def _open_case_of(pupil_id: int) -> Case | None:
-    return db.session.execute(select(Case).where(Case.pupil_id == pupil_id, Case.closed_at.is_(None))
-                              .options(selectinload(Case.assignees))).scalar_one_or_none()
-
-
-def _already_open(existing: Case | None) -> Conflict:
-    case_id = existing.id if existing else None
+def _already_open(pupil_id: int) -> Conflict:
+    case_id = db.session.execute(select(Case.id).where(Case.pupil_id == pupil_id, Case.closed_at.is_(None))
+                                 ).scalar_one_or_none()
     return Conflict(f"该学生已有未结个案 #{case_id} / the pupil already has an open case #{case_id}",
                     open_case_id=case_id)
 

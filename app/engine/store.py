@@ -1,16 +1,18 @@
 """How a step meets the database: one read (the case and its open deadlines) and one write (the
-guarded case UPDATE, its audit event, its deadline changes) in one transaction.
+guarded case UPDATE, its audit event, its deadline changes, any rows its effects add) in one
+transaction.
 
-On PostgreSQL each of the two is a single network round trip: psycopg's pipeline sends BEGIN with the
-read, and the writes with the COMMIT; every write after the case UPDATE is conditional on that UPDATE
-having matched (the row carries the new version and hash only if it did), so a stale step commits
-nothing. Elsewhere (SQLite, in-process) the same statements run one by one. The whole test suite runs
-on both.
+On PostgreSQL the write is ONE round trip: the statements and the COMMIT go as a single batch
+(client-side bound by psycopg, which quotes every value), and every statement after the case UPDATE
+is conditional on that UPDATE having matched — the row carries the new version and hash only if it
+did — so a stale step commits nothing. Profiles showed the time of a step going to per-statement
+driver and ORM work, so this path is kept to plain strings. On SQLite (in-process) the same writes
+run as SQLAlchemy statements one by one. The whole test suite runs on both.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 
 from app import audit
 from app.deadlines import clocks
@@ -71,16 +73,13 @@ def _driver():
 
 
 def load(case_id: int) -> Snapshot | None:
-    """The case row joined with its open deadline rows, in one round trip."""
+    """The case row joined with its open deadline rows, in one query."""
     if _is_pg():
         global _PG_LOAD
         if _PG_LOAD is None:
             compiled = _LOAD.compile(dialect=db.session.get_bind().dialect)
             _PG_LOAD = (str(compiled), compiled.params)
-        conn = _driver()
-        with conn.pipeline():  # BEGIN and the SELECT leave together
-            cur = conn.execute(_PG_LOAD[0], {**_PG_LOAD[1], "case_id": case_id})
-        rows = cur.fetchall()
+        rows = _driver().execute(_PG_LOAD[0], {**_PG_LOAD[1], "case_id": case_id}).fetchall()
     else:
         rows = db.session.execute(_LOAD, {"case_id": case_id}).all()
     if not rows:
@@ -89,10 +88,38 @@ def load(case_id: int) -> Snapshot | None:
     snap = Snapshot(*rows[0][:n])
     snap.open_deadlines = [OpenDeadline(*r[n:]) for r in rows if r[n] is not None]
     return snap
+
+
+def insert_case(values: dict) -> int:
+    """A new case row (the partial unique index refuses a second open case: IntegrityError)."""
+    return db.session.execute(insert(_CASES).returning(_CASES.c.id), values).scalar_one()
+
+
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"),
                                     _CASES.c.last_seq == bindparam("prev_seq"))
 
-# PostgreSQL: the same writes, each after the first only if the guarded UPDATE matched.
+
+def write_step(case_id: int, expected: int, values: dict, event: dict, met: list, cancelled: list,
+               opened: list[dict], now, extra: list[tuple] = ()) -> bool:
+    """Write one step and commit; False (and nothing written) when the case moved on since it was read.
+
+    `extra` holds (table, row) pairs an effect adds (an assignee, an invited partner)."""
+    if _is_pg():
+        return _postgresql(case_id, expected, values, event, met, cancelled, opened, now, extra)
+    changed = db.session.execute(_UPDATE_CASE, {"case_id": case_id, "expected": expected,
+                                                "prev_seq": event["seq"] - 1, "updated_at": now,
+                                                "last_seq": event["seq"], "last_hash": event["hash"], **values})
+    if changed.rowcount != 1:
+        return False
+    clocks.write(met, cancelled, opened, event["action"], now)
+    audit.append(event)
+    for table, row in extra:
+        db.session.execute(insert(db.metadata.tables[table]), row)
+    db.session.commit()
+    return True
+
+
+# PostgreSQL: every write after the first only if the guarded UPDATE matched.
 _APPLIED = "EXISTS (SELECT 1 FROM cases WHERE id = %(g_case)s AND version = %(g_version)s AND last_hash = %(g_hash)s)"
 _PG_CASE = """UPDATE cases SET state = %(state)s, version = %(version)s, vars = %(vars)s, updated_at = %(now)s,
     last_seq = %(seq)s, last_hash = %(hash)s, closed_at = COALESCE(%(closed_at)s, closed_at),
@@ -104,49 +131,56 @@ _PG_EVENT = f"""INSERT INTO case_events (case_id, seq, at, actor_id, actor, role
 _PG_CLOSE = f"""UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
     closed_at = %(now)s, closed_by = %(action)s, next_action_at = NULL
     WHERE id = ANY(%(closing)s) AND status = 'open' AND {_APPLIED}"""
-_PG_OPEN = f"""INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
-    next_action_at) SELECT %(case_id)s, %(clock)s, %(point)s, 'open', %(opened_at)s, %(due_at)s, %(remind_at)s,
-    0, %(next_action_at)s WHERE {_APPLIED}"""
+_DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action_at")
 
 
-def write_step(case_id: int, expected: int, values: dict, event: dict, met: list, cancelled: list,
-               opened: list[dict], now) -> bool:
-    """Write one step and commit; False (nothing written) when the case moved on since it was read."""
-    if _is_pg():
-        return _postgresql(case_id, expected, values, event, met, cancelled, opened, now)
-    changed = db.session.execute(_UPDATE_CASE, {"case_id": case_id, "expected": expected,
-                                                "prev_seq": event["seq"] - 1, "updated_at": now,
-                                                "last_seq": event["seq"], "last_hash": event["hash"], **values})
-    if changed.rowcount != 1:
-        return False
-    clocks.write(met, cancelled, opened, event["action"], now)
-    audit.append(event)
-    db.session.commit()
-    return True
+def _pg_open(n: int) -> str:
+    rows = ", ".join(f"(%(o{i}_clock)s, %(o{i}_point)s::int, %(o{i}_due_at)s::timestamp, "
+                     f"%(o{i}_remind_at)s::timestamp, %(o{i}_next_action_at)s::timestamp)" for i in range(n))
+    return f"""INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
+    next_action_at) SELECT %(case_id)s, o.clock, o.point, 'open', %(now)s, o.due_at, o.remind_at, 0,
+    o.next_action_at FROM (VALUES {rows}) AS o(clock, point, due_at, remind_at, next_action_at) WHERE {_APPLIED}"""
 
 
-def _postgresql(case_id, expected, values, event, met, cancelled, opened, now) -> bool:
-    from psycopg import errors
+def _pg_extra(i: int, table: str, row: dict) -> tuple[str, dict]:
+    cols = list(row)
+    names = ", ".join(f"%(x{i}_{c})s" for c in cols)
+    return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {names} WHERE {_APPLIED}",
+            {f"x{i}_{c}": v for c, v in row.items()})
+
+
+def _postgresql(case_id, expected, values, event, met, cancelled, opened, now, extra) -> bool:
+    from psycopg import ClientCursor, errors
     from psycopg.types.json import Json
-    guard = {"g_case": case_id, "g_version": values["version"], "g_hash": event["hash"]}
-    conn = _driver()
+    params = {
+        "g_case": case_id, "g_version": values["version"], "g_hash": event["hash"],
+        "case_id": case_id, "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
+        "version": values["version"], "vars": Json(values["vars"]), "now": now, "seq": event["seq"],
+        "hash": event["hash"], "closed_at": values.get("closed_at"),
+        "reasons": Json(values["reasons"]) if "reasons" in values else None, "confirmed": values.get("confirmed"),
+        "at": event["at"], "actor_id": event["actor_id"], "actor": event["actor"], "role": event["role"],
+        "action": event["action"], "from_state": event["from_state"], "to_state": event["to_state"],
+        "data": Json(event["data"]), "prev_hash": event["prev_hash"],
+    }
+    sql = [_PG_CASE, _PG_EVENT]
+    if met or cancelled:
+        sql.append(_PG_CLOSE)
+        params.update(met=[r.id for r in met], closing=[r.id for r in met + cancelled])
+    if opened:
+        sql.append(_pg_open(len(opened)))
+        for i, row in enumerate(opened):
+            params.update({f"o{i}_{c}": row[c] for c in _DEADLINE_COLUMNS})
+    for i, (table, row) in enumerate(extra):
+        statement, more = _pg_extra(i, table, row)
+        sql.append(statement)
+        params.update(more)
+    sql.append("COMMIT")
+    cur = ClientCursor(_driver())
     try:
-        with conn.pipeline():
-            case_cur = conn.execute(_PG_CASE, {
-                "case_id": case_id, "version": values["version"], "hash": event["hash"], "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
-                "vars": Json(values["vars"]), "now": now, "seq": event["seq"], "closed_at": values.get("closed_at"),
-                "reasons": Json(values["reasons"]) if "reasons" in values else None,
-                "confirmed": values.get("confirmed")})
-            cur = conn.cursor()
-            cur.execute(_PG_EVENT, {**event, **guard, "data": Json(event["data"])})
-            if met or cancelled:
-                cur.execute(_PG_CLOSE, {**guard, "met": [r.id for r in met], "closing": [r.id for r in met + cancelled],
-                                        "now": now, "action": event["action"]})
-            if opened:
-                cur.executemany(_PG_OPEN, [{**row, **guard} for row in opened])
-            conn.commit()  # queued behind the writes: one round trip for all of them
+        cur.execute(";\n".join(sql), params)  # one round trip; the first result is the case UPDATE's
     except errors.UniqueViolation:
         db.session.rollback()
         return False
-    db.session.commit()  # the session learns the transaction is over (no round trip: already committed)
-    return case_cur.rowcount == 1
+    applied = cur.rowcount == 1
+    db.session.commit()  # the session learns the transaction is over (already committed: no round trip)
+    return applied
