@@ -32,6 +32,9 @@ def from_env(instance_path: str) -> dict:
         # A request body larger than this is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
         "API_PAGE_SIZE_MAX": 200,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pre-ping costs a round trip on every request; off by default (a connection broken by a
+        # database restart fails one request and the pool is renewed). BAOXUE_DB_PRE_PING=1 turns it on.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": os.environ.get("BAOXUE_DB_PRE_PING", "0") == "1",
+                                      "pool_recycle": 3600},
         "JSON_AS_ASCII": False,
     }

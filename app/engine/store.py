@@ -119,18 +119,20 @@ def write_step(case_id: int, expected: int, values: dict, event: dict, met: list
     return True
 
 
-# PostgreSQL: every write after the first only if the guarded UPDATE matched.
-_APPLIED = "EXISTS (SELECT 1 FROM cases WHERE id = %(g_case)s AND version = %(g_version)s AND last_hash = %(g_hash)s)"
+# PostgreSQL. The case UPDATE is guarded by the version and the chain head read; the event INSERT comes
+# right after it. If the UPDATE matched nothing, the case moved on, and every move appends the event
+# with seq = last_seq + 1: ours then collides with it on UNIQUE (case_id, seq), the batch aborts before
+# any later statement, and nothing of the step is written. The unique key is the guard for the rest.
 _PG_CASE = """UPDATE cases SET state = %(state)s, version = %(version)s, vars = %(vars)s, updated_at = %(now)s,
     last_seq = %(seq)s, last_hash = %(hash)s, closed_at = COALESCE(%(closed_at)s, closed_at),
     reasons = COALESCE(%(reasons)s, reasons), confirmed = COALESCE(%(confirmed)s, confirmed)
     WHERE id = %(case_id)s AND version = %(expected)s AND last_seq = %(prev_seq)s"""
-_PG_EVENT = f"""INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, to_state,
-    data, prev_hash, hash) SELECT %(case_id)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s, %(action)s,
-    %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s WHERE {_APPLIED}"""
-_PG_CLOSE = f"""UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
+_PG_EVENT = """INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, to_state,
+    data, prev_hash, hash) VALUES (%(case_id)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s, %(action)s,
+    %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s)"""
+_PG_CLOSE = """UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
     closed_at = %(now)s, closed_by = %(action)s, next_action_at = NULL
-    WHERE id = ANY(%(closing)s) AND status = 'open' AND {_APPLIED}"""
+    WHERE id = ANY(%(closing)s) AND status = 'open'"""
 _DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action_at")
 
 
@@ -139,13 +141,13 @@ def _pg_open(n: int) -> str:
                      f"%(o{i}_remind_at)s::timestamp, %(o{i}_next_action_at)s::timestamp)" for i in range(n))
     return f"""INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
     next_action_at) SELECT %(case_id)s, o.clock, o.point, 'open', %(now)s, o.due_at, o.remind_at, 0,
-    o.next_action_at FROM (VALUES {rows}) AS o(clock, point, due_at, remind_at, next_action_at) WHERE {_APPLIED}"""
+    o.next_action_at FROM (VALUES {rows}) AS o(clock, point, due_at, remind_at, next_action_at)"""
 
 
 def _pg_extra(i: int, table: str, row: dict) -> tuple[str, dict]:
     cols = list(row)
     names = ", ".join(f"%(x{i}_{c})s" for c in cols)
-    return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {names} WHERE {_APPLIED}",
+    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({names})",
             {f"x{i}_{c}": v for c, v in row.items()})
 
 
@@ -153,7 +155,6 @@ def _postgresql(case_id, expected, values, event, met, cancelled, opened, now, e
     from psycopg import ClientCursor, errors
     from psycopg.types.json import Json
     params = {
-        "g_case": case_id, "g_version": values["version"], "g_hash": event["hash"],
         "case_id": case_id, "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
         "version": values["version"], "vars": Json(values["vars"]), "now": now, "seq": event["seq"],
         "hash": event["hash"], "closed_at": values.get("closed_at"),
@@ -181,6 +182,7 @@ def _postgresql(case_id, expected, values, event, met, cancelled, opened, now, e
     except errors.UniqueViolation:
         db.session.rollback()
         return False
-    applied = cur.rowcount == 1
     db.session.commit()  # the session learns the transaction is over (already committed: no round trip)
-    return applied
+    if cur.rowcount != 1:  # cannot happen without the collision above; refuse loudly if it ever does
+        raise RuntimeError(f"case {case_id}: step committed although its version guard matched no row")
+    return True
