@@ -9,7 +9,6 @@ import logging
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from app import audit, clock
 from app.deadlines import clocks
@@ -38,14 +37,19 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
     Load (404 when missing or out of the actor's scope) -> check -> write -> commit, or raise and
     write nothing. Returns the case as read before the step; read it again to show it.
     """
+    tx = store.begin()
     try:
-        case = store.load(_as_id(case_id))
+        case = tx.load(_as_id(case_id))
         if case is None:
             raise NotFound("没有这个个案 / no such case")
-        result = _fire(case, trigger, actor, payload, version=version, now=now or clock.now())
+        result = _fire(tx, case, trigger, actor, payload, version=version, now=now or clock.now())
     except BaseException:
+        tx.rollback()
         db.session.rollback()
         raise
+    finally:
+        tx.close()
+    db.session.expire_all()  # the step may have been written on its own connection: reread what is shown
     _after_commit(*result)
     return case
 
@@ -67,7 +71,7 @@ class _Position:
         self.state = state
 
 
-def _fire(case, trigger, actor, payload, *, version, now):
+def _fire(tx, case, trigger, actor, payload, *, version, now):
     defn = machine.get(case.workflow)
     t = defn.triggers.get(trigger)
     if t is None:
@@ -115,17 +119,12 @@ def _fire(case, trigger, actor, payload, *, version, now):
     # The case UPDATE is guarded by the version read: of two racing steps the second finds the version
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
-    try:
-        written = store.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra)
-    except IntegrityError:  # SQLite: another step took this event's sequence number
-        written = False
-    if not written:
+    if not tx.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra):
         raise _stale(case.id)
     return case, opened, open_rows
 
 
 def _stale(case_id: int) -> StaleVersion:
-    db.session.rollback()
     current = db.session.execute(select(Case.version).where(Case.id == case_id)).scalar_one_or_none()
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
@@ -134,11 +133,16 @@ def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> i
     """Open a case (the workflow's initial state) for a pupil in the actor's scope; one transaction.
 
     Returns the new case's id."""
+    tx = store.begin()
     try:
-        result = _open(actor, payload, workflow, now or clock.now())
+        result = _open(tx, actor, payload, workflow, now or clock.now())
     except BaseException:
+        tx.rollback()
         db.session.rollback()
         raise
+    finally:
+        tx.close()
+    db.session.expire_all()
     _after_commit(*result)
     return result[0].id
 
@@ -147,7 +151,7 @@ _PUPIL = (select(Pupil.id, Pupil.birth_date, Pupil.class_id, OrgUnit.path)
           .join(OrgUnit, Pupil.class_id == OrgUnit.id).where(Pupil.id == bindparam("pupil_id")))
 
 
-def _open(actor, payload, workflow, now):
+def _open(tx, actor, payload, workflow, now):
     defn = machine.get(workflow)
     data = validate_payload(defn.open_form, payload)
     pupil = db.session.execute(_PUPIL, {"pupil_id": data["student_id"]}).first()
@@ -164,22 +168,21 @@ def _open(actor, payload, workflow, now):
         raise Invalid({"detected_on": "发现日期早于出生日期 / before the pupil's birth date"})
     try:
         # "One open case per pupil" is the partial unique index's job: checked once, by the database.
-        case_id = store.insert_case({
+        case_id = tx.insert_case({
             "workflow": workflow, "pupil_id": pupil.id, "state": defn.initial, "version": 1,
             "unit_path": pupil.path, "school_id": _school_id(pupil.path, pupil.class_id), "confirmed": False,
             "reasons": [], "vars": {}, "escalation_level": 0, "detected_on": detected_on,
             "source": data.get("source") or "teacher", "opened_at": now, "updated_at": now, "last_seq": 0,
             "last_hash": ""})
-    except IntegrityError:
-        db.session.rollback()
+    except store.Duplicate:
         raise _already_open(pupil.id) from None
     opened = clocks.new_rows(defn, case_id, defn.initial, now, start=detected_on)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
                               "opened": clocks.describe(opened)}}, at=now)
     assignee = ("case_assignees", {"case_id": case_id, "user_id": actor.id, "role": acting})
-    if not store.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened,
-                            now, [assignee]):
+    if not tx.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened, now,
+                         [assignee]):
         raise _stale(case_id)
     return _Opened(case_id), opened, []
 
