@@ -157,8 +157,15 @@ class PgTx:
     _sql: dict = {}
 
     def __init__(self):
-        self.fairy = db.engine.raw_connection()  # returned to the pool (rolled back if open) by close()
+        self.fairy = db.engine.raw_connection()  # returned to the pool by close()
         self.conn = self.fairy.driver_connection
+        # Autocommit, with explicit BEGIN/COMMIT: the read needs no transaction of its own (the write is
+        # guarded by the version and chain head it read), and the write's BEGIN travels in its batch.
+        self.conn.autocommit = True
+
+    def _in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
 
     @classmethod
     def _compiled(cls, name, statement):
@@ -177,11 +184,12 @@ class PgTx:
         cols = list(values)
         sql = (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join(f'%({c})s' for c in cols)}) "
                "RETURNING id")
+        self.conn.execute("BEGIN")  # the new row and its first step commit together
         try:
             return self.conn.execute(sql, {k: Json(v) if isinstance(v, (dict, list)) else v
                                            for k, v in values.items()}).fetchone()[0]
         except errors.UniqueViolation:
-            self.conn.rollback()
+            self.rollback()
             raise Duplicate from None
 
     def write_step(self, case_id, expected, values, event, met, cancelled, opened, now, extra=()) -> bool:
@@ -197,7 +205,7 @@ class PgTx:
             "action": event["action"], "from_state": event["from_state"], "to_state": event["to_state"],
             "data": Json(event["data"]), "prev_hash": event["prev_hash"],
         }
-        sql = [_PG_CASE, _PG_EVENT]
+        sql = ([] if self._in_transaction() else ["BEGIN"]) + [_PG_CASE, _PG_EVENT]
         if met or cancelled:
             sql.append(_PG_CLOSE)
             params.update(met=_int_array(r.id for r in met), closing=_int_array(r.id for r in met + cancelled))
@@ -212,18 +220,23 @@ class PgTx:
         sql.append("COMMIT")
         cur = ClientCursor(self.conn)
         try:
-            cur.execute(";\n".join(sql), params)  # one round trip; the first result is the case UPDATE's
+            cur.execute(";\n".join(sql), params)  # one round trip for the whole transaction
         except errors.UniqueViolation:
-            self.conn.rollback()
+            self.rollback()
             return False
+        while not (cur.statusmessage or "").startswith("UPDATE") and cur.nextset():
+            pass  # skip BEGIN's result: the case UPDATE's row count is the one that matters
         if cur.rowcount != 1:  # cannot happen without the collision above; refuse loudly if it ever does
             raise RuntimeError(f"case {case_id}: step committed although its version guard matched no row")
         return True
 
     def rollback(self) -> None:
-        self.conn.rollback()
+        if self._in_transaction():
+            self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
+        self.rollback()
+        self.conn.autocommit = False  # as the pool hands connections out
         self.fairy.close()
 
 
