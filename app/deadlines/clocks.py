@@ -5,15 +5,13 @@ round trips, not an ORM flush); returns what changed so the step's audit event r
 """
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from app.deadlines import calendar
 from app.extensions import db
 from app.models import Deadline
 
 T = Deadline.__table__
-_OPEN = select(T.c.id, T.c.clock, T.c.point, T.c.level, T.c.due_at).where(
-    T.c.case_id == db.bindparam("case_id"), T.c.status == "open").order_by(T.c.clock, T.c.point)
 _CLOSE = update(T).where(T.c.id.in_(db.bindparam("ids", expanding=True)), T.c.status == "open").values(
     status=db.bindparam("status"), closed_at=db.bindparam("now"), closed_by=db.bindparam("trigger"),
     next_action_at=None)
@@ -23,10 +21,6 @@ def due_date(start: date, point: dict) -> date:
     if "working_days" in point:
         return calendar.add_working_days(start, point["working_days"])
     return calendar.add_months(start, point["months"])
-
-
-def open_rows(case_id: int) -> list:
-    return db.session.execute(_OPEN, {"case_id": case_id}).all()
 
 
 def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None) -> list[dict]:

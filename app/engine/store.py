@@ -235,8 +235,11 @@ class PgTx:
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.rollback()
-        self.conn.autocommit = False  # as the pool hands connections out
+        try:
+            self.rollback()
+            self.conn.autocommit = False  # as the pool hands connections out
+        except Exception:  # a broken connection (database restarted): never hand it out again
+            self.fairy.invalidate()
         self.fairy.close()
 
 
