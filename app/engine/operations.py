@@ -8,7 +8,7 @@ together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the c
 import logging
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app import audit, clock
 from app.deadlines import clocks
@@ -17,7 +17,7 @@ from app.engine.context import StepContext
 from app.engine.errors import Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted, StaleVersion
 from app.engine.validation import validate_payload
 from app.extensions import db
-from app.models import Case, OrgUnit, Pupil
+from app.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
         raise
     finally:
         tx.close()
-    db.session.expire_all()  # the step may have been written on its own connection: reread what is shown
+    if db.session.registry.has():  # the step may have been written on its own connection: reread what is shown
+        db.session.expire_all()
     _after_commit(*result)
     return case
 
@@ -142,19 +143,16 @@ def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> i
         raise
     finally:
         tx.close()
-    db.session.expire_all()
+    if db.session.registry.has():
+        db.session.expire_all()
     _after_commit(*result)
     return result[0].id
-
-
-_PUPIL = (select(Pupil.id, Pupil.birth_date, Pupil.class_id, OrgUnit.path)
-          .join(OrgUnit, Pupil.class_id == OrgUnit.id).where(Pupil.id == bindparam("pupil_id")))
 
 
 def _open(tx, actor, payload, workflow, now):
     defn = machine.get(workflow)
     data = validate_payload(defn.open_form, payload)
-    pupil = db.session.execute(_PUPIL, {"pupil_id": data["student_id"]}).first()
+    pupil = tx.pupil(data["student_id"])
     roles = actor.roles_for_path(pupil.path) if pupil else set()
     if not roles:
         raise Invalid({"student_id": "您的范围内没有这个学生 / no such pupil in your scope"})

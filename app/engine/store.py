@@ -9,6 +9,7 @@ did — so a stale step commits nothing. Profiles showed the time of a step goin
 driver and ORM work, so this path is kept to plain strings. On SQLite (in-process) the same writes
 run as SQLAlchemy statements one by one. The whole test suite runs on both.
 """
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.deadlines import clocks
 from app.extensions import db
-from app.models import Case, Deadline
+from app.models import Case, Deadline, OrgUnit, Pupil
 
 _CASES = Case.__table__
 _DEADLINES = Deadline.__table__
@@ -74,11 +75,20 @@ def _rows_to_snapshot(rows) -> Snapshot | None:
     return snap
 
 
+PupilRow = namedtuple("PupilRow", "id birth_date class_id path")
+_PUPIL = (select(Pupil.id, Pupil.birth_date, Pupil.class_id, OrgUnit.path)
+          .join(OrgUnit, Pupil.class_id == OrgUnit.id).where(Pupil.id == bindparam("pupil_id")))
+
+
 class SessionTx:
     """A step on the SQLAlchemy session (SQLite, and any database without the fast path)."""
 
     def load(self, case_id: int) -> Snapshot | None:
         return _rows_to_snapshot(db.session.execute(_LOAD, {"case_id": case_id}).all())
+
+    def pupil(self, pupil_id: int):
+        """(id, birth_date, class_id, class path) of a pupil, or None."""
+        return db.session.execute(_PUPIL, {"pupil_id": pupil_id}).first()
 
     def insert_case(self, values: dict) -> int:
         try:
@@ -178,16 +188,24 @@ class PgTx:
         sql, constants = self._compiled("load", _LOAD)
         return _rows_to_snapshot(self.conn.execute(sql, {**constants, "case_id": case_id}).fetchall())
 
+    def pupil(self, pupil_id: int):
+        sql, constants = self._compiled("pupil", _PUPIL)
+        row = self.conn.execute(sql, {**constants, "pupil_id": pupil_id}).fetchone()
+        return PupilRow(*row) if row else None
+
     def insert_case(self, values: dict) -> int:
-        from psycopg import errors
+        from psycopg import ClientCursor, errors
         from psycopg.types.json import Json
         cols = list(values)
         sql = (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join(f'%({c})s' for c in cols)}) "
                "RETURNING id")
-        self.conn.execute("BEGIN")  # the new row and its first step commit together
+        cur = ClientCursor(self.conn)
         try:
-            return self.conn.execute(sql, {k: Json(v) if isinstance(v, (dict, list)) else v
-                                           for k, v in values.items()}).fetchone()[0]
+            # BEGIN travels with the INSERT: the new row and its first step commit together.
+            cur.execute("BEGIN;\n" + sql, {k: Json(v) if isinstance(v, (dict, list)) else v
+                                          for k, v in values.items()})
+            cur.nextset()
+            return cur.fetchone()[0]
         except errors.UniqueViolation:
             self.rollback()
             raise Duplicate from None
