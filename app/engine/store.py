@@ -9,6 +9,7 @@ did — so a stale step commits nothing. Profiles showed the time of a step goin
 driver and ORM work, so this path is kept to plain strings. On SQLite (in-process) the same writes
 run as SQLAlchemy statements one by one. The whole test suite runs on both.
 """
+import json
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -124,38 +125,27 @@ class SessionTx:
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"),
                                     _CASES.c.last_seq == bindparam("prev_seq"))
 
-# PostgreSQL. The case UPDATE is guarded by the version and the chain head read; the event INSERT comes
-# right after it. If the UPDATE matched nothing, the case moved on, and every move appends the event
-# with seq = last_seq + 1: ours then collides with it on UNIQUE (case_id, seq), the batch aborts before
-# any later statement, and nothing of the step is written. The unique key is the guard for the rest.
-_PG_CASE = """UPDATE cases SET state = %(state)s, version = %(version)s, vars = %(vars)s, updated_at = %(now)s,
-    last_seq = %(seq)s, last_hash = %(hash)s, closed_at = COALESCE(%(closed_at)s, closed_at),
-    reasons = COALESCE(%(reasons)s, reasons), confirmed = COALESCE(%(confirmed)s, confirmed)
-    WHERE id = %(case_id)s AND version = %(expected)s AND last_seq = %(prev_seq)s"""
-_PG_EVENT = """INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, to_state,
-    data, prev_hash, hash) VALUES (%(case_id)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s, %(action)s,
-    %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s)"""
-_PG_CLOSE = """UPDATE deadlines SET status = CASE WHEN id = ANY(%(met)s) THEN 'met' ELSE 'cancelled' END,
-    closed_at = %(now)s, closed_by = %(action)s, next_action_at = NULL
-    WHERE id = ANY(%(closing)s::int[]) AND status = 'open'"""
+# PostgreSQL: the step is one call of baoxue_step() (migration 0002), which returns false and writes
+# nothing when the case moved on since it was read (the UPDATE is guarded by version and chain head).
+_PG_STEP = """SELECT baoxue_step(%(case_id)s, %(expected)s, %(prev_seq)s, %(state)s, %(version)s, %(vars)s,
+    %(now)s, %(closed_at)s, %(reasons)s, %(confirmed)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s,
+    %(action)s, %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s, %(met)s::int[],
+    %(closing)s::int[], %(opened)s)"""
 _DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action_at")
+# Rows an effect adds (an assignee, an invited partner) are written only if the step's UPDATE was.
+_APPLIED = ("EXISTS (SELECT 1 FROM cases WHERE id = %(case_id)s AND version = %(version)s "
+            "AND last_hash = %(hash)s)")
 
 
-def _pg_open(n: int) -> str:
-    rows = ", ".join(f"(%(o{i}_clock)s, %(o{i}_point)s::int, %(o{i}_due_at)s::timestamp, "
-                     f"%(o{i}_remind_at)s::timestamp, %(o{i}_next_action_at)s::timestamp)" for i in range(n))
-    return f"""INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, remind_at, level,
-    next_action_at) SELECT %(case_id)s, o.clock, o.point, 'open', %(now)s, o.due_at, o.remind_at, 0,
-    o.next_action_at FROM (VALUES {rows}) AS o(clock, point, due_at, remind_at, next_action_at)"""
+def _dumps(obj) -> str:
+    return json.dumps(obj, default=lambda v: v.isoformat())
 
 
 def _pg_extra(i: int, table: str, row: dict) -> tuple[str, dict]:
     cols = list(row)
     names = ", ".join(f"%(x{i}_{c})s" for c in cols)
-    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({names})",
+    return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {names} WHERE {_APPLIED}",
             {f"x{i}_{c}": v for c, v in row.items()})
-
-
 
 
 class PgTx:
@@ -215,22 +205,18 @@ class PgTx:
         from psycopg.types.json import Json
         params = {
             "case_id": case_id, "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
-            "version": values["version"], "vars": Json(values["vars"]), "now": now, "seq": event["seq"],
-            "hash": event["hash"], "closed_at": values.get("closed_at"),
+            "version": values["version"], "vars": Json(values["vars"]), "now": now,
+            "closed_at": values.get("closed_at"),
             "reasons": Json(values["reasons"]) if "reasons" in values else None,
             "confirmed": values.get("confirmed"),
-            "at": event["at"], "actor_id": event["actor_id"], "actor": event["actor"], "role": event["role"],
-            "action": event["action"], "from_state": event["from_state"], "to_state": event["to_state"],
-            "data": Json(event["data"]), "prev_hash": event["prev_hash"],
+            "seq": event["seq"], "at": event["at"], "actor_id": event["actor_id"], "actor": event["actor"],
+            "role": event["role"], "action": event["action"], "from_state": event["from_state"],
+            "to_state": event["to_state"], "data": Json(event["data"]), "prev_hash": event["prev_hash"],
+            "hash": event["hash"], "met": _int_array(r.id for r in met),
+            "closing": _int_array(r.id for r in met + cancelled),
+            "opened": Json([{c: row[c] for c in _DEADLINE_COLUMNS} for row in opened], dumps=_dumps),
         }
-        sql = ([] if self._in_transaction() else ["BEGIN"]) + [_PG_CASE, _PG_EVENT]
-        if met or cancelled:
-            sql.append(_PG_CLOSE)
-            params.update(met=_int_array(r.id for r in met), closing=_int_array(r.id for r in met + cancelled))
-        if opened:
-            sql.append(_pg_open(len(opened)))
-            for i, row in enumerate(opened):
-                params.update({f"o{i}_{c}": row[c] for c in _DEADLINE_COLUMNS})
+        sql = ([] if self._in_transaction() else ["BEGIN"]) + [_PG_STEP]
         for i, (table, row) in enumerate(extra):
             statement, more = _pg_extra(i, table, row)
             sql.append(statement)
@@ -238,15 +224,15 @@ class PgTx:
         sql.append("COMMIT")
         cur = ClientCursor(self.conn)
         try:
-            cur.execute(";\n".join(sql), params)  # one round trip for the whole transaction
+            # One round trip for the whole transaction; baoxue_step (migration 0002) writes the case, its
+            # event and its deadlines with plans the server keeps per connection.
+            cur.execute(";\n".join(sql), params)
         except errors.UniqueViolation:
             self.rollback()
             return False
-        while not (cur.statusmessage or "").startswith("UPDATE") and cur.nextset():
-            pass  # skip BEGIN's result: the case UPDATE's row count is the one that matters
-        if cur.rowcount != 1:  # cannot happen without the collision above; refuse loudly if it ever does
-            raise RuntimeError(f"case {case_id}: step committed although its version guard matched no row")
-        return True
+        while not (cur.statusmessage or "").startswith("SELECT") and cur.nextset():
+            pass  # skip BEGIN's result
+        return bool(cur.fetchone()[0])  # False: the guard matched nothing, and nothing was written
 
     def rollback(self) -> None:
         if self._in_transaction():
