@@ -52,6 +52,11 @@ def student_no(rng: random.Random, birth: date, n: int) -> str:
 _HASH = [None]  # one argon2 hash of the demo password, computed once for every demo user
 
 
+def _person(username, role, unit, display_name):
+    """A demo user holding `role` at `unit`, with the demo password (hashed once for all of them)."""
+    add_user(username, role, unit, display_name=display_name, commit=False, password_hash=_HASH[0])
+
+
 def _org(rng):
     from app.auth.passwords import hash_password
     _HASH[0] = hash_password(PASSWORD)
@@ -60,24 +65,23 @@ def _org(rng):
     classes = []
     for code, name, grades, per_grade in SCHOOLS:
         add_unit(code, name, "school", DISTRICT, CLASS_SIZE_ENROLMENT * per_grade * len(grades), commit=False)
-        add_user(f"{code.lower()}_admin", "school_admin", code, None, f"{name} 控辍专干", commit=False)
+        _person(f"{code.lower()}_admin", "school_admin", code, f"{name} 控辍专干")
         for g in grades:
             gcode = f"{code}-G{g}"
             add_unit(gcode, f"{g}年级", "grade", code, CLASS_SIZE_ENROLMENT * per_grade, commit=False)
-            add_user(f"{code.lower()}_g{g}_leader", "grade_leader", gcode, None, f"{name}{g}年级 包年级领导",
-                     commit=False)
+            _person(f"{code.lower()}_g{g}_leader", "grade_leader", gcode, f"{name}{g}年级 包年级领导")
             for c in range(1, per_grade + 1):
                 ccode = f"{gcode}-C{c}"
                 add_unit(ccode, f"{g}年级{c}班", "class", gcode, CLASS_SIZE_ENROLMENT, commit=False)
-                add_user(f"{code.lower()}_g{g}c{c}_teacher", "class_teacher", ccode, None,
-                         f"{rng.choice(SURNAMES)}老师 ({g}年级{c}班 班主任)", commit=False)
+                _person(f"{code.lower()}_g{g}c{c}_teacher", "class_teacher", ccode,
+                         f"{rng.choice(SURNAMES)}老师 ({g}年级{c}班 班主任)")
                 classes.append((ccode, g))
-    add_user("bureau", "bureau_officer", DISTRICT, None, "教育局 控辍专干", commit=False, password_hash=_HASH[0])
-    add_user("bureau_head", "bureau_head", DISTRICT, None, "教育局 分管局长", commit=False, password_hash=_HASH[0])
-    add_user("supervisor", "supervisor", DISTRICT, None, "督导室 督学", commit=False, password_hash=_HASH[0])
-    add_user("admin", "admin", DISTRICT, None, "系统管理员", commit=False, password_hash=_HASH[0])
+    _person("bureau", "bureau_officer", DISTRICT, "教育局 控辍专干")
+    _person("bureau_head", "bureau_head", DISTRICT, "教育局 分管局长")
+    _person("supervisor", "supervisor", DISTRICT, "督导室 督学")
+    _person("admin", "admin", DISTRICT, "系统管理员")
     for username, name in PARTNERS:
-        add_user(username, "partner", "DEPT", None, name, commit=False, password_hash=_HASH[0])
+        _person(username, "partner", "DEPT", name)
     return classes
 
 

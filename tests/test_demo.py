@@ -22,6 +22,9 @@ def test_demo_loads_a_plausible_district(app, runner):
         assert db.session.scalar(select(func.count(CaseEvent.id))) > 200
         assert audit.verify()["ok"] is True
     client = app.test_client()
+    for who in ("s01_g7c1_teacher", "s01_g7_leader", "s02_admin", "supervisor", "partner_town", "admin"):
+        r = client.post("/api/v1/auth/token", json={"username": who, "password": "baoxue-demo"})
+        assert r.status_code == 201, who  # every printed login works
     token = client.post("/api/v1/auth/token", json={"username": "bureau", "password": "baoxue-demo"}).get_json()["token"]
     overdue = client.get("/api/v1/cases?overdue=true&open=true",
                          headers={"Authorization": f"Bearer {token}"}).get_json()
