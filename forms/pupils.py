@@ -2,7 +2,7 @@
 import re
 
 from wtforms import BooleanField, DateField, SelectField, ValidationError
-from wtforms.validators import DataRequired, Optional, Regexp
+from wtforms.validators import DataRequired
 
 from forms.base import BaseForm, options, short_text
 

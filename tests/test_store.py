@@ -27,15 +27,20 @@ def _step_for(snap, now):
     return {"state": "reported", "version": snap.version + 1, "vars": {}}, event, met, cancelled, opened
 
 
+def in_step(work):
+    """Run work(tx) in one step transaction, closed whatever happens."""
+    tx = store.begin()
+    try:
+        return work(tx)
+    finally:
+        tx.close()
+
+
 def test_a_step_read_before_another_event_writes_nothing(app, bx):
     case = bx.open()
     now = clock.now() + timedelta(seconds=1)
     with app.app_context():
-        tx = store.begin()
-        try:
-            snap = tx.load(case["id"])
-        finally:
-            tx.close()
+        snap = in_step(lambda tx: tx.load(case["id"]))
         values, event, met, cancelled, opened = _step_for(snap, now)
         assert met and opened  # the step would meet the report clock and open the verification clock
         # Meanwhile the system appends an event (as an escalation does): the chain head moves on.
@@ -47,13 +52,9 @@ def test_a_step_read_before_another_event_writes_nothing(app, bx):
                                                                           last_hash=other["hash"]))
         db.session.commit()
         before = _counts(snap.id)
-        tx = store.begin()
-        try:
-            assert tx.write_step(snap.id, snap.version, values, event, met, cancelled, opened, now,
-                                 [("case_assignees", {"case_id": snap.id, "user_id": 1, "role": "grade_leader"})]
-                                 ) is False
-        finally:
-            tx.close()
+        extra = [("case_assignees", {"case_id": snap.id, "user_id": 1, "role": "grade_leader"})]
+        assert in_step(lambda tx: tx.write_step(snap.id, snap.version, values, event, met, cancelled, opened, now,
+                                                extra)) is False
         db.session.expire_all()
         assert _counts(snap.id) == before
         row = db.session.get(Case, snap.id)
@@ -65,13 +66,10 @@ def test_a_fresh_step_writes_everything_once(app, bx):
     case = bx.open()
     now = clock.now() + timedelta(seconds=1)
     with app.app_context():
-        tx = store.begin()
-        try:
-            snap = tx.load(case["id"])
-            values, event, met, cancelled, opened = _step_for(snap, now)
-            assert tx.write_step(snap.id, snap.version, values, event, met, cancelled, opened, now) is True
-        finally:
-            tx.close()
+        snap = in_step(lambda tx: tx.load(case["id"]))
+        values, event, met, cancelled, opened = _step_for(snap, now)
+        assert in_step(lambda tx: tx.write_step(snap.id, snap.version, values, event, met, cancelled, opened,
+                                                now)) is True
         events, deadlines, _ = _counts(snap.id)
         assert events == 2 and dict(deadlines) == {"met": 1, "open": 1}
     assert bx.get("/audit/verify", as_="supervisor").get_json()["ok"] is True

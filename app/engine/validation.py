@@ -9,7 +9,7 @@ import threading
 from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, Form, IntegerField, SelectMultipleField
+from wtforms import BooleanField, Form, IntegerField, SelectMultipleField
 
 from app.engine.errors import Invalid
 
