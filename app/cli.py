@@ -35,6 +35,7 @@ units = AppGroup("units", help="Org units: district → school → grade → cla
 users = AppGroup("users", help="Users and their role assignments.")
 importer = AppGroup("import", help="Import data files.")
 audit_group = AppGroup("audit", help="The audit trail.")
+calendar_group = AppGroup("calendar", help="Working days: official data, overrides, fallback.")
 
 
 @units.command("add")
@@ -127,6 +128,53 @@ def audit_verify(case_id):
         sys.exit(1)
 
 
+@calendar_group.command("show")
+@click.argument("month", metavar="YYYY-MM")
+def calendar_show(month):
+    """The month as deadlines count it: 班 = working day, 休 = day off; * marks an override."""
+    from datetime import datetime as _dt
+
+    from app.calendar_admin import month as month_days
+    from app.deadlines.calendar import has_official_data
+    try:
+        first = _dt.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM", param_hint="MONTH") from None
+    if not has_official_data(first.year):
+        click.echo(f"warning: no official calendar data for {first.year}: weekends only, plus overrides", err=True)
+    click.echo(f"{first:%Y-%m}   一  二  三  四  五  六  日")
+    days = month_days(first.year, first.month)
+    line = ["   "] * first.weekday()
+    for d in days:
+        mark = ("班" if d["workday"] else "休") + ("*" if d["source"] == "override" else " ")
+        line.append(f"{d['day'].day:>2}{mark}")
+        if d["day"].weekday() == 6:
+            click.echo("          " + " ".join(line))
+            line = []
+    if line:
+        click.echo("          " + " ".join(line))
+    for d in days:
+        if d["note"] or d["source"] == "override":
+            click.echo(f"  {d['day']}  {'workday' if d['workday'] else 'holiday'}  {d['source']}  {d['note']}")
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["workday", "holiday", "clear"]))
+@click.argument("note", required=False, default="")
+def calendar_set(day, kind, note):
+    """Override a day (workday|holiday), or `clear` the override."""
+    from app.calendar_admin import clear_day, set_day
+    if kind == "clear":
+        click.echo(f"{day.date()}: {'override removed' if clear_day(day.date()) else 'no override'}")
+        return
+    try:
+        set_day(day.date(), kind, note)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(f"{day.date()}: {kind} {note}".rstrip())
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--pupils", default=200, show_default=True)
@@ -164,5 +212,5 @@ def worker_cmd(burst):
 
 
 def register(app):
-    for command in (units, users, importer, audit_group, demo_cmd, serve_cmd, worker_cmd):
+    for command in (units, users, importer, audit_group, calendar_group, demo_cmd, serve_cmd, worker_cmd):
         app.cli.add_command(command)

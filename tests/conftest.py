@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from redis import Redis
 
 from app import clock, create_app
+from app.deadlines import calendar
 from app.extensions import db
 
 PG_URL = os.environ.get("BAOXUE_TEST_DATABASE_URL", "")
@@ -89,8 +90,10 @@ def app(database_url, redis_url, redis_conn, tmp_path):
     if IS_PG:
         _truncate(application)
     clock.reset()
+    calendar.invalidate()  # overrides are cached per process; each test has its own database
     yield application
     clock.reset()
+    calendar.invalidate()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

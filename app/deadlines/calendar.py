@@ -1,13 +1,15 @@
 """Working days of the Chinese calendar (official holidays and 调休 make-up days).
 
-Data comes from the `chinesecalendar` package; for a year it does not cover, plain weekends are used
-and the fact is logged. (Admin overrides in the database arrive with the deadline service.)
-Deadlines fall at the end of a working day in Asia/Shanghai and are stored as naive UTC.
+A day is decided by, in order: the admin's overrides in the database (`baoxue calendar set`), the
+`chinesecalendar` package's official data, and for a year the package does not cover, plain weekends
+(logged, and reported by has_official_data() so pages can warn). Deadlines fall at the end of a
+working day in Asia/Shanghai and are stored as naive UTC.
 """
 import calendar as _cal
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -18,13 +20,67 @@ END_OF_DAY = time(23, 59, 59)
 REMIND_AT = time(9, 0)
 
 
-@lru_cache(maxsize=4096)
+OVERRIDE_TTL = 60.0  # seconds another process may go on using overrides it read before a change
+_cache = {"at": -1e9, "days": {}}
+
+
+def overrides() -> dict[date, tuple[str, str]]:
+    """{day: (kind, note)} from the database, re-read at most every OVERRIDE_TTL seconds."""
+    if monotonic() - _cache["at"] > OVERRIDE_TTL:
+        _cache["days"] = _load_overrides()
+        _cache["at"] = monotonic()
+    return _cache["days"]
+
+
+def _load_overrides() -> dict:
+    from flask import has_app_context
+    if not has_app_context():
+        return {}
+    from app.extensions import db
+    from app.models import CalendarDay
+    rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind, CalendarDay.note)).all()
+    return {d: (k, n) for d, k, n in rows}
+
+
+def invalidate() -> None:
+    _cache["at"] = -1e9
+
+
 def is_workday(day: date) -> bool:
+    override = overrides().get(day)
+    if override is not None:
+        return override[0] == "workday"
+    return _official(day)
+
+
+@lru_cache(maxsize=8192)
+def _official(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         _warn_fallback(day.year)
         return day.weekday() < 5
+
+
+def has_official_data(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+def describe(day: date) -> dict:
+    """What the calendar says of a day, and why."""
+    override = overrides().get(day)
+    if override is not None:
+        return {"day": day, "workday": override[0] == "workday", "source": "override", "note": override[1]}
+    if not has_official_data(day.year):
+        return {"day": day, "workday": day.weekday() < 5, "source": "weekend fallback", "note": ""}
+    holiday, name = chinese_calendar.get_holiday_detail(day)
+    workday = chinese_calendar.is_workday(day)
+    note = (name or "") + (" 调休上班" if workday and day.weekday() >= 5 else "")
+    return {"day": day, "workday": workday, "source": "official", "note": note.strip()}
 
 
 @lru_cache(maxsize=64)

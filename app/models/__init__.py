@@ -1,4 +1,5 @@
 """One module per aggregate; importing this package registers every table."""
+from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
@@ -6,5 +7,5 @@ from app.models.org import OrgUnit
 from app.models.pupils import Pupil
 from app.models.users import ApiToken, RoleAssignment, User
 
-__all__ = ["AccessLog", "ApiToken", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
+__all__ = ["AccessLog", "ApiToken", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
            "OrgUnit", "Pupil", "RoleAssignment", "User"]
