@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import cli
     cli.register(app)
+
+    from app.deadlines import timers
+    from app.engine import operations
+    if timers.after_step not in operations.AFTER_COMMIT:
+        operations.AFTER_COMMIT.append(timers.after_step)
     return app
 
 

@@ -36,6 +36,7 @@ users = AppGroup("users", help="Users and their role assignments.")
 importer = AppGroup("import", help="Import data files.")
 audit_group = AppGroup("audit", help="The audit trail.")
 calendar_group = AppGroup("calendar", help="Working days: official data, overrides, fallback.")
+deadlines_group = AppGroup("deadlines", help="Deadline clocks: the sweep, overdue work.")
 
 
 @units.command("add")
@@ -175,6 +176,38 @@ def calendar_set(day, kind, note):
     click.echo(f"{day.date()}: {kind} {note}".rstrip())
 
 
+@deadlines_group.command("sweep")
+def deadlines_sweep():
+    """Fire every due reminder/overdue/escalation now (what the worker's sweep does every minute)."""
+    from flask import current_app
+
+    from app.deadlines import actions, timers
+    result = actions.sweep()
+    try:
+        timers.schedule(current_app, result.pop("next"))
+    except Exception as e:  # noqa: BLE001 — the rows are done; the next sweep covers the timers
+        click.echo(f"warning: timers not scheduled ({type(e).__name__}); the sweep will cover them", err=True)
+    done = {k: v for k, v in result.items() if k not in ("skipped", "early")}
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(done.items())) or "nothing due")
+
+
+@deadlines_group.command("list")
+@click.option("--overdue", is_flag=True, help="only deadlines past due")
+def deadlines_list(overdue):
+    """Open deadlines, soonest first (level L0 = not overdue)."""
+    from app import clock
+    from app.deadlines import calendar
+    from app.models import Deadline
+    q = select(Deadline).where(Deadline.status == "open").order_by(Deadline.due_at)
+    if overdue:
+        q = q.where(Deadline.due_at < clock.now())
+    rows = db.session.execute(q).scalars().all()
+    for d in rows:
+        click.echo(f"#{d.case_id:<6} {d.clock:<20} {d.point} due {calendar.local_date(d.due_at)}  L{d.level}  "
+                   f"next {d.next_action or '-'} {d.next_action_at or ''}")
+    click.echo(f"{len(rows)} {'overdue' if overdue else 'open'} deadline(s)")
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--pupils", default=200, show_default=True)
@@ -212,5 +245,6 @@ def worker_cmd(burst):
 
 
 def register(app):
-    for command in (units, users, importer, audit_group, calendar_group, demo_cmd, serve_cmd, worker_cmd):
+    for command in (units, users, importer, audit_group, calendar_group, deadlines_group, demo_cmd, serve_cmd,
+                    worker_cmd):
         app.cli.add_command(command)

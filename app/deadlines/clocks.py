@@ -14,7 +14,7 @@ from app.models import Deadline
 T = Deadline.__table__
 _CLOSE = update(T).where(T.c.id.in_(db.bindparam("ids", expanding=True)), T.c.status == "open").values(
     status=db.bindparam("status"), closed_at=db.bindparam("now"), closed_by=db.bindparam("trigger"),
-    next_action_at=None)
+    next_action=None, next_action_at=None)
 
 
 def due_date(start: date, point: dict) -> date:
@@ -37,7 +37,8 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
                 remind_at = None
             rows.append({"case_id": case_id, "clock": clock.name, "point": i, "status": "open", "opened_at": now,
                          "due_at": due_at, "remind_at": remind_at, "level": 0,
-                         "next_action_at": remind_at or due_at, "closed_at": None, "closed_by": None})
+                         "next_action": "remind" if remind_at else "due", "next_action_at": remind_at or due_at,
+                         "closed_at": None, "closed_by": None})
     return rows
 
 

@@ -131,7 +131,7 @@ _PG_STEP = """SELECT baoxue_step(%(case_id)s, %(expected)s, %(prev_seq)s, %(stat
     %(now)s, %(closed_at)s, %(reasons)s, %(confirmed)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s,
     %(action)s, %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s, %(met)s::int[],
     %(closing)s::int[], %(opened)s)"""
-_DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action_at")
+_DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action", "next_action_at")
 # Rows an effect adds (an assignee, an invited partner) are written only if the step's UPDATE was.
 _APPLIED = ("EXISTS (SELECT 1 FROM cases WHERE id = %(case_id)s AND version = %(version)s "
             "AND last_hash = %(hash)s)")

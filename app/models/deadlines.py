@@ -19,6 +19,7 @@ class Deadline(db.Model):
     due_at: Mapped[datetime]  # end of the due working day, Asia/Shanghai, stored as naive UTC
     remind_at: Mapped[datetime | None]
     level: Mapped[int] = mapped_column(default=0)  # escalation level reached (0 = not overdue)
+    next_action: Mapped[str | None] = mapped_column(String(16))  # remind | due | escalate; None: nothing left
     next_action_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(48))  # the trigger that met/cancelled it

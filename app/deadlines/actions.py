@@ -1,0 +1,161 @@
+"""What a deadline does when its time comes: remind, fall due (overdue, level 1), escalate (2, 3).
+
+act() is the one place a deadline moves. It runs in its own transaction and moves the row only with a
+conditional UPDATE on the exact action it was asked to do (status, next_action, next_action_at), so a
+timer that runs twice, late, after the case moved on, or alongside the sweep, acts exactly once. Its
+audit event and notifications are written in the same transaction.
+"""
+import logging
+from datetime import datetime
+
+from sqlalchemy import literal, select, update
+
+from app import audit, clock
+from app.deadlines import calendar
+from app.engine import machine
+from app.extensions import db
+from app.models import Case, CaseAssignee, Deadline, Notification, OrgUnit, RoleAssignment
+
+log = logging.getLogger("baoxue.timers")
+KIND = {"remind": "reminder", "due": "overdue", "escalate": "escalated"}
+
+
+def escalation_time(due_at: datetime, after_working_days: int) -> datetime:
+    """End of the working day `after_working_days` after the due day."""
+    due_day = calendar.local_date(due_at)
+    return calendar.end_of_day(calendar.add_working_days(due_day, after_working_days)) if after_working_days \
+        else due_at
+
+
+def following(clock_def, row_level: int, action: str, due_at: datetime) -> tuple[int, str | None, datetime | None]:
+    """(level after this action, the next action, its time)."""
+    ladder = clock_def.ladder
+    level = row_level if action == "remind" else row_level + 1
+    if action == "remind":
+        return level, "due", due_at
+    if level < len(ladder):
+        step = ladder[level]
+        return level, "escalate", escalation_time(due_at, step["after_working_days"])
+    return level, None, None
+
+
+def recipients(case: Case, roles, assignees_first: bool = False) -> list[int]:
+    """Users holding one of `roles` over the case (assignees in those roles first, when asked)."""
+    if assignees_first:
+        assigned = db.session.execute(select(CaseAssignee.user_id).where(
+            CaseAssignee.case_id == case.id, CaseAssignee.role.in_(roles))).scalars().all()
+        if assigned:
+            return sorted(set(assigned))
+    rows = db.session.execute(
+        select(RoleAssignment.user_id).join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.role.in_(roles), literal(case.unit_path).startswith(OrgUnit.path))).scalars()
+    return sorted(set(rows))
+
+
+def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None) -> str:
+    """Do `action` of the deadline if it is still exactly what is due; return what happened."""
+    now = now or clock.now()
+    row = db.session.get(Deadline, deadline_id)
+    if row is None or row.status != "open" or row.next_action != action or row.next_action_at != at:
+        db.session.rollback()
+        return "skipped"
+    if at > now:
+        db.session.rollback()
+        return "early"
+    case = db.session.get(Case, row.case_id)
+    defn = machine.get(case.workflow)
+    clock_def = defn.clock(row.clock)
+    level, next_action, next_at = following(clock_def, row.level, action, row.due_at)
+    moved = db.session.execute(
+        update(Deadline).where(Deadline.id == row.id, Deadline.status == "open", Deadline.next_action == action,
+                               Deadline.next_action_at == at)
+        .values(level=level, next_action=next_action, next_action_at=next_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:  # another worker or the sweep did it first
+        db.session.rollback()
+        return "skipped"
+    if action == "remind":
+        notify_roles, users = list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
+    else:
+        notify_roles = clock_def.ladder[level - 1]["notify"]
+        notify_roles = [notify_roles] if isinstance(notify_roles, str) else list(notify_roles)
+        users = recipients(case, notify_roles)
+    _record(case, row, KIND[action], level, notify_roles, users, now)
+    db.session.commit()
+    log.info("timer fired", extra={"deadline": row.id, "case": case.id, "clock": row.clock, "action": action,
+                                   "level": level, "due_at": row.due_at.isoformat(), "late_s":
+                                   round((now - at).total_seconds(), 3), "notified": len(users)})
+    return KIND[action]
+
+
+def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now) -> None:
+    """The audit event and the notifications of one deadline action (in the caller's transaction)."""
+    # Lock the case row so the chain head we extend is the latest (a user's step may be committing).
+    head = db.session.execute(select(Case.last_seq, Case.last_hash, Case.escalation_level)
+                              .where(Case.id == case.id).with_for_update()).one()
+    event = audit.prepare(case.id, (head.last_seq, head.last_hash), actor_id=None, actor="system", role="system",
+                          action=kind, from_state=case.state, to_state=case.state,
+                          data={"deadline": {"clock": row.clock, "point": row.point,
+                                             "due_at": row.due_at.isoformat() + "Z"},
+                                "level": level, "notified_roles": list(roles), "notified_users": users}, at=now)
+    audit.append(event)
+    values = {"last_seq": event["seq"], "last_hash": event["hash"]}
+    if level > head.escalation_level:
+        values["escalation_level"] = level
+    db.session.execute(update(Case).where(Case.id == case.id).values(**values)
+                       .execution_options(synchronize_session=False))
+    title = _title(kind, level, case, row)
+    for user_id in users:
+        db.session.add(Notification(user_id=user_id, case_id=case.id, deadline_id=row.id, kind=kind, level=level,
+                                    title=title, body="", created_at=now))
+
+
+def _title(kind: str, level: int, case: Case, row: Deadline) -> str:
+    clock_zh = machine.get(case.workflow).clock(row.clock).zh
+    due = calendar.local_date(row.due_at).isoformat()
+    if kind == "reminder":
+        return f"提醒: 个案 #{case.id} 的「{clock_zh}」将于 {due} 到期"
+    if kind == "overdue":
+        return f"逾期: 个案 #{case.id} 的「{clock_zh}」已于 {due} 到期未完成 (一级督办)"
+    return f"升级督办({level}级): 个案 #{case.id} 的「{clock_zh}」仍未完成 (到期 {due})"
+
+
+def due_now(now: datetime | None = None, limit: int = 10000) -> list[tuple[int, str, datetime]]:
+    """Open deadlines whose next action is due: one indexed query (status, next_action_at)."""
+    now = now or clock.now()
+    return [tuple(r) for r in db.session.execute(
+        select(Deadline.id, Deadline.next_action, Deadline.next_action_at)
+        .where(Deadline.status == "open", Deadline.next_action_at <= now, Deadline.next_action.is_not(None))
+        .order_by(Deadline.next_action_at).limit(limit)).all()]
+
+
+def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> dict:
+    """Fire every due action whose timer was lost (or has not run yet); idempotent with the timers.
+
+    A deadline left alone past several of its times (Redis or every worker down for days) catches up
+    level by level, one pass each, within the one sweep."""
+    now = now or clock.now()
+    counts: dict[str, int] = {}
+    fired: set[int] = set()
+    for _ in range(passes):
+        due = due_now(now, limit)
+        if not due:
+            break
+        for deadline_id, action, at in due:
+            result = act(deadline_id, action, at, now)
+            counts[result] = counts.get(result, 0) + 1
+            if result not in ("skipped", "early"):
+                fired.add(deadline_id)
+    counts["next"] = next_actions(fired)
+    db.session.rollback()
+    return counts
+
+
+def next_actions(deadline_ids) -> list[tuple]:
+    """(case_id, clock, point, next action, its time) of these deadlines, for the timers."""
+    if not deadline_ids:
+        return []
+    return [tuple(r) for r in db.session.execute(
+        select(Deadline.case_id, Deadline.clock, Deadline.point, Deadline.next_action, Deadline.next_action_at)
+        .where(Deadline.id.in_(sorted(deadline_ids)), Deadline.status == "open",
+               Deadline.next_action.is_not(None))).all()]

@@ -1,0 +1,93 @@
+"""RQ timers: the alarm clock for deadline rows (the rows are the truth; the sweep covers lost timers).
+
+After a step commits, each new deadline action is scheduled with a deterministic job id, so
+scheduling it twice makes one job. A timer names its deadline by (case, clock, point) — what the step
+knows without another query — and the action and time it was set for; act() decides whether that is
+still what is due.
+"""
+import logging
+from datetime import UTC, datetime
+
+from flask import current_app
+from rq import Queue, Retry
+
+from app.redis_conn import connection
+
+log = logging.getLogger("baoxue.timers")
+QUEUE = "baoxue-timers"
+RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])  # a database outage: try again, effects stay once
+
+
+def job_id(case_id: int, clock: str, point: int, action: str, at: datetime) -> str:
+    return f"bx-{case_id}-{clock}-{point}-{action}-{at:%Y%m%dT%H%M%S%f}"
+
+
+def schedule(app, items) -> int:
+    """items: (case_id, clock, point, action, at) for each action to wake up for."""
+    items = [i for i in items if i[3]]
+    if not items:
+        return 0
+    conn = connection(app)
+    queue = Queue(QUEUE, connection=conn)
+    with conn.pipeline() as pipe:
+        for case_id, clock_name, point, action, at in items:
+            queue.enqueue_at(at.replace(tzinfo=UTC), run, case_id, clock_name, point, action, at.isoformat(),
+                             job_id=job_id(case_id, clock_name, point, action, at), retry=RETRY,
+                             pipeline=pipe)
+        pipe.execute()
+    return len(items)
+
+
+def after_step(case, opened, _previously_open) -> None:
+    """The engine's after-commit hook: wake up for each deadline the step opened."""
+    schedule(current_app, [(case.id, r["clock"], r["point"], r["next_action"], r["next_action_at"])
+                           for r in opened])
+
+
+def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> str:
+    """RQ entry point (ids in, idempotent): do the action if it is still exactly what is due."""
+    from sqlalchemy import select
+
+    from app.deadlines.actions import act, next_actions
+    from app.extensions import db
+    from app.models import Deadline
+    app = _app()
+    with app.app_context():
+        db.engine.dispose(close=False)  # a forked work horse must not share its parent's connections
+        at = datetime.fromisoformat(at_iso)
+        row = db.session.execute(select(Deadline.id).where(
+            Deadline.case_id == case_id, Deadline.clock == clock_name, Deadline.point == point,
+            Deadline.status == "open")).scalar_one_or_none()
+        if row is None:
+            return "skipped"
+        result = act(row, action, at)
+        if result not in ("skipped", "early"):
+            schedule(app, next_actions([row]))
+        db.session.remove()
+        return result
+
+
+def sweep_job() -> dict:
+    """RQ entry point for the periodic sweep."""
+    from app.deadlines.actions import sweep
+    from app.extensions import db
+    app = _app()
+    with app.app_context():
+        db.engine.dispose(close=False)
+        result = sweep()
+        schedule(app, result.pop("next"))
+        log.info("sweep", extra={"result": result})
+        return result
+
+
+_made = []
+
+
+def _app():
+    try:
+        return current_app._get_current_object()
+    except RuntimeError:  # outside the worker's context (a job run by hand): make one, once
+        if not _made:
+            from app import create_app
+            _made.append(create_app())
+        return _made[0]

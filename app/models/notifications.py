@@ -1,0 +1,34 @@
+"""Notifications: each user's inbox (reminders, overdue work, escalations)."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | overdue | escalated
+    level: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # One notice per user per deadline action: a timer that runs twice cannot notify twice.
+        UniqueConstraint("deadline_id", "kind", "level", "user_id", name="uq_notification_once"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    def to_dict(self) -> dict:
+        iso = lambda t: t.isoformat() + "Z" if t else None  # noqa: E731
+        return {"id": self.id, "case_id": self.case_id, "kind": self.kind, "level": self.level,
+                "title": self.title, "body": self.body, "created_at": iso(self.created_at),
+                "read_at": iso(self.read_at)}
