@@ -1,0 +1,46 @@
+"""A real RQ worker, started as its own process (`python worker.py`), fires a scheduled timer on time."""
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from app import clock
+from app.deadlines import timers
+from app.extensions import db
+from app.models import CaseEvent, Deadline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_worker_process_fires_a_timer_within_seconds(app, bx, database_url, redis_url, tmp_path):
+    case = bx.open()
+    due = clock.now().replace(microsecond=0) + timedelta(seconds=4)
+    with app.app_context():
+        # make the report deadline fall due in a few seconds, and set the alarm for it
+        db.session.execute(update(Deadline).where(Deadline.case_id == case["id"])
+                           .values(next_action="due", next_action_at=due, due_at=due))
+        db.session.commit()
+        timers.schedule(app, [(case["id"], "report", 0, "due", due)])
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, BAOXUE_INSTANCE=str(tmp_path))
+    worker = subprocess.Popen([sys.executable, "worker.py", "--no-cron"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        recorded = None
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and recorded is None:
+            time.sleep(0.5)
+            with app.app_context():
+                recorded = db.session.execute(select(CaseEvent.at).where(
+                    CaseEvent.case_id == case["id"], CaseEvent.action == "overdue")).scalar_one_or_none()
+                db.session.remove()
+        assert recorded is not None, "the worker did not fire the timer"
+        late = (recorded - due).total_seconds()
+        assert 0 <= late <= 5, late
+    finally:
+        worker.terminate()
+        out = worker.communicate(timeout=20)[0].decode(errors="replace")
+    assert "timer" in out or "Job OK" in out or "baoxue-timers" in out, out[-2000:]
