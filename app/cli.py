@@ -183,10 +183,11 @@ def deadlines_sweep():
 
     from app.deadlines import actions, timers
     result = actions.sweep()
+    result.pop("next")
     try:
-        timers.schedule(current_app, result.pop("next"))
-    except Exception as e:  # noqa: BLE001 — the rows are done; the next sweep covers the timers
-        click.echo(f"warning: timers not scheduled ({type(e).__name__}); the sweep will cover them", err=True)
+        timers.plan(current_app)
+    except Exception as e:  # noqa: BLE001 — the rows are done; the worker's tick sets the alarms
+        click.echo(f"warning: alarms not set ({type(e).__name__}); the worker's tick will set them", err=True)
     done = {k: v for k, v in result.items() if k not in ("skipped", "early")}
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(done.items())) or "nothing due")
 

@@ -47,19 +47,21 @@ def inbox(bx, user):
 
 def test_untouched_case_walks_the_ladder_once_each(app, bx, redis_conn):
     case = open_at_t0(bx)
-    jid = timers.job_id(case["id"], "report", 0, "remind", REMIND)
-    assert scheduled(redis_conn, case["id"]) == [jid]
+    assert scheduled(redis_conn, case["id"]) == []  # days away: no alarm in Redis yet
     assert bx.case(case["id"])["open_deadlines"][0]["due_at"] == DUE.isoformat() + "Z"
 
     with app.app_context():
-        clock.freeze(REMIND - timedelta(seconds=1))
-        assert run_timer(redis_conn, jid) == "early"  # a timer that fires early does nothing
         for at, expect in [(REMIND, "reminder"), (DUE, "overdue"), (LEVEL2, "escalated"), (LEVEL3, "escalated")]:
+            clock.freeze(at - timedelta(minutes=5))
+            assert timers.tick(app)["planned"] == 1  # the per-minute tick sets the alarm as it comes near
+            jid = timers.job_id(case["id"], "report", 0, {"reminder": "remind", "overdue": "due"}.get(
+                expect, "escalate"), at)
+            assert scheduled(redis_conn, case["id"]) == [jid]
+            assert run_timer(redis_conn, jid) == "early"  # a timer that fires early does nothing
             clock.freeze(at + timedelta(seconds=2))
-            nxt = [j for j in scheduled(redis_conn, case["id"]) if at.strftime("%Y%m%dT%H%M%S") in j]
-            assert len(nxt) == 1, scheduled(redis_conn, case["id"])
-            assert run_timer(redis_conn, nxt[0]) == expect
-            assert run_timer(redis_conn, nxt[0]) == "skipped"  # twice: once
+            assert run_timer(redis_conn, jid) == expect
+            assert run_timer(redis_conn, jid) == "skipped"  # twice: once
+            ScheduledJobRegistry(timers.QUEUE, connection=redis_conn).remove(jid)
     assert trail(app, case["id"]) == [("open", None), ("reminder", 0), ("overdue", 1), ("escalated", 2),
                                       ("escalated", 3)]
     assert inbox(bx, "school_admin") == [("reminder", 0)]
@@ -101,7 +103,10 @@ def test_sweep_after_flushall_escalates_every_due_case_once(app, bx, redis_conn,
     assert "nothing due" in again.output
     for case in (first, second):
         assert len(trail(app, case["id"])) == 4
-    # the sweep woke the timers up again for what comes next (level 3)
+    # when level 3 comes near, the tick sets its alarm again in the emptied Redis
+    clock.freeze(LEVEL3 - timedelta(minutes=1))
+    with app.app_context():
+        assert timers.tick(app)["planned"] == 2
     assert any("-escalate-" in j and LEVEL3.strftime("%Y%m%dT%H%M%S") in j
                for j in scheduled(redis_conn, first["id"]))
 
@@ -132,3 +137,9 @@ def test_deadlines_list_and_notifications_api(app, bx, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count(Notification.id))) == 2  # school_admin's reminder + this
         assert db.session.get(Case, case["id"]).escalation_level == 1
+
+
+def test_an_action_due_within_minutes_gets_its_alarm_at_commit(bx, redis_conn):
+    clock.freeze(REMIND - timedelta(minutes=5))  # Thursday 08:55; detected Tuesday: reminder at 09:00 today
+    case = bx.open(detected_on="2026-11-10")
+    assert scheduled(redis_conn, case["id"]) == [timers.job_id(case["id"], "report", 0, "remind", REMIND)]

@@ -1,12 +1,14 @@
 """RQ timers: the alarm clock for deadline rows (the rows are the truth; the sweep covers lost timers).
 
-After a step commits, each new deadline action is scheduled with a deterministic job id, so
-scheduling it twice makes one job. A timer names its deadline by (case, clock, point) — what the step
-knows without another query — and the action and time it was set for; act() decides whether that is
-still what is due.
+Redis holds only the next few minutes of alarms. A deadline action due within HORIZON gets an RQ
+timer — at once after the step that opens it, or from the per-minute tick, which also sweeps up any
+action whose timer was lost. So a step that opens deadlines days ahead pays no Redis round trip, and
+a flushed Redis is refilled from the database within a minute. Every timer has a deterministic job
+id, so scheduling it twice makes one job; it names its deadline by (case, clock, point) and the
+action and time it was set for, and act() decides whether that is still exactly what is due.
 """
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from rq import Queue, Retry
@@ -16,6 +18,7 @@ from app.redis_conn import connection
 log = logging.getLogger("baoxue.timers")
 QUEUE = "baoxue-timers"
 RETRY = Retry(max=5, interval=[5, 15, 60, 300, 900])  # a database outage: try again, effects stay once
+HORIZON = timedelta(minutes=10)  # alarms are set this far ahead; the tick runs every minute
 
 
 def job_id(case_id: int, clock: str, point: int, action: str, at: datetime) -> str:
@@ -38,10 +41,42 @@ def schedule(app, items) -> int:
     return len(items)
 
 
+def soon(items, now: datetime | None = None) -> list:
+    """The items whose time falls within the horizon (the tick sets the others when they come near)."""
+    from app import clock
+    limit = (now or clock.now()) + HORIZON
+    return [i for i in items if i[3] and i[4] <= limit]
+
+
 def after_step(case, opened, _previously_open) -> None:
-    """The engine's after-commit hook: wake up for each deadline the step opened."""
-    schedule(current_app, [(case.id, r["clock"], r["point"], r["next_action"], r["next_action_at"])
-                           for r in opened])
+    """The engine's after-commit hook: set alarms for what the step opened that falls due soon."""
+    items = soon([(case.id, r["clock"], r["point"], r["next_action"], r["next_action_at"]) for r in opened])
+    if items:
+        schedule(current_app, items)
+
+
+def plan(app, now: datetime | None = None) -> int:
+    """Set alarms for every open deadline action due within the horizon (idempotent by job id)."""
+    from sqlalchemy import select
+
+    from app import clock
+    from app.extensions import db
+    from app.models import Deadline
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(Deadline.case_id, Deadline.clock, Deadline.point, Deadline.next_action, Deadline.next_action_at)
+        .where(Deadline.status == "open", Deadline.next_action.is_not(None),
+               Deadline.next_action_at <= now + HORIZON)).all()
+    return schedule(app, [tuple(r) for r in rows])
+
+
+def tick(app, now: datetime | None = None) -> dict:
+    """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes."""
+    from app.deadlines.actions import sweep
+    result = sweep(now)
+    result.pop("next")
+    result["planned"] = plan(app, now)
+    return result
 
 
 def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> str:
@@ -62,20 +97,19 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
             return "skipped"
         result = act(row, action, at)
         if result not in ("skipped", "early"):
-            schedule(app, next_actions([row]))
+            schedule(app, soon(next_actions([row])))
         db.session.remove()
         return result
 
 
 def sweep_job() -> dict:
-    """RQ entry point for the periodic sweep."""
-    from app.deadlines.actions import sweep
+    """RQ entry point for the per-minute tick (sweep + alarms for the next minutes)."""
     from app.extensions import db
     app = _app()
     with app.app_context():
         db.engine.dispose(close=False)
-        result = sweep()
-        schedule(app, result.pop("next"))
+        result = tick(app)
+        db.session.remove()
         log.info("sweep", extra={"result": result})
         return result
 
