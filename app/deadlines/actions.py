@@ -6,6 +6,8 @@ timer that runs twice, late, after the case moved on, or alongside the sweep, ac
 audit event and notifications are written in the same transaction.
 """
 import logging
+import os
+import time
 from datetime import datetime
 
 from sqlalchemy import literal, select, update
@@ -74,6 +76,7 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     if moved != 1:  # another worker or the sweep did it first
         db.session.rollback()
         return "skipped"
+    _fault_pause()
     if action == "remind":
         notify_roles, users = list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
     else:
@@ -86,6 +89,17 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
                                    "level": level, "due_at": row.due_at.isoformat(), "late_s":
                                    round((now - at).total_seconds(), 3), "notified": len(users)})
     return KIND[action]
+
+
+def _fault_pause() -> None:
+    """Fault injection for the crash tests: hold the transaction open here, after the conditional
+    UPDATE and before COMMIT, when BAOXUE_FAULT_PAUSE_IN_ACT is set (never in production)."""
+    pause = os.environ.get("BAOXUE_FAULT_PAUSE_IN_ACT")
+    if pause:
+        marker = os.environ.get("BAOXUE_FAULT_MARKER")
+        if marker:
+            open(marker, "w").close()
+        time.sleep(float(pause))
 
 
 def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now) -> None:
