@@ -22,7 +22,9 @@ def _cron(url: str) -> None:
 def run(app, burst: bool = False, cron: bool = True) -> bool:
     from rq import Queue, Worker
 
+    from app.logs import structured
     from app.redis_conn import connection, redis_url
+    structured()  # every timer fired is one JSON line
     conn = connection(app)
     queues = [Queue(name, connection=conn) for name in app.config["RQ_QUEUES"]]
     sweeper = None

@@ -236,13 +236,44 @@ def serve_cmd(host, port, with_demo, worker):
     serve.run(current_app._get_current_object(), host=host, port=port, with_demo=with_demo, with_worker=worker)
 
 
-@click.command("worker")
-@with_appcontext
+@click.group("worker", invoke_without_command=True)
 @click.option("--burst", is_flag=True, help="process what is queued, then exit")
-def worker_cmd(burst):
+@click.pass_context
+@with_appcontext
+def worker_cmd(ctx, burst):
     """Same as `python worker.py`: an RQ worker with its scheduler on Baoxue's queues."""
-    import worker
-    worker.run(current_app._get_current_object(), burst=burst)
+    if ctx.invoked_subcommand is None:
+        import worker
+        worker.run(current_app._get_current_object(), burst=burst)
+
+
+@worker_cmd.command("status")
+@with_appcontext
+def worker_status():
+    """Workers, queues, scheduled timers, and the failed-job registry (with each failure's last line)."""
+    from rq import Queue, Worker
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    from app.redis_conn import connection
+    conn = connection(current_app)
+    workers = Worker.all(connection=conn)
+    click.echo(f"workers: {len(workers)}")
+    for w in workers:
+        job = w.get_current_job_id()
+        click.echo(f"  {w.name}  {w.get_state()}  {'job ' + job if job else ''}")
+    failed_total = 0
+    for name in current_app.config["RQ_QUEUES"]:
+        q = Queue(name, connection=conn)
+        failed = FailedJobRegistry(queue=q)
+        failed_total += failed.count
+        click.echo(f"queue {name}: queued {q.count}, scheduled {ScheduledJobRegistry(queue=q).count}, "
+                   f"running {StartedJobRegistry(queue=q).count}, failed {failed.count}")
+        for job in q.job_class.fetch_many(failed.get_job_ids(0, 9), connection=conn):
+            if job is not None:
+                last = (job.latest_result().exc_string if job.latest_result() else "") or ""
+                click.echo(f"  failed {job.id}  {job.func_name}  {last.strip().splitlines()[-1:] or ''}")
+    if failed_total:
+        sys.exit(1)
 
 
 def register(app):

@@ -44,3 +44,16 @@ def test_worker_process_fires_a_timer_within_seconds(app, bx, database_url, redi
         worker.terminate()
         out = worker.communicate(timeout=20)[0].decode(errors="replace")
     assert "timer" in out or "Job OK" in out or "baoxue-timers" in out, out[-2000:]
+
+
+def test_worker_status_lists_queues_and_failed_jobs(app, runner, redis_conn):
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+    out = runner.invoke(args=["worker", "status"])
+    assert out.exit_code == 0, out.output
+    assert "workers: 0" in out.output and "queue baoxue-timers: queued 0, scheduled 0" in out.output
+    q = Queue("baoxue-timers", connection=redis_conn)
+    job = q.enqueue("app.deadlines.timers.no_such_function")
+    FailedJobRegistry(queue=q).add(job, ttl=600, exc_string="Traceback…\nAttributeError: no_such_function")
+    out = runner.invoke(args=["worker", "status"])
+    assert out.exit_code == 1 and "failed 1" in out.output and job.id in out.output
