@@ -1,9 +1,14 @@
 """Start an RQ worker with its scheduler on Baoxue's queues: `python worker.py` (or `baoxue worker`).
 
-Beside it runs RQ's cron scheduler, which enqueues the deadline sweep every minute; a sweep that two
-workers' crons both enqueue does its work once (every deadline action is a conditional update).
+Beside it runs RQ's cron scheduler, which enqueues the deadline tick (sweep + alarms) every minute; a
+tick that two workers' crons both enqueue does its work once (every deadline action is a conditional
+update). Jobs run in the worker process itself (RQ's SimpleWorker): a timer job is a few milliseconds
+of database work, and forking a work horse and reconnecting for each would cost more than the job;
+a worker that dies mid-job loses nothing (the transaction rolls back, the tick re-fires what is due).
+BAOXUE_WORKER_FORK=1 selects RQ's forking Worker instead.
 """
 import multiprocessing
+import os
 import sys
 
 SWEEP_INTERVAL = 60
@@ -20,7 +25,7 @@ def _cron(url: str) -> None:
 
 
 def run(app, burst: bool = False, cron: bool = True) -> bool:
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker, Worker
 
     from app.logs import structured
     from app.redis_conn import connection, redis_url
@@ -33,7 +38,8 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
         sweeper.start()
     try:
         with app.app_context():
-            worker = Worker(queues, connection=conn)
+            worker_class = Worker if os.environ.get("BAOXUE_WORKER_FORK") == "1" else SimpleWorker
+            worker = worker_class(queues, connection=conn)
             return worker.work(with_scheduler=True, burst=burst)
     finally:
         if sweeper is not None:

@@ -8,6 +8,7 @@ id, so scheduling it twice makes one job; it names its deadline by (case, clock,
 action and time it was set for, and act() decides whether that is still exactly what is due.
 """
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -88,7 +89,7 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
     from app.models import Deadline
     app = _app()
     with app.app_context():
-        db.engine.dispose(close=False)  # a forked work horse must not share its parent's connections
+        _after_fork()
         at = datetime.fromisoformat(at_iso)
         row = db.session.execute(select(Deadline.id).where(
             Deadline.case_id == case_id, Deadline.clock == clock_name, Deadline.point == point,
@@ -107,7 +108,7 @@ def sweep_job() -> dict:
     from app.extensions import db
     app = _app()
     with app.app_context():
-        db.engine.dispose(close=False)
+        _after_fork()
         result = tick(app)
         db.session.remove()
         log.info("sweep", extra={"result": result})
@@ -115,6 +116,15 @@ def sweep_job() -> dict:
 
 
 _made = []
+_pid = [os.getpid()]
+
+
+def _after_fork() -> None:
+    """In a forked work horse (BAOXUE_WORKER_FORK=1), never reuse the parent's pooled connections."""
+    if os.getpid() != _pid[0]:
+        from app.extensions import db
+        db.engine.dispose(close=False)
+        _pid[0] = os.getpid()
 
 
 def _app():
