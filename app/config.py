@@ -37,4 +37,7 @@ def from_env(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": os.environ.get("BAOXUE_DB_PRE_PING", "0") == "1",
                                       "pool_recycle": 3600},
         "JSON_AS_ASCII": False,
+        # smtp://user:pass@host:port (smtps:// for TLS on connect); unset: notifications stay in the inbox
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "baoxue@localhost"),
     }

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import literal, select, update
 
-from app import audit, clock
+from app import audit, clock, mail
 from app.deadlines import calendar
 from app.engine import machine
 from app.extensions import db
@@ -119,9 +119,11 @@ def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now)
     db.session.execute(update(Case).where(Case.id == case.id).values(**values)
                        .execution_options(synchronize_session=False))
     title = _title(kind, level, case, row)
+    emails = mail.addresses(users)
     for user_id in users:
         db.session.add(Notification(user_id=user_id, case_id=case.id, deadline_id=row.id, kind=kind, level=level,
-                                    title=title, body="", created_at=now))
+                                    title=title, body="", created_at=now,
+                                    email_status="pending" if user_id in emails else None))
 
 
 def _title(kind: str, level: int, case: Case, row: Deadline) -> str:

@@ -74,10 +74,13 @@ def plan(app, now: datetime | None = None) -> int:
 
 def tick(app, now: datetime | None = None) -> dict:
     """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes."""
+    from app import mail
     from app.deadlines.actions import sweep
     result = sweep(now)
     result.pop("next")
     result["planned"] = plan(app, now)
+    if mail.enabled():
+        result["mail"] = mail.send_pending()
     return result
 
 
@@ -85,6 +88,7 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
     """RQ entry point (ids in, idempotent): do the action if it is still exactly what is due."""
     from sqlalchemy import select
 
+    from app import mail
     from app.deadlines.actions import act, next_actions
     from app.extensions import db
     from app.models import Deadline
@@ -108,6 +112,8 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
                 result = act(row, action, at)
         if result not in ("skipped", "early"):
             schedule(app, soon(next_actions([row])))
+            if mail.enabled():
+                Queue("baoxue-default", connection=connection(app)).enqueue(send_mail_job, retry=RETRY)
         db.session.remove()
         return result
 
@@ -122,6 +128,15 @@ def sweep_job() -> dict:
         db.session.remove()
         log.info("sweep", extra={"result": result})
         return result
+
+
+def send_mail_job() -> dict:
+    """RQ entry point: send the email outbox now (the tick also does, every minute)."""
+    from app import mail
+    app = _app()
+    with app.app_context():
+        _after_fork()
+        return mail.send_pending()
 
 
 _made = []

@@ -20,11 +20,17 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    # Email outbox (only when SMTP_URL is set and the user has an address): pending -> sent | failed.
+    email_status: Mapped[str | None] = mapped_column(String(8))
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    emailed_at: Mapped[datetime | None]
+    email_error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
         # One notice per user per deadline action: a timer that runs twice cannot notify twice.
         UniqueConstraint("deadline_id", "kind", "level", "user_id", name="uq_notification_once"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_email_pending", "email_status"),
     )
 
     def to_dict(self) -> dict:
