@@ -159,3 +159,41 @@ def test_database_gone_while_a_job_runs_fails_then_succeeds_once(app, bx, redis_
         assert timers.run(case["id"], "report", 0, action, at.isoformat()) == "skipped"
     assert [e["action"] for e in bx.events(case["id"])].count("reminder") == 1
     assert timers.RETRY.max >= 3  # RQ retries a failed timer job, with back-off
+
+
+def test_rq_retries_a_timer_job_that_failed_on_a_dead_database(app, bx, redis_conn, tmp_path):
+    from rq import Queue, Retry, SimpleWorker
+    case = bx.open()
+    clock.freeze(clock.now() + timedelta(days=10))
+    with app.app_context():
+        _, action, at = actions.due_now()[0]
+    queue = Queue(timers.QUEUE, connection=redis_conn)
+    job = queue.enqueue(timers.run, case["id"], "report", 0, action, at.isoformat(), retry=Retry(max=3, interval=[1]))
+    broken = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/nowhere",
+                         "REDIS_URL": app.config["REDIS_URL"]})
+    broken.instance_path = str(tmp_path)
+    with broken.app_context():  # the database is unreachable while the job runs
+        SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    job.refresh()
+    assert job.get_status() == "scheduled" and job.retries_left == 2  # failed, and RQ will try again
+    assert [e["action"] for e in bx.events(case["id"])] == ["open"]
+    time.sleep(1.2)
+    with app.app_context():  # the database is back: the retry runs and succeeds
+        SimpleWorker([queue], connection=redis_conn).work(burst=True, with_scheduler=True)
+    job.refresh()
+    assert job.get_status() == "finished" and job.return_value() == "reminder"
+    assert [e["action"] for e in bx.events(case["id"])].count("reminder") == 1
+
+
+def test_worker_cron_sweeps_without_any_timer(app, bx, database_url, redis_url, tmp_path, redis_conn):
+    case = bx.open()
+    with app.app_context():
+        due_in(app, case["id"], -60)  # fell due a minute ago, and Redis holds no alarm for it
+    redis_conn.flushdb()
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, BAOXUE_INSTANCE=str(tmp_path))
+    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:  # the cron process enqueues the tick at start and every minute after
+        assert wait_for(lambda: overdue_events(app, case["id"]) == 1, seconds=60)
+    finally:
+        kill_9(worker)  # the worker and its cron process

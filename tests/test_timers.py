@@ -143,3 +143,14 @@ def test_an_action_due_within_minutes_gets_its_alarm_at_commit(bx, redis_conn):
     clock.freeze(REMIND - timedelta(minutes=5))  # Thursday 08:55; detected Tuesday: reminder at 09:00 today
     case = bx.open(detected_on="2026-11-10")
     assert scheduled(redis_conn, case["id"]) == [timers.job_id(case["id"], "report", 0, "remind", REMIND)]
+
+
+def test_each_clock_names_its_reminder_lead_time(bx):
+    doc = bx.get("/workflows/dropout").get_json()
+    leads = {c["clock"]: c["remind_before_working_days"] for c in doc["deadlines"]}
+    assert leads["report"] == 1 and leads["joint_return_stage"] == 3
+    case = bx.case_in("joint_return")
+    joint = next(d for d in case["open_deadlines"] if d["clock"] == "joint_return_stage")
+    due, remind = (datetime.fromisoformat(joint[k].rstrip("Z")) for k in ("due_at", "remind_at"))
+    from app.deadlines import calendar
+    assert calendar.add_working_days(calendar.local_date(remind), 3) == calendar.local_date(due)

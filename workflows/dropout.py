@@ -152,7 +152,9 @@ DEFINITION = {
          "roles": ["bureau_officer"], "form": ExemptForm},
     ],
     # Deadline clocks (DESIGN §3). A clock opens when its state is entered, is met by one of its
-    # triggers, and is cancelled when the case moves to a state outside `while_in`.
+    # triggers, and is cancelled when the case moves to a state outside `while_in`. Its reminder goes
+    # to `remind` `remind_before_working_days` before the due day (default below); after the due day
+    # the ladder escalates: level 1 at the deadline, 2 and 3 after more working days.
     "clocks": [
         {"name": "report", "zh": "上报", "starts_on": "detected", "due": [{"working_days": 3}],
          "met_by": ["report"], "while_in": ["detected"], "remind": ["school_admin"],
@@ -168,7 +170,8 @@ DEFINITION = {
          "ladder": ladder(["bureau_officer"], ["bureau_officer"])},
         {"name": "joint_return_stage", "zh": "联合劝返阶段", "starts_on": "joint_return",
          "due": [{"working_days": 30}], "met_by": ["re_enroll"], "while_in": ["joint_return"],
-         "remind": ["bureau_officer"], "ladder": ladder(["bureau_head"], ["bureau_head"])},
+         "remind": ["bureau_officer"], "remind_before_working_days": 3,  # a month's work: warn earlier
+         "ladder": ladder(["bureau_head"], ["bureau_head"])},
         {"name": "follow_up", "zh": "跟踪回访", "starts_on": "re_enrolled",
          "due": [{"working_days": 10}, {"months": 1}, {"months": 3}], "met_by": ["log_follow_up"],
          "while_in": ["re_enrolled"], "remind": ["class_teacher"],

@@ -20,7 +20,7 @@ def describe(defn) -> dict:
                         for t in defn.triggers.values()],
         "deadlines": [{"clock": c.name, "zh": c.zh, "starts_on": c.starts_on, "due": list(c.due),
                        "met_by": sorted(c.met_by), "while_in": sorted(c.while_in), "remind": list(c.remind),
-                       "ladder": list(c.ladder)} for c in defn.clocks],
+                       "remind_before_working_days": c.remind_before, "ladder": list(c.ladder)} for c in defn.clocks],
         "reminder_working_days_before": defn.reminder_working_days_before,
     }
 

@@ -31,7 +31,7 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
         for i, point in enumerate(clock.due):
             due_day = due_date(start, point)
             due_at = calendar.end_of_day(due_day)
-            remind_day = calendar.add_working_days(due_day, -defn.reminder_working_days_before)
+            remind_day = calendar.add_working_days(due_day, -clock.remind_before)
             remind_at = calendar.to_utc(remind_day, calendar.REMIND_AT) if clock.remind else None
             if remind_at is not None and remind_at <= now:
                 remind_at = None

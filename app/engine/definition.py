@@ -43,6 +43,7 @@ class Clock:
     while_in: frozenset
     remind: tuple
     ladder: tuple
+    remind_before: int = 1  # working days before the due day that the reminder goes out
 
 
 @dataclass
@@ -89,9 +90,11 @@ def build(raw: dict, known_roles) -> Definition:
                 raise DefinitionError(f"trigger {t['name']} defined twice")
             triggers[t["name"]] = Trigger(t["name"], t.get("zh", t["name"]), sources, dest, _listify(t["roles"]),
                                           t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind)
+        default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
-                             _listify(c.get("remind")), tuple(c.get("ladder", ())))
+                             _listify(c.get("remind")), tuple(c.get("ladder", ())),
+                             c.get("remind_before_working_days", default_lead))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
