@@ -25,11 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_workflows()
 
     from app.api import bp as api_bp
-    from app.views import bp as views_bp
+    from app import views
     app.register_blueprint(api_bp)
-    app.register_blueprint(views_bp)
-    from app.api.errors import register_app_handlers
-    register_app_handlers(app)
+    app.register_blueprint(views.bp)
+    views.init_app(app)
 
     from app import cli
     cli.register(app)

@@ -103,6 +103,7 @@ def test_timeline_json_and_csv(bx):
     assert bx.get(f"/cases/{case['id']}/timeline.csv", as_="other_admin").status_code == 404
 
 
-def test_root_page_and_health(client):
+def test_root_page_leads_to_login_and_health_answers(client):
     assert client.get("/healthz").get_json() == {"ok": True, "database": "ok", "redis": "ok"}
-    assert "保学" in client.get("/").data.decode()
+    r = client.get("/", follow_redirects=True)
+    assert r.request.path == "/login" and "保学" in r.data.decode()

@@ -36,14 +36,3 @@ def _unexpected(err: Exception):
     db.session.rollback()
     log.exception("unexpected error on %s %s", request.method, request.path)
     return jsonify({"error": "internal", "message": "服务器内部错误 / internal error"}), 500
-
-
-def register_app_handlers(app):
-    """404/405 for unknown /api/ URLs happen before the blueprint is chosen: answer them in JSON too."""
-    def _json_for_api(err: HTTPException):
-        if request.path.startswith("/api/"):
-            return _http_error(err)
-        return err
-    app.register_error_handler(404, _json_for_api)
-    app.register_error_handler(405, _json_for_api)
-    app.register_error_handler(413, _json_for_api)

@@ -29,6 +29,41 @@ def _path(*names) -> list:
              "schema": {"type": "integer" if n.endswith("id") else "string"}} for n in names]
 
 
+def _report_paths() -> dict:
+    """The dashboard and the reports (app/api/reports.py): JSON, and CSV / XLSX downloads."""
+    monthly = [{"name": "month", "in": "query", "required": True, "schema": {"type": "string", "example": "2026-10"}},
+               {"name": "school", "in": "query", "required": True, "schema": {"type": "string"}}]
+    district = [{"name": "period", "in": "query", "required": True,
+                 "schema": {"type": "string", "example": "2026-Q4"}, "description": "YYYY-MM or YYYY-Qn"}]
+    files = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+    def download(what, params):
+        out = {}
+        for ext, mime in files.items():
+            responses = _responses("200", 403, 404, 422)
+            responses["200"] = {"description": f"{what} as {ext.upper()} (attachment; CSV is UTF-8 with BOM)",
+                                "content": {mime: {"schema": {"type": "string", "format": "binary"}}}}
+            out[ext] = {"get": {"summary": f"{what} ({ext.upper()})", "parameters": params, "responses": responses}}
+        return out
+
+    paths = {
+        "/dashboard": {"get": {"summary": "Dashboard figures in your scope: counts by state, open cases and "
+                                          "overdue/escalation by school, reasons, 12-month trend, dropout rate and "
+                                          "retention per school against targets, home visits per class teacher, "
+                                          "classes without dropout (report roles only)",
+                               "responses": _responses("200", 403)}},
+        "/reports/monthly": {"get": {"summary": "学校辍学月报表: a school's monthly dropout report by grade",
+                                     "parameters": monthly, "responses": _responses("200", 403, 404, 422)}},
+        "/reports/district": {"get": {"summary": "District summary by school for a month or a quarter",
+                                      "parameters": district, "responses": _responses("200", 403, 422)}},
+    }
+    for ext, spec in download("The school monthly report", monthly).items():
+        paths[f"/reports/monthly.{ext}"] = spec
+    for ext, spec in download("The district summary", district).items():
+        paths[f"/reports/district.{ext}"] = spec
+    return paths
+
+
 def build_spec() -> dict:
     paths = {
         "/auth/token": {"post": {"summary": "Exchange username + password for a bearer token", "security": [],
@@ -70,6 +105,7 @@ def build_spec() -> dict:
         "/audit/verify": {"get": {"summary": "Recompute the audit hash chains", "parameters": _query("case"),
                                   "responses": _responses("200", 403)}},
         "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": _responses("200")}},
+        **_report_paths(),
     }
     for defn in machine.registered().values():
         if defn.name == "dropout":

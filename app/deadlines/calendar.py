@@ -118,6 +118,10 @@ def local_date(utc_naive: datetime) -> date:
     return utc_naive.replace(tzinfo=UTC).astimezone(TZ).date()
 
 
+def to_local(utc_naive: datetime) -> datetime:
+    return utc_naive.replace(tzinfo=UTC).astimezone(TZ)
+
+
 def to_utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=TZ).astimezone(UTC).replace(tzinfo=None)
 

@@ -31,6 +31,7 @@ class Trigger:
     guards: tuple = ()
     effects: tuple = ()
     kind: str = "transition"  # transition | action | off_ramp
+    en: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Clock:
     remind: tuple
     ladder: tuple
     remind_before: int = 1  # working days before the due day that the reminder goes out
+    en: str = ""
 
 
 @dataclass
@@ -89,12 +91,13 @@ def build(raw: dict, known_roles) -> Definition:
             if t["name"] in triggers:
                 raise DefinitionError(f"trigger {t['name']} defined twice")
             triggers[t["name"]] = Trigger(t["name"], t.get("zh", t["name"]), sources, dest, _listify(t["roles"]),
-                                          t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind)
+                                          t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind,
+                                          t.get("en", t["name"]))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
                              _listify(c.get("remind")), tuple(c.get("ladder", ())),
-                             c.get("remind_before_working_days", default_lead))
+                             c.get("remind_before_working_days", default_lead), c.get("en", c["name"]))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],

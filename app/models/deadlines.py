@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
@@ -23,6 +23,8 @@ class Deadline(db.Model):
     next_action_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(48))  # the trigger that met/cancelled it
+
+    case = relationship("Case", lazy="select", viewonly=True)  # pages only; the engine reads rows itself
 
     __table_args__ = (Index("ix_deadlines_due_open", "status", "next_action_at"),)
 

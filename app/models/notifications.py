@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
@@ -25,6 +25,8 @@ class Notification(db.Model):
     email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     emailed_at: Mapped[datetime | None]
     email_error: Mapped[str | None] = mapped_column(String(300))
+
+    deadline = relationship("Deadline", lazy="select", viewonly=True)  # pages word the notice in the reader's language
 
     __table_args__ = (
         # One notice per user per deadline action: a timer that runs twice cannot notify twice.

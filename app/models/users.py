@@ -1,6 +1,7 @@
 """Users, their role assignments (each bound to one org unit) and API tokens."""
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,7 +17,7 @@ ROLE_LABELS = {
 }
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +30,10 @@ class User(db.Model):
 
     assignments = relationship("RoleAssignment", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated user's session stops working
+        return self.active
 
     def to_dict(self) -> dict:
         return {"id": self.id, "username": self.username, "display_name": self.display_name,

@@ -1,0 +1,183 @@
+"""The dashboard: every figure of DESIGN §5 over the reader's scope, in a fixed number of SQL queries.
+
+Each figure is one aggregate (GROUP BY and conditional SUMs), so the cost does not grow with the
+number of cases beyond the database's own scan; no case is loaded into Python. Only portable SQL
+(CASE, EXISTS, LIKE, correlated subqueries) is used, so the same code runs on PostgreSQL and SQLite.
+"""
+from datetime import date, timedelta
+
+from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy.orm import aliased
+
+from app import clock
+from app.engine import machine
+from app.extensions import db
+from app.models import Case, CaseEvent, Deadline, OrgUnit, RoleAssignment, User
+from app.reports import (OUT_OF_SCHOOL_STATES, TARGETS, against_targets, count_if, is_dropout, month_start,
+                         period_dict, rate, reader, school_year, semester, utc_start)
+from forms.base import REASONS
+
+TREND_MONTHS = 12
+
+
+def reason_counts(scope, *, extra=None) -> list[dict]:
+    """Cases by reason (several may apply to one case): one row of conditional counts, one per reason.
+
+    cases.reasons is a JSON list of codes; its text contains '"economic"' exactly when the list holds
+    that code, which LIKE tests the same way on every database."""
+    text = cast(Case.reasons, String)
+    cols = [count_if(text.contains(f'"{code}"', autoescape=True)) for code, _ in REASONS]
+    where = [scope] + ([extra] if extra is not None else [])
+    row = db.session.execute(select(*cols).where(*where)).one()
+    return [{"code": code, "label": label, "count": int(n)} for (code, label), n in zip(REASONS, row)]
+
+
+def dashboard(actor, today: date) -> dict:
+    """The dashboard of `actor` (a report reader: see app.reports.reader) on `today` (local date).
+
+    Definitions (app.reports): a DROPOUT this school year is a case detected between 1 Sep and 31 Aug
+    that was reported and did not end as a false alarm, enrolled elsewhere or exempt; the dropout rate
+    辍学率 is dropouts / enrolment; retention 巩固率 is (enrolment - pupils out of school now) /
+    enrolment, where "out of school" is an open case in reported, visiting or joint_return. Both are
+    given against TARGETS. Overdue: an open case with an open deadline past due (or already escalated).
+    Reasons are counted over the cases detected this school year.
+    """
+    view = reader(actor)
+    scope = view.case_filter()
+    defn = machine.get("dropout")
+    sy_start, sy_end = school_year(today)
+    in_school_year = Case.detected_on.between(sy_start, sy_end)
+    is_open = Case.closed_at.is_(None)
+
+    # 1. counts by state (with the suspected/confirmed split the national ledgers keep)
+    by_state = {s: (int(n), int(c)) for s, n, c in db.session.execute(
+        select(Case.state, func.count(Case.id), count_if(Case.confirmed.is_(True)))
+        .where(scope).group_by(Case.state))}
+    states = [{"state": name, "zh": st.zh, "en": st.en, "final": st.final,
+               "count": by_state.get(name, (0, 0))[0], "confirmed": by_state.get(name, (0, 0))[1]}
+              for name, st in defn.states.items()]
+
+    # 2. the schools in scope, and 3. per school: open cases by state, escalation, dropouts, out of school
+    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
+        OrgUnit.kind == "school", view.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)).all()
+    open_states = {}
+    for school_id, state, n in db.session.execute(
+            select(Case.school_id, Case.state, func.count(Case.id))
+            .where(scope, is_open).group_by(Case.school_id, Case.state)):
+        open_states.setdefault(school_id, {})[state] = int(n)
+    overdue_deadline = exists().where(Deadline.case_id == Case.id, Deadline.status == "open",
+                                      (Deadline.due_at < clock.now()) | (Deadline.level > 0))
+    per_school = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(
+        select(Case.school_id,
+               *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
+               count_if(is_open & overdue_deadline),
+               count_if(in_school_year & is_dropout),
+               count_if(is_open & Case.state.in_(OUT_OF_SCHOOL_STATES)))
+        .where(scope).group_by(Case.school_id))}
+
+    open_by_school, overdue_by_school, rates = [], [], []
+    for school_id, code, name, enrolment in schools:
+        l1, l2, l3, overdue, dropouts, out = per_school.get(school_id, [0] * 6)
+        counts = open_states.get(school_id, {})
+        open_by_school.append({"school": code, "name": name, "total": sum(counts.values()),
+                               "by_state": {s: counts.get(s, 0) for s, st in defn.states.items()
+                                            if not st.final}})
+        overdue_by_school.append({"school": code, "name": name, "level_1": l1, "level_2": l2, "level_3": l3,
+                                  "overdue": overdue})
+        dropout_rate, retention = rate(dropouts, enrolment), rate(enrolment - out, enrolment)
+        rates.append({"school": code, "name": name, "enrolment": enrolment, "dropouts": dropouts,
+                      "out_of_school": out, "dropout_rate": dropout_rate, "retention_rate": retention,
+                      **against_targets(dropout_rate, retention)})
+
+    sem_start, sem_end = semester(today)
+    return {
+        "today": today.isoformat(),
+        "school_year": period_dict(sy_start, sy_end),
+        "semester": period_dict(sem_start, sem_end),
+        "targets": dict(TARGETS),
+        "states": states,
+        "totals": {"cases": sum(s["count"] for s in states),
+                   "open": sum(s["count"] for s in states if not s["final"]),
+                   "overdue": sum(o["overdue"] for o in overdue_by_school)},
+        "open_by_school": open_by_school,
+        "overdue_by_school": overdue_by_school,
+        "reasons": reason_counts(scope, extra=in_school_year),
+        "trend": _trend(scope, today),
+        "rates": rates,
+        "home_visits": _home_visits(view, scope, sem_start, sem_end),
+        "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
+    }
+
+
+def _trend(scope, today: date) -> list[dict]:
+    """Cases detected, re-enrolments and closures in each of the last 12 months (this one included).
+
+    One row of 12 conditional counts per series rather than a GROUP BY on a computed month: event
+    times are UTC and months are Shanghai months, and comparing with each month's bounds is both exact
+    and portable."""
+    firsts = [month_start(today.year, today.month - TREND_MONTHS + 1 + i) for i in range(TREND_MONTHS + 1)]
+
+    def per_month(column, bounds, *where, events=False):
+        query = select(*[count_if((column >= lo) & (column < hi)) for lo, hi in zip(bounds, bounds[1:])])
+        if events:
+            query = query.select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+        return [int(n) for n in db.session.execute(
+            query.where(scope, column >= bounds[0], column < bounds[-1], *where)).one()]
+
+    utc = [utc_start(d) for d in firsts]
+    opened = per_month(Case.detected_on, firsts)
+    returned = per_month(CaseEvent.at, utc, CaseEvent.action == "re_enroll", events=True)
+    closed = per_month(Case.closed_at, utc)
+    return [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
+            for d, o, r, c in zip(firsts, opened, returned, closed)]
+
+
+def _home_visits(view, scope, start: date, end: date) -> list[dict]:
+    """Home visits (log_visit as class teacher) per class teacher this semester, against the standard.
+
+    Every class teacher of a class in scope is listed, those with no visit too (they matter most)."""
+    teachers = db.session.execute(
+        select(User.id, User.username, User.display_name, OrgUnit.code)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.role == "class_teacher", view.unit_filter(OrgUnit.path))
+        .order_by(User.username, OrgUnit.code)).all()
+    visits = db.session.execute(
+        select(CaseEvent.actor_id, User.username, User.display_name, func.count(CaseEvent.id))
+        .join(Case, Case.id == CaseEvent.case_id).join(User, User.id == CaseEvent.actor_id)
+        .where(scope, CaseEvent.action == "log_visit", CaseEvent.role == "class_teacher",
+               CaseEvent.at >= utc_start(start), CaseEvent.at < utc_start(end + timedelta(days=1)))
+        .group_by(CaseEvent.actor_id, User.username, User.display_name)).all()
+    people: dict[int, dict] = {}
+    for user_id, username, display_name, klass in teachers:
+        person = people.setdefault(user_id, {"username": username, "display_name": display_name,
+                                             "classes": [], "visits": 0})
+        person["classes"].append(klass)
+    for user_id, username, display_name, n in visits:  # a teacher who has since left the class counts too
+        people.setdefault(user_id, {"username": username, "display_name": display_name, "classes": [],
+                                    "visits": 0})["visits"] = int(n)
+    standard = TARGETS["visits_per_semester_min"]
+    return [{**p, "standard": standard, "meets_standard": p["visits"] >= standard}
+            for p in sorted(people.values(), key=lambda p: p["username"])]
+
+
+def _classes_without_dropout(view, sy_start: date, sy_end: date) -> list[dict]:
+    """无辍学班级: per school, the classes in scope with no dropout case detected this school year."""
+    grade, school = aliased(OrgUnit), aliased(OrgUnit)
+    dropped = exists().where(Case.unit_path == OrgUnit.path, is_dropout,
+                             Case.detected_on.between(sy_start, sy_end)).label("dropped")
+    rows = db.session.execute(
+        select(school.code, school.name, OrgUnit.code, OrgUnit.name, dropped)
+        .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
+        .where(OrgUnit.kind == "class", view.unit_filter(OrgUnit.path))
+        .order_by(school.code, OrgUnit.code)).all()
+    out: dict[str, dict] = {}
+    for school_code, school_name, class_code, class_name, has_dropout in rows:
+        entry = out.setdefault(school_code, {"school": school_code, "name": school_name, "classes": 0,
+                                             "without_dropout": 0, "class_list": []})
+        entry["classes"] += 1
+        if not has_dropout:
+            entry["without_dropout"] += 1
+            entry["class_list"].append({"code": class_code, "name": class_name})
+    return list(out.values())
+

@@ -1,0 +1,26 @@
+"""Which pages a user's roles open (the menu shows only those; the handlers check the same sets)."""
+from flask_login import current_user
+
+from app.engine import machine
+from app.engine.errors import NotPermitted
+
+REPORT_ROLES = frozenset({"school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor"})
+ADMIN_ROLES = frozenset({"admin"})
+
+
+def page_roles(what: str) -> frozenset:
+    if what == "open":
+        return frozenset(machine.get("dropout").open_roles)
+    return {"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES}[what]
+
+
+def can(what: str) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    from app.views.setup import actor
+    return bool(actor().role_names & page_roles(what))
+
+
+def require(what: str) -> None:
+    if not can(what):
+        raise NotPermitted("您的角色不能打开此页面 / your role may not open this page")

@@ -1,0 +1,186 @@
+"""Administration (admin role): users and role assignments, org units with enrolment, calendar
+overrides, the workflow definition as a diagram with its deadlines, and the pupil roster import.
+Each POST validates its form from forms/admin.py and calls the same operation as the CLI."""
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import calendar_admin, clock, directory
+from app.deadlines import calendar
+from app.engine import machine
+from app.engine.errors import BaoxueError, Invalid, NotFound
+from app.extensions import db
+from app.importer import ImportFileError, class_codes, import_pupils, read_rows
+from app.models import OrgUnit, RoleAssignment, User
+from app.views import access, bp, forms
+from app.views.i18n import pick
+from app.workflow_diagram import render as render_workflow
+from forms.admin import CalendarDayForm, EnrolmentForm, RosterUploadForm, UnitForm, UserForm
+
+
+def _guard():
+    access.require("admin")
+
+
+def _posted(form_cls):
+    """The posted form validated, or (form with errors) — the operation runs only on the first."""
+    form = forms.bound(form_cls, request.form)
+    return form, form.validate()
+
+
+def _apply(form, operation) -> bool:
+    """Run an operation; its refusals land on the form's fields."""
+    try:
+        operation()
+        return True
+    except Invalid as e:
+        db.session.rollback()
+        for name, message in e.fields.items():
+            target = form._fields.get(name)
+            (target.errors if target is not None else form.general_errors).append(pick(message))
+    except BaoxueError as e:
+        db.session.rollback()
+        form.general_errors.append(pick(e.message))
+    return False
+
+
+@bp.get("/admin")
+@login_required
+def admin_home():
+    _guard()
+    year = calendar.local_date(clock.now()).year
+    missing = [y for y in (year, year + 1) if not calendar.has_official_data(y)]
+    return render_template("admin/home.html", missing_years=missing)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def admin_users():
+    _guard()
+    form, status = forms.bound(UserForm), 200
+    if request.method == "POST":
+        form, ok = _posted(UserForm)
+        d = form.data
+        if ok and _apply(form, lambda: directory.add_user(d["username"].strip(), d["role"], d["unit"].strip(),
+                                                         password=d["password"] or None,
+                                                         display_name=d["display_name"] or "")):
+            flash(f"已保存用户 {d['username']} / saved user {d['username']}", "ok")
+            return redirect(url_for("views.admin_users"))
+        status = 422
+    users = db.session.execute(select(User).options(selectinload(User.assignments).joinedload(RoleAssignment.unit))
+                               .order_by(User.username)).scalars().all()
+    return render_template("admin/users.html", form=form, users=users), status
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required
+def admin_user_active(user_id):
+    _guard()
+    user = db.session.get(User, user_id) if user_id < 2**31 else None
+    if user is None:
+        raise NotFound("没有这个用户 / no such user")
+    user.active = request.form.get("active") == "1"
+    db.session.commit()
+    return redirect(url_for("views.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/roles/<int:assignment_id>/delete")
+@login_required
+def admin_role_delete(user_id, assignment_id):
+    _guard()
+    row = db.session.get(RoleAssignment, assignment_id) if assignment_id < 2**31 else None
+    if row is None or row.user_id != user_id:
+        raise NotFound("没有这个角色分配 / no such role assignment")
+    db.session.delete(row)
+    db.session.commit()
+    return redirect(url_for("views.admin_users"))
+
+
+@bp.route("/admin/units", methods=["GET", "POST"])
+@login_required
+def admin_units():
+    _guard()
+    form, status = forms.bound(UnitForm), 200
+    if request.method == "POST":
+        form, ok = _posted(UnitForm)
+        d = form.data
+        if ok and _apply(form, lambda: directory.add_unit(d["code"].strip(), d["name"].strip(), d["kind"],
+                                                         (d["parent"] or "").strip() or None, d["enrolment"] or 0)):
+            flash(f"已添加单位 {d['code']} / added unit {d['code']}", "ok")
+            return redirect(url_for("views.admin_units"))
+        status = 422
+    units = db.session.execute(select(OrgUnit).order_by(OrgUnit.path)).scalars().all()
+    return render_template("admin/units.html", form=form, units=units), status
+
+
+@bp.post("/admin/units/<int:unit_id>/enrolment")
+@login_required
+def admin_unit_enrolment(unit_id):
+    _guard()
+    unit = db.session.get(OrgUnit, unit_id) if unit_id < 2**31 else None
+    if unit is None:
+        raise NotFound("没有这个单位 / no such unit")
+    form, ok = _posted(EnrolmentForm)
+    if not ok:
+        raise Invalid({"enrolment": "; ".join(form.enrolment.errors)})
+    unit.enrolment = form.enrolment.data
+    db.session.commit()
+    return redirect(url_for("views.admin_units") + f"#unit-{unit.id}")
+
+
+@bp.route("/admin/calendar", methods=["GET", "POST"])
+@login_required
+def admin_calendar():
+    _guard()
+    today = calendar.local_date(clock.now())
+    month = request.args.get("month") or f"{today:%Y-%m}"
+    try:
+        year, month_no = (int(x) for x in month.split("-"))
+        first = date(year, month_no, 1)
+    except ValueError:
+        raise Invalid({"month": "月份格式为 YYYY-MM / month must be YYYY-MM"}) from None
+    form, status = forms.bound(CalendarDayForm), 200
+    if request.method == "POST":
+        form, ok = _posted(CalendarDayForm)
+        d = form.data
+        op = (lambda: calendar_admin.clear_day(d["day"])) if d["kind"] == "clear" else \
+             (lambda: calendar_admin.set_day(d["day"], d["kind"], d["note"] or ""))
+        if ok and _apply(form, op):
+            flash(f"已更新 {d['day']} / updated {d['day']}", "ok")
+            return redirect(url_for("views.admin_calendar", month=f"{d['day']:%Y-%m}"))
+        status = 422
+    days = calendar_admin.month(first.year, first.month)
+    return render_template("admin/calendar.html", form=form, days=days, first=first, month=month,
+                           official=calendar.has_official_data(first.year),
+                           prev=f"{(first - timedelta(days=1)):%Y-%m}",
+                           next=f"{date(first.year + first.month // 12, first.month % 12 + 1, 1):%Y-%m}"), status
+
+
+@bp.get("/admin/workflow")
+@login_required
+def admin_workflow():
+    _guard()
+    defn = machine.get("dropout")
+    return render_template("admin/workflow.html", defn=defn, diagram=render_workflow(defn))
+
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@login_required
+def admin_import():
+    _guard()
+    form, report, status = forms.bound(RosterUploadForm), None, 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = [pick("须上传 CSV 或 XLSX 文件 / a CSV or XLSX file is required")]
+            status = 422
+        else:
+            try:
+                report = import_pupils(read_rows(upload.read(), upload.filename), classes=class_codes(None))
+            except ImportFileError as e:
+                form.file.errors = [pick(str(e))]
+                status = 422
+    return render_template("admin/import.html", form=form, report=report), status

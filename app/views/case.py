@@ -1,0 +1,85 @@
+"""The case page: pupil card, stage bar, deadlines, the actions the user may take now (each its
+form), the case's visits, plan and follow-ups; and the POST that fires one action.
+
+A posted action goes through the engine's one entry point, fire(): the same checks as the API.
+A refusal re-renders the page with the form as the user typed it: field errors beside the fields
+(422), or, if someone else moved the case meanwhile (409), a plain notice listing what changed.
+"""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app import audit, clock, worklist
+from app.auth.scope import load_case_in_scope
+from app.engine import machine
+from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
+from app.engine.operations import available_triggers, fire
+from app.extensions import db
+from app.presenters import log_personal_read, needs_personal_data
+from app.views import bp, forms
+from app.views.setup import actor
+
+# Where each kind of record lives in the case's events (form data of the trigger that logged it).
+RECORDS = {"plan": "start_visits", "visits": "log_visit", "joint_actions": "log_joint_action",
+           "follow_ups": "log_follow_up", "report": "report", "re_enrolment": "re_enroll"}
+
+
+def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, changed=None):
+    a = actor()
+    roles = a.roles_for(case)
+    defn = machine.get(case.workflow)
+    personal = needs_personal_data(roles)
+    if personal:
+        log_personal_read(a, case.pupil_id, case.id, "page:case")
+    events = audit.events(case.id)
+    records = {k: [e for e in events if e.action == trigger] for k, trigger in RECORDS.items()}
+    triggers = available_triggers(defn, case, roles)
+    action_forms = {}
+    for name in triggers:
+        t = defn.triggers[name]
+        if t.form is None:
+            continue
+        if name == open_trigger:
+            action_forms[name] = forms.bound(t.form, posted, errors)
+        else:
+            action_forms[name] = forms.bound(t.form, None)
+    now = clock.now()
+    deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
+    return render_template(
+        "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
+        pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
+        action_forms=action_forms, open_trigger=open_trigger, records=records, events=events,
+        changed=changed, seen_seq=case.last_seq), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_page(case_id):
+    case = load_case_in_scope(actor(), case_id)
+    return _render(case)
+
+
+@bp.post("/cases/<int:case_id>/actions/<trigger>")
+@login_required
+def case_action(case_id, trigger):
+    case = load_case_in_scope(actor(), case_id)          # 404 outside the user's scope
+    defn = machine.get(case.workflow)
+    t = defn.triggers.get(trigger)
+    if t is None:
+        raise NotFound("没有这个操作 / unknown action")
+    version = request.form.get("version", type=int)
+    try:
+        fire(case.id, trigger, actor(), forms.payload(t.form, request.form), version=version)  # 403 inside
+    except Invalid as e:
+        db.session.rollback()
+        return _render(case, status=422, open_trigger=trigger, posted=request.form, errors=e.fields)
+    except (StaleVersion, NotAllowedNow):
+        db.session.rollback()
+        db.session.expire_all()
+        case = load_case_in_scope(actor(), case_id)
+        seen = request.form.get("seen_seq", type=int) or 0
+        changed = [e for e in audit.events(case.id) if e.seq > seen]
+        still = trigger in available_triggers(defn, case, actor().roles_for(case))
+        return _render(case, status=409, open_trigger=trigger if still else None, posted=request.form,
+                       changed={"events": changed, "trigger": t, "still_possible": still})
+    flash(f"已完成：{t.zh} / Done: {t.en}", "ok")
+    return redirect(url_for("views.case_page", case_id=case.id) + f"#event-{case.last_seq + 1}")

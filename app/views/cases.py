@@ -1,0 +1,110 @@
+"""The case list (filters, search, paging, XLSX export) and the new-case form."""
+from datetime import date
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from app import case_filters, clock
+from app.auth.scope import CARD_OPTIONS
+from app.deadlines import calendar
+from app.engine import machine
+from app.engine.errors import Conflict, Invalid
+from app.engine.operations import open_case
+from app.extensions import db
+from app.models import Case, OrgUnit, Pupil
+from app.views import access, bp, forms
+from app.views.i18n import label
+from app.views.setup import actor
+from forms.base import REASONS
+
+PER_PAGE = 50
+
+
+def _filtered():
+    """The list's filters from the URL (a bad one is a 400/422 page naming it) and the time."""
+    now = clock.now()
+    return case_filters.parse(actor(), request.args, now), now
+
+
+@bp.get("/cases")
+@login_required
+def case_list():
+    flt, now = _filtered()
+    page = max(1, request.args.get("page", 1, type=int))
+    overdue = case_filters.overdue_clause(now).label("overdue")
+    total = db.session.scalar(select(func.count(Case.id)).where(flt.clause))
+    by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
+                                       .group_by(Case.state)).all())
+    rows = db.session.execute(select(Case, overdue).where(flt.clause).options(*CARD_OPTIONS)
+                              .order_by(Case.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+    pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
+    return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
+                           filters=flt.values, schools=case_filters.schools_in_scope(actor()),
+                           reasons=REASONS, defn=machine.get("dropout"))
+
+
+EXPORT_LIMIT = 50_000
+
+
+@bp.get("/cases/export.xlsx")
+@login_required
+def case_export():
+    from app.reports.export import to_xlsx
+    flt, now = _filtered()
+    overdue = case_filters.overdue_clause(now).label("overdue")
+    rows = db.session.execute(select(Case, overdue).where(flt.clause).options(*CARD_OPTIONS)
+                              .order_by(Case.id.desc()).limit(EXPORT_LIMIT)).unique().all()
+    defn = machine.get("dropout")
+    reasons = dict(REASONS)
+    columns = ["个案编号", "学生(已脱敏)", "学籍号(已脱敏)", "班级", "状态", "辍学原因", "发现日期", "逾期", "升级级别",
+               "负责人", "更新时间"]
+    data = []
+    for case, is_overdue in rows:
+        p = case.pupil.to_dict(masked=True)
+        data.append([case.id, p["name"], p["student_no"], p["class_name"], label(defn.states[case.state]),
+                     "、".join(reasons.get(r, r) for r in case.reasons or []), case.detected_on,
+                     "是" if is_overdue else "", case.escalation_level or "",
+                     "、".join(a.user.display_name or a.user.username for a in case.assignees),
+                     calendar.to_local(case.updated_at).replace(tzinfo=None)])
+    body = to_xlsx("个案列表", columns, data, sheet_title="个案")
+    name = f"baoxue-cases-{date.today():%Y%m%d}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    access.require("open")
+    defn = machine.get("dropout")
+    q = (request.values.get("q") or "").strip()[:50]
+    pupils = _roster_matches(q) if q else []
+    if request.method == "POST":
+        try:
+            case_id = open_case(actor(), forms.payload(defn.open_form, request.form))
+        except Invalid as e:
+            form = forms.bound(defn.open_form, request.form, e.fields)
+        except Conflict as e:
+            form = forms.bound(defn.open_form, request.form, {"student_id": e.message})
+            form.open_case_id = e.extra.get("open_case_id")
+        else:
+            return redirect(url_for("views.case_page", case_id=case_id, opened=1))
+        chosen = request.form.get("student_id", type=int)
+        if chosen and not any(p.id == chosen for p in pupils):
+            pupils = _roster_matches(None, pupil_id=chosen) + pupils
+        return render_template("case_new.html", form=form, pupils=pupils, q=q), 422
+    form = forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now()))
+    return render_template("case_new.html", form=form, pupils=pupils, q=q)
+
+
+def _roster_matches(q: str | None, pupil_id: int | None = None, limit: int = 20) -> list[Pupil]:
+    """Pupils in the user's scope by name (beginning) or 学籍号, for picking the one the case is about."""
+    from sqlalchemy import or_
+    where = [actor().unit_filter(OrgUnit.path)]
+    if pupil_id:
+        where.append(Pupil.id == pupil_id)
+    else:
+        where.append(or_(Pupil.name.startswith(q, autoescape=True), Pupil.student_no == q.upper()))
+    return db.session.execute(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where)
+                              .order_by(Pupil.name).limit(limit)).scalars().all()

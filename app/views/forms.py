@@ -1,0 +1,101 @@
+"""The page side of the one-schema rule: the forms in forms/ render here and post back to the same
+engine the API calls. A posted HTML form becomes the JSON-like payload the engine validates, and
+the engine's field errors come back onto the form, next to what the user typed."""
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectMultipleField
+
+from app.engine.validation import field_kinds
+from app.views.i18n import lang, pick
+
+NAME_SEPARATORS = ",，、;；\n"
+
+
+def meta(**extra) -> dict:
+    """WTForms' own messages ("This field is required.") in the user's language; CSRF is checked
+    for every page POST by Flask-WTF's CSRFProtect, so the forms themselves carry none."""
+    return {"locales": ["zh"] if lang() == "zh" else ["en"], "csrf": False, **extra}
+
+
+def is_free_list(field) -> bool:
+    """A list of names typed by the user (no fixed choices): rendered as one text box."""
+    return isinstance(field, SelectMultipleField) and not field.choices
+
+
+def _split_names(text: str) -> list[str]:
+    for sep in NAME_SEPARATORS[1:]:
+        text = text.replace(sep, NAME_SEPARATORS[0])
+    return [name.strip() for name in text.split(NAME_SEPARATORS[0]) if name.strip()]
+
+
+def formdata_for(form_cls: type[Form], posted: MultiDict) -> MultiDict:
+    """The posted fields of this form (names typed in one box split into a list)."""
+    data = MultiDict()
+    free = {f.name for f in form_cls(meta={"csrf": False}) if is_free_list(f)}
+    for name in field_kinds(form_cls):
+        if name in free:
+            for value in posted.getlist(name):
+                for item in _split_names(value):
+                    data.add(name, item)
+        else:
+            for value in posted.getlist(name):
+                data.add(name, value)
+    return data
+
+
+def payload(form_cls: type[Form] | None, posted: MultiDict) -> dict:
+    """What the API would have received as JSON for this form."""
+    if form_cls is None:
+        return {}
+    kinds = field_kinds(form_cls)
+    data = formdata_for(form_cls, posted)
+    out = {}
+    for name, kind in kinds.items():
+        values = data.getlist(name)
+        if kind == "boolean":
+            out[name] = bool(values and values[0] not in ("", "n", "false", "0"))
+        elif kind == "list of strings":
+            out[name] = values
+        elif not values:
+            continue
+        elif kind == "integer":
+            try:
+                out[name] = int(values[0])
+            except ValueError:
+                out[name] = values[0]  # the engine names the field: "must be an integer"
+        else:
+            out[name] = values[0]
+    return out
+
+
+def bound(form_cls: type[Form], posted: MultiDict | None = None, errors: dict | None = None, **defaults) -> Form:
+    """The form filled with what the user posted (or the defaults), with the engine's errors on it."""
+    form = form_cls(formdata_for(form_cls, posted) if posted is not None else None, meta=meta(), **defaults)
+    form.general_errors = []
+    for name, message in (errors or {}).items():
+        if name in form._fields:
+            form[name].errors = [pick(m) for m in str(message).split("; ")]
+        else:
+            form.general_errors.append(pick(message))
+    return form
+
+
+def describe(form_cls: type[Form] | None, data: dict) -> list[tuple[str, str]]:
+    """A recorded form's data as (label, value) pairs in the form's field order, choices by their
+    label; labels are message ids, translated by the template."""
+    if form_cls is None or not data:
+        return []
+    out = []
+    for f in form_cls(meta={"csrf": False}):
+        value = data.get(f.name)
+        if value in (None, "", []):
+            continue
+        choices = dict((c.value, c.label) if hasattr(c, "value") else c[:2] for c in (f.choices or [])) \
+            if hasattr(f, "choices") and f.choices else {}
+        if isinstance(value, bool):
+            text = "是" if value else "否"
+        elif isinstance(value, list):
+            text = "、".join(str(choices.get(v, v)) for v in value)
+        else:
+            text = str(choices.get(value, value))
+        out.append((f.label.text, text))
+    return out

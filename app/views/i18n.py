@@ -1,0 +1,82 @@
+"""Language: 简体中文 by default, English on request. Template strings go through gettext with the
+Chinese text as the message id (app/translations/en holds the English); the engine's messages are
+bilingual "中文 / English" strings, of which pick() shows the user's half."""
+from datetime import date, datetime
+
+from flask import request, session
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+
+LANGUAGES = {"zh": "简体中文", "en": "English"}
+
+
+def locale() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES, default="zh") if request else "zh"
+
+
+def lang() -> str:
+    return str(get_locale() or "zh")[:2]
+
+
+def pick(message) -> str:
+    """The user's half of a bilingual "中文 / English" message (the whole message if it is not one)."""
+    text = str(message or "")
+    zh, sep, en = text.partition(" / ")
+    if not sep:
+        return text
+    return en if lang() == "en" else zh
+
+
+def label(obj) -> str:
+    """A definition item's label ({"zh", "en"} or an object with .zh/.en) in the user's language."""
+    if isinstance(obj, dict):
+        return obj.get(lang()) or obj.get("zh") or ""
+    return getattr(obj, lang(), None) or getattr(obj, "zh", "") or ""
+
+
+def local_dt(value, fmt="%Y-%m-%d %H:%M") -> str:
+    """A stored naive-UTC time shown in Beijing time."""
+    if value is None:
+        return ""
+    from app.deadlines import calendar
+    if isinstance(value, datetime):
+        return calendar.to_local(value).strftime(fmt)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def template_globals() -> dict:
+    return {"LANGUAGES": LANGUAGES, "lang": lang, "pick": pick, "label": label, "role_label": role_label,
+            "reason_label": reason_label, "action_label": action_label}
+
+
+def template_filters() -> dict:
+    return {"local_dt": local_dt, "pick": pick, "t": gettext}
+
+
+SYSTEM_ACTIONS = {"open": "新建个案", "reminder": "到期提醒", "overdue": "逾期(一级督办)", "escalated": "升级督办"}
+
+
+def role_label(role: str) -> str:
+    from app.models.users import ROLE_LABELS
+    return ROLE_LABELS.get(role, "系统" if role == "system" else role)
+
+
+def reason_label(code: str) -> str:
+    from forms.base import REASONS
+    return dict(REASONS).get(code, code)
+
+
+def action_label(case, action: str) -> str:
+    """A trigger's label in the user's language; the system's own actions by name."""
+    from app.engine import machine
+    t = machine.get(case.workflow).triggers.get(action)
+    if t is not None:
+        return label(t)
+    return gettext(SYSTEM_ACTIONS.get(action, action))

@@ -1,0 +1,111 @@
+"""Wiring of the web layer: sessions (Flask-Login), CSRF (Flask-WTF), language (Flask-Babel),
+template helpers, and HTML error pages. The JSON API authenticates by token and keeps its own errors."""
+import logging
+from datetime import timedelta
+
+from flask import g, render_template, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from app.engine.errors import BaoxueError
+from app.extensions import db
+from app.models import User
+from app.views import access, bp, forms, i18n
+
+log = logging.getLogger(__name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def init_app(app) -> None:
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))  # a working day
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    login_manager.init_app(app)
+    login_manager.login_view = "views.login"
+    login_manager.login_message = None  # the login page says why on its own
+    csrf.init_app(app)
+    from app.api import bp as api_bp
+    csrf.exempt(api_bp)  # the API authenticates every request by bearer token, never by cookie
+    babel.init_app(app, locale_selector=i18n.locale)
+    from app.engine import machine
+    app.jinja_env.globals.update(i18n.template_globals(), nav_can=access.can, workflow=machine.get,
+                                  describe_form=forms.describe)
+    app.jinja_env.filters.update(i18n.template_filters())
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.after_request(_security_headers)
+    for status in (404, 405, 413):
+        app.register_error_handler(status, _app_http_error)
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        # Nothing is loaded from elsewhere: pages work on a machine without internet.
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+    return response
+
+
+def error_page(status: int, message: str, details: dict | None = None):
+    details = {k: i18n.pick(v) for k, v in (details or {}).items()}
+    return render_template("error.html", status=status, message=i18n.pick(message), details=details), status
+
+
+@bp.errorhandler(BaoxueError)
+def _baoxue_error(err: BaoxueError):
+    db.session.rollback()
+    details = dict(getattr(err, "fields", None) or {})
+    if "field" in err.extra:
+        details[err.extra["field"]] = err.message
+    return error_page(err.status, err.message, details)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(err: CSRFError):
+    return error_page(400, "表单已过期, 请刷新页面后重试 / the form has expired: reload the page and try again")
+
+
+def _app_http_error(err: HTTPException):
+    """Errors raised before a blueprint is chosen (unknown URL, wrong method, body too large)."""
+    if request.path.startswith("/api/"):
+        from app.api.errors import _http_error
+        return _http_error(err)
+    messages = {404: "页面不存在 / no such page", 405: "不支持此操作 / method not allowed",
+                413: "上传的内容太大 / the upload is too large"}
+    return error_page(err.code, messages.get(err.code, err.description or ""))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err: Exception):
+    if isinstance(err, HTTPException):
+        return error_page(err.code or 500, err.description or "")
+    db.session.rollback()
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_page(500, "服务器内部错误, 已记录 / internal error (logged)")
+
+
+def actor():
+    """The logged-in user as the engine sees them (their role grants), once per request."""
+    from app.auth.scope import Actor
+    if "actor" not in g:
+        g.actor = Actor(current_user._get_current_object())
+    return g.actor
+
+
+def remember_locale(lang: str) -> None:
+    session["lang"] = lang

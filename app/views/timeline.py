@@ -1,0 +1,46 @@
+"""The supervisor's timeline: the case's history as a picture (server-side SVG) above the full event
+list with the audit chain's status; printable, and exportable to CSV (the API's CSV, one writer)."""
+from flask import render_template
+from flask_login import login_required
+from sqlalchemy import select
+
+from app import audit, clock
+from app.auth.scope import load_case_in_scope
+from app.engine import machine
+from app.extensions import db
+from app.models import Deadline
+from app.views import bp
+from app.views.i18n import label
+from app.views.setup import actor
+
+
+@bp.get("/cases/<int:case_id>/timeline")
+@login_required
+def case_timeline(case_id):
+    case = load_case_in_scope(actor(), case_id)
+    defn = machine.get(case.workflow)
+    events = audit.events(case.id)
+    deadlines = db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
+                                   .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
+    chain = audit.check_chain(case, events)
+    picture = _picture(case, events, deadlines, defn)
+    return render_template("timeline.html", case=case, defn=defn, events=events, deadlines=deadlines,
+                           chain=chain, picture=picture, pupil=case.pupil.to_dict(masked=True))
+
+
+@bp.get("/cases/<int:case_id>/timeline.csv")
+@login_required
+def case_timeline_csv(case_id):
+    from app.api.cases import timeline_csv_response
+    case = load_case_in_scope(actor(), case_id)
+    return timeline_csv_response(case, audit.events(case.id))
+
+
+def _picture(case, events, deadlines, defn):
+    try:
+        from app import timeline
+    except ImportError:  # drawn once app/timeline.py exists
+        return None
+    model = timeline.build(case, events, deadlines, clock.now())
+    labels = {name: label(s) for name, s in defn.states.items()}
+    return timeline.render_svg(model, labels, title=f"#{case.id}")

@@ -1,0 +1,36 @@
+"""工作台: what is waiting on me, deadlines coming up, my unread notices."""
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import clock, worklist
+from app.engine.errors import NotFound
+from app.extensions import db
+from app.models import Notification
+from app.views import bp
+from app.views.setup import actor
+
+
+@bp.get("/work")
+@login_required
+def workbench():
+    now = clock.now()
+    cases, waiting_total = worklist.waiting_cases(actor())
+    deadlines = worklist.upcoming_deadlines(actor(), now)
+    notices, unread_total = worklist.unread_notifications(current_user.id)
+    return render_template("work.html", cases=cases, waiting_total=waiting_total, deadlines=deadlines,
+                           notices=notices, unread_total=unread_total, now=now,
+                           days_left=worklist.working_days_left)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id):
+    note = db.session.get(Notification, notification_id) if notification_id < 2**31 else None
+    if note is None or note.user_id != current_user.id:
+        raise NotFound("没有这条通知 / no such notification")
+    if note.read_at is None:
+        note.read_at = clock.now()
+        db.session.commit()
+    if request.form.get("open") and note.case_id:
+        return redirect(url_for("views.case_page", case_id=note.case_id))
+    return redirect(url_for("views.workbench"))

@@ -1,0 +1,75 @@
+"""A user's work (工作台): cases waiting on them, deadlines coming up, unread notices.
+
+"Waiting on me" is read from the definition, not hard-coded: a case waits on a user when, in its
+current state, one of the roles the user holds over it may fire a trigger that belongs to that
+state (not one allowed everywhere, like a note or an assignment).
+"""
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.auth.scope import CARD_OPTIONS, TREE_ROLES
+from app.deadlines import calendar
+from app.engine import machine
+from app.extensions import db
+from app.models import Case, CasePartner, Deadline, Notification
+
+HORIZON_WORKING_DAYS = 5
+
+
+def states_needing(role: str, workflow: str = "dropout") -> list[str]:
+    defn = machine.get(workflow)
+    everywhere = {n for n, s in defn.states.items() if not s.final}
+    return sorted({s for t in defn.triggers.values() if role in t.roles and set(t.sources) != everywhere
+                   for s in t.sources})
+
+
+def waiting_clause(actor, workflow: str = "dropout"):
+    clauses = []
+    for g in actor.grants:
+        if g.role in TREE_ROLES and (states := states_needing(g.role, workflow)):
+            clauses.append(and_(Case.unit_path.startswith(g.path, autoescape=True), Case.state.in_(states)))
+    if actor.has_role("partner"):
+        clauses.append(and_(Case.state.in_(states_needing("partner", workflow)), Case.id.in_(
+            select(CasePartner.case_id).where(CasePartner.user_id == actor.id))))
+    return and_(Case.closed_at.is_(None), Case.workflow == workflow, or_(*clauses) if clauses else False)
+
+
+def waiting_cases(actor, limit: int = 50) -> tuple[list[Case], int]:
+    """The cases waiting on the actor, most escalated first, then the oldest."""
+    cond = waiting_clause(actor)
+    total = db.session.scalar(select(func.count(Case.id)).where(cond))
+    rows = db.session.execute(select(Case).where(cond).options(*CARD_OPTIONS)
+                              .order_by(Case.escalation_level.desc(), Case.updated_at).limit(limit)).unique()
+    return rows.scalars().all(), total
+
+
+def upcoming_deadlines(actor, now: datetime, working_days: int = HORIZON_WORKING_DAYS, limit: int = 50):
+    """Open deadlines of cases in scope falling due within `working_days` (overdue ones first)."""
+    until = calendar.end_of_day(calendar.add_working_days(calendar.local_date(now), working_days))
+    q = (select(Deadline).join(Case, Case.id == Deadline.case_id)
+         .where(Deadline.status == "open", Deadline.due_at <= until, Case.closed_at.is_(None), actor.case_filter())
+         .options(contains_eager(Deadline.case).options(*CARD_OPTIONS))
+         .order_by(Deadline.level.desc(), Deadline.due_at).limit(limit))
+    return db.session.execute(q).unique().scalars().all()
+
+
+def working_days_left(due_at: datetime, now: datetime) -> int:
+    """Working days from today to the due day (0: due today; negative: overdue by that many)."""
+    today, due = calendar.local_date(now), calendar.local_date(due_at)
+    sign, a, b = (1, today, due) if due >= today else (-1, due, today)
+    n, day = 0, a
+    while day < b:
+        day += timedelta(days=1)
+        if calendar.is_workday(day):
+            n += 1
+    return sign * n
+
+
+def unread_notifications(user_id: int, limit: int = 20):
+    cond = and_(Notification.user_id == user_id, Notification.read_at.is_(None))
+    total = db.session.scalar(select(func.count(Notification.id)).where(cond))
+    rows = db.session.execute(select(Notification).where(cond).options(selectinload(Notification.deadline))
+                              .order_by(Notification.id.desc()).limit(limit))
+    return rows.scalars().all(), total
