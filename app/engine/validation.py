@@ -16,6 +16,28 @@ from app.engine.errors import Invalid
 MAX_LIST_ITEMS = 50
 
 
+class _Bilingual:
+    """WTForms' own messages ("This field is required.") as "中文 / English", like every other
+    message of the engine: the API returns both, a page shows the reader's half."""
+
+    def __init__(self):
+        from wtforms.i18n import get_translations
+        self.zh = get_translations(["zh"])
+
+    def gettext(self, text):
+        zh = self.zh.gettext(text)
+        return f"{zh} / {text}" if zh != text else text
+
+    def ngettext(self, singular, plural, n):
+        en = singular if n == 1 else plural
+        zh = self.zh.ngettext(singular, plural, n)
+        return f"{zh} / {en}" if zh != en else en
+
+
+BILINGUAL = _Bilingual()
+META = {"csrf": False, "get_translations": lambda form: BILINGUAL}
+
+
 @lru_cache(maxsize=None)
 def field_kinds(form_cls) -> dict[str, str]:
     """Each field's JSON kind, worked out once per form class."""
@@ -78,7 +100,7 @@ def _reused(form_cls):
     cache = _bound.__dict__.setdefault("forms", {})
     form = cache.get(form_cls)
     if form is None:
-        form = cache[form_cls] = form_cls(meta={"csrf": False})
+        form = cache[form_cls] = form_cls(meta=META)
     return form
 
 
@@ -99,7 +121,7 @@ def validated_form(form_cls: type[Form], payload: dict, *, ignore=("version",), 
         form = _reused(form_cls)
         form.process(formdata)
     else:
-        form = form_cls(formdata=formdata, meta={"csrf": False})
+        form = form_cls(formdata=formdata, meta=META)
     if not form.validate():
         for name, messages in form.errors.items():
             errors.setdefault(name, "; ".join(str(m) for m in messages))

@@ -1,16 +1,17 @@
 """The supervisor's timeline: the case's history as a picture (server-side SVG) above the full event
 list with the audit chain's status; printable, and exportable to CSV (the API's CSV, one writer)."""
 from flask import render_template
+from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import select
 
-from app import audit, clock
+from app import audit, clock, timeline
 from app.auth.scope import load_case_in_scope
 from app.engine import machine
 from app.extensions import db
 from app.models import Deadline
 from app.views import bp
-from app.views.i18n import label
+from app.views.i18n import label, lang
 from app.views.setup import actor
 
 
@@ -37,10 +38,6 @@ def case_timeline_csv(case_id):
 
 
 def _picture(case, events, deadlines, defn):
-    try:
-        from app import timeline
-    except ImportError:  # drawn once app/timeline.py exists
-        return None
-    model = timeline.build(case, events, deadlines, clock.now())
+    model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
     labels = {name: label(s) for name, s in defn.states.items()}
-    return timeline.render_svg(model, labels, title=f"#{case.id}")
+    return timeline.render_svg(model, labels, title=f"{gettext('个案')} #{case.id}", lang=lang())
