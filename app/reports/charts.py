@@ -129,8 +129,8 @@ def stacked_bars(categories, series: dict, *, title: str) -> Markup:
     body = legend
     for i, category in enumerate(categories):
         y, x = y0 + i * ROW_H, float(x0)
-        body.append(f'<text x="{x0 - 6}" y="{y + 16}" text-anchor="end">{_e(_fit(category, LABEL_W - 12))}'
-                    f'<title>{_e(category)}</title></text>')
+        body.append(f'<g><title>{_e(category)}</title><text x="{x0 - 6}" y="{y + 16}" text-anchor="end">'
+                    f'{_e(_fit(category, LABEL_W - 12))}</text></g>')
         for j, name in enumerate(names):
             w = values[name][i] / top * span
             if w > 0:
@@ -178,7 +178,7 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
 
     spacing = (x1 - x0) / max(len(labels) - 1, 1)
     xs = [x0 + i * spacing for i in range(len(labels))] if len(labels) > 1 else [(x0 + x1) / 2]
-    ticks = int(round(top / step))
+    ticks = round(top / step)
     for k in range(ticks + 1):
         v = k * step
         body.append(f'<line x1="{x0}" y1="{ypos(v):.1f}" x2="{x1}" y2="{ypos(v):.1f}" stroke="#ddd"/>'
@@ -186,7 +186,7 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
     widest = max(_text_width(str(label), 11) for label in labels)
     every = max(1, math.ceil((widest + 6) / spacing)) if len(labels) > 1 else 1
     for i, (x, label) in enumerate(zip(xs, labels)):
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:  # thinned from the latest label back: it matters most
             body.append(f'<text x="{x:.1f}" y="{y_bottom + 18}" text-anchor="middle" font-size="11">'
                         f'{_e(label)}</text>')
     for j, name in enumerate(names):

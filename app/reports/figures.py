@@ -5,6 +5,7 @@ number of cases beyond the database's own scan; no case is loaded into Python. O
 (CASE, EXISTS, LIKE, correlated subqueries) is used, so the same code runs on PostgreSQL and SQLite.
 """
 from datetime import date, timedelta
+from itertools import pairwise
 
 from sqlalchemy import String, cast, exists, func, select
 from sqlalchemy.orm import aliased
@@ -13,8 +14,20 @@ from app import clock
 from app.engine import machine
 from app.extensions import db
 from app.models import Case, CaseEvent, Deadline, OrgUnit, RoleAssignment, User
-from app.reports import (OUT_OF_SCHOOL_STATES, TARGETS, against_targets, count_if, is_dropout, month_start,
-                         period_dict, rate, reader, school_year, semester, utc_start)
+from app.reports import (
+    OUT_OF_SCHOOL_STATES,
+    TARGETS,
+    against_targets,
+    count_if,
+    is_dropout,
+    month_start,
+    period_dict,
+    rate,
+    reader,
+    school_year,
+    semester,
+    utc_start,
+)
 from forms.base import REASONS
 
 TREND_MONTHS = 12
@@ -118,7 +131,7 @@ def _trend(scope, today: date) -> list[dict]:
     firsts = [month_start(today.year, today.month - TREND_MONTHS + 1 + i) for i in range(TREND_MONTHS + 1)]
 
     def per_month(column, bounds, *where, events=False):
-        query = select(*[count_if((column >= lo) & (column < hi)) for lo, hi in zip(bounds, bounds[1:])])
+        query = select(*[count_if((column >= lo) & (column < hi)) for lo, hi in pairwise(bounds)])
         if events:
             query = query.select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
         return [int(n) for n in db.session.execute(

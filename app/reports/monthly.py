@@ -27,8 +27,19 @@ from app.auth.scope import unit_by_code
 from app.engine.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit
-from app.reports import (OUT_OF_SCHOOL_STATES, TARGETS, against_targets, count_if, is_dropout, month_start,
-                         period_dict, rate, reader, school_year, utc_start)
+from app.reports import (
+    OUT_OF_SCHOOL_STATES,
+    TARGETS,
+    against_targets,
+    count_if,
+    is_dropout,
+    month_start,
+    period_dict,
+    rate,
+    reader,
+    school_year,
+    utc_start,
+)
 from forms.base import REASONS
 
 CASE_FIELDS = ("suspected", "out_at_end", "sy_suspected", "sy_dropouts", "sy_confirmed")

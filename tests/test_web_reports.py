@@ -1,0 +1,43 @@
+"""The dashboard and report pages: who may open them, what they show, the downloads."""
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from app import clock
+from app.deadlines import calendar
+from tests.web import Browser
+
+
+def test_dashboard_draws_its_charts_for_the_bureau_and_refuses_a_class_teacher(app, bx):
+    bx.case_in("visiting")
+    page = Browser(app, "bureau").text("/dashboard")
+    for chart in ("chart-states", "chart-trend", "chart-open-by-school", "chart-overdue", "chart-reasons",
+                  "chart-dropout-rate", "chart-visits"):
+        assert f'id="{chart}"><svg' in page, chart
+    assert 'id="rates"' in page and "SA中学" in page and "SB中学" in page
+    assert Browser(app, "teacher").get("/dashboard").status_code == 403
+    assert Browser(app, "partner").get("/reports").status_code == 403
+
+
+def test_a_school_admin_sees_only_their_school_on_the_dashboard(app, bx):
+    page = Browser(app, "other_admin").text("/dashboard")
+    assert "SB中学" in page and "SA中学" not in page
+
+
+def test_school_monthly_report_on_screen_and_as_excel(app, bx):
+    bx.case_in("visiting")
+    month = f"{calendar.local_date(clock.now()):%Y-%m}"
+    admin = Browser(app, "school_admin")
+    page = admin.text(f"/reports?school=SA&month={month}")
+    assert "学校辍学月报表" in page and 'id="report-table"' in page and "七年级" in page
+    r = admin.get(f"/reports/monthly.xlsx?school=SA&month={month}")
+    assert r.status_code == 200
+    sheet = load_workbook(BytesIO(r.data)).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "合计" in values and "七年级" in values
+    assert Browser(app, "other_admin").get(f"/reports?school=SA&month={month}").status_code == 404
+
+
+def test_a_bad_month_names_the_field(app, bx):
+    r = Browser(app, "bureau").get("/reports?school=SA&month=2026-13")
+    assert r.status_code == 422 and "month" in r.get_data(as_text=True)
