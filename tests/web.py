@@ -45,7 +45,8 @@ class Browser:
         return self.client.get(url, **kw)
 
     def post(self, url, data=None, *, csrf=True, **kw):
-        data = MultiDict(data or {})
+        # pairs, not MultiDict(dict): a (file, name) tuple must stay one value
+        data = data.copy() if isinstance(data, MultiDict) else MultiDict(list((data or {}).items()))
         if csrf:
             page = self.client.get("/work")
             match = TOKEN.search(page.get_data(as_text=True))
