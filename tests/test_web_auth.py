@@ -85,3 +85,14 @@ def test_a_deactivated_users_session_stops_working(app, district):
         db.session.execute(db.update(User).where(User.username == "teacher").values(active=False))
         db.session.commit()
     assert b.get("/work").status_code == 302
+
+
+def test_switching_language_on_a_refused_form_returns_to_the_page_it_was_on(app, bx):
+    case = bx.open()
+    b = Browser(app, "school_admin")
+    r = b.post(f"/cases/{case['id']}/actions/report", {"version": "1"},
+               headers={"Referer": f"http://localhost/cases/{case['id']}"})
+    assert r.status_code == 422
+    assert f'name="next" value="/cases/{case["id"]}"' in r.get_data(as_text=True)
+    r = b.post("/language", {"lang": "en", "next": f"/cases/{case['id']}"})
+    assert r.headers["Location"] == f"/cases/{case['id']}"

@@ -47,7 +47,8 @@ class Case(db.Model):
         # At most one open case per pupil, enforced by the database so racing requests cannot both win.
         Index("uq_cases_open_per_pupil", "pupil_id", unique=True,
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
-        Index("ix_cases_unit_path", "unit_path"),
+        # Scope is a prefix test (LIKE '/1/4/%'): a pattern index serves it whatever the collation (0006).
+        Index("ix_cases_unit_path", "unit_path", postgresql_ops={"unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
     )
 

@@ -1,7 +1,7 @@
 """The audit trail: append-only, hash-chained per case. Written only by app.audit.record()."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,7 +24,11 @@ class CaseEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+        # One action in a time window (the dashboard's trend and home visits); case_id covers the scope join (0006).
+        Index("ix_case_events_action_at", "action", "at", "case_id"),
+    )
 
     def to_dict(self) -> dict:
         return {"seq": self.seq, "at": self.at.isoformat() + "Z", "actor": self.actor, "role": self.role,

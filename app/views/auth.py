@@ -77,7 +77,11 @@ def login():
             user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
             ok = passwords.check_password(user.password_hash if user and user.active else None, form.password.data)
             if ok:
+                lang = session.get("lang")
                 session.clear()  # a fresh session on login: no fixation
+                if lang in i18n.LANGUAGES:  # the language picked on the login page stays, and is remembered
+                    session["lang"] = user.locale = lang
+                    db.session.commit()
                 login_user(user, remember=form.remember.data)
                 log.info("login", extra={"event": "login", "user": user.username})
                 return redirect(_safe_next(request.args.get("next")))

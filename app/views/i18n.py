@@ -51,9 +51,29 @@ def local_dt(value, fmt="%Y-%m-%d %H:%M") -> str:
     return str(value)
 
 
+def return_to() -> str:
+    """Where a language switch should come back to: this page, or after a POST (a refused form),
+    the page the form was on."""
+    from urllib.parse import urlsplit
+    if request.method == "GET":
+        return request.full_path
+    referrer = urlsplit(request.referrer or "")
+    return (referrer.path or "/") + (f"?{referrer.query}" if referrer.query else "")
+
+
+def sep() -> str:
+    """Between items of a list: 、 in Chinese, a comma in English."""
+    return ", " if lang() == "en" else "、"
+
+
+def colon() -> str:
+    return ": " if lang() == "en" else "："
+
+
 def template_globals() -> dict:
     return {"LANGUAGES": LANGUAGES, "lang": lang, "pick": pick, "label": label, "role_label": role_label,
-            "reason_label": reason_label, "action_label": action_label}
+            "reason_label": reason_label, "action_label": action_label, "return_to": return_to,
+            "sep": sep, "colon": colon}
 
 
 def template_filters() -> dict:

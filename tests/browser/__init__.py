@@ -1,0 +1,1 @@
+"""Browser tests: the real pages in a real Chromium (skipped when none is installed)."""
