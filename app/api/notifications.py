@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.api import bp
 from app.api.util import actor, paginate
+from app.auth.scope import load_or_404
 from app.engine.errors import BadRequest, NotFound
 from app.extensions import db
 from app.models import Notification
@@ -27,8 +28,8 @@ def list_notifications():
 
 @bp.post("/notifications/<int:notification_id>/read")
 def mark_read(notification_id):
-    note = db.session.get(Notification, notification_id) if notification_id < 2**31 else None
-    if note is None or note.user_id != actor().id:  # someone else's notice does not exist for you
+    note = load_or_404(Notification, notification_id, "没有这条通知 / no such notification")
+    if note.user_id != actor().id:  # someone else's notice does not exist for you
         raise NotFound("没有这条通知 / no such notification")
     if note.read_at is None:
         note.read_at = clock.now()

@@ -96,5 +96,13 @@ def load_case_in_scope(actor: Actor, case_id) -> Case:
     return case
 
 
+def load_or_404(model, row_id: int, message: str):
+    """A row by primary key, or NotFound (ids beyond the database's integer cannot exist)."""
+    row = db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
 def unit_by_code(code: str) -> OrgUnit | None:
     return db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()

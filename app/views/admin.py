@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import calendar_admin, clock, directory
+from app.auth.scope import load_or_404
 from app.deadlines import calendar
 from app.engine import machine
 from app.engine.errors import BaoxueError, Invalid, NotFound
@@ -18,7 +19,13 @@ from app.models import OrgUnit, RoleAssignment, User
 from app.views import access, bp, forms
 from app.views.i18n import pick
 from app.workflow_diagram import render as render_workflow
-from forms.admin import CalendarDayForm, EnrolmentForm, RosterUploadForm, UnitForm, UserForm
+from forms.admin import (
+    CalendarDayForm,
+    EnrolmentForm,
+    RosterUploadForm,
+    UnitForm,
+    UserForm,
+)
 
 
 def _guard():
@@ -79,9 +86,7 @@ def admin_users():
 @login_required
 def admin_user_active(user_id):
     _guard()
-    user = db.session.get(User, user_id) if user_id < 2**31 else None
-    if user is None:
-        raise NotFound("没有这个用户 / no such user")
+    user = load_or_404(User, user_id, "没有这个用户 / no such user")
     user.active = request.form.get("active") == "1"
     db.session.commit()
     return redirect(url_for("views.admin_users"))
@@ -91,8 +96,8 @@ def admin_user_active(user_id):
 @login_required
 def admin_role_delete(user_id, assignment_id):
     _guard()
-    row = db.session.get(RoleAssignment, assignment_id) if assignment_id < 2**31 else None
-    if row is None or row.user_id != user_id:
+    row = load_or_404(RoleAssignment, assignment_id, "没有这个角色分配 / no such role assignment")
+    if row.user_id != user_id:
         raise NotFound("没有这个角色分配 / no such role assignment")
     db.session.delete(row)
     db.session.commit()
@@ -120,9 +125,7 @@ def admin_units():
 @login_required
 def admin_unit_enrolment(unit_id):
     _guard()
-    unit = db.session.get(OrgUnit, unit_id) if unit_id < 2**31 else None
-    if unit is None:
-        raise NotFound("没有这个单位 / no such unit")
+    unit = load_or_404(OrgUnit, unit_id, "没有这个单位 / no such unit")
     form, ok = _posted(EnrolmentForm)
     if not ok:
         raise Invalid({"enrolment": "; ".join(form.enrolment.errors)})

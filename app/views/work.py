@@ -3,6 +3,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import clock, worklist
+from app.auth.scope import load_or_404
 from app.engine.errors import NotFound
 from app.extensions import db
 from app.models import Notification
@@ -25,8 +26,8 @@ def workbench():
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def notification_read(notification_id):
-    note = db.session.get(Notification, notification_id) if notification_id < 2**31 else None
-    if note is None or note.user_id != current_user.id:
+    note = load_or_404(Notification, notification_id, "没有这条通知 / no such notification")
+    if note.user_id != current_user.id:  # someone else's notice does not exist for you
         raise NotFound("没有这条通知 / no such notification")
     if note.read_at is None:
         note.read_at = clock.now()
