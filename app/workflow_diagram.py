@@ -19,19 +19,20 @@ def render(defn, lang: str = "zh") -> Markup:
     step = max(BOX_W + 20, (len(main) * (BOX_W + GAP)) // max(len(others), 1))
     pos.update({n: (20 + i * step, lower_y) for i, n in enumerate(others)})
     width = max(x for x, _ in pos.values()) + BOX_W + 40
-    height = lower_y + BOX_H + 30
+    height = lower_y + BOX_H + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}" '
              f'class="chart workflow" aria-label="{escape(defn.title.get(lang, defn.name))}" {FONT} font-size="12">',
              f'<title>{escape(defn.title.get(lang, defn.name))}</title>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs>']
     actions, arcs = {}, 0
+    everywhere = {n for n, s in defn.states.items() if not s.final}
     for t in defn.triggers.values():
         if t.dest is None:
-            for s in t.sources:
+            for s in (["*"] if set(t.sources) == everywhere else t.sources):
                 actions.setdefault(s, []).append(_label(t, lang))
             continue
-        if len(t.sources) > len(main) - 1:  # allowed from every open state (the off-ramps): one arrow from the band
+        if set(t.sources) == everywhere:  # allowed from every open state (the off-ramps): one arrow from the band
             parts.append(_arrow((pos[main[0]][0] + 30, TOP + BOX_H + 70), (pos[t.dest][0] + BOX_W / 2, lower_y),
                                 _label(t, lang), dashed=True))
             continue
@@ -59,10 +60,13 @@ def render(defn, lang: str = "zh") -> Markup:
                      f'<text x="{x + BOX_W / 2}" y="{y + 28}" text-anchor="middle" font-weight="bold" '
                      f'font-size="13">{escape(_label(s, lang))}</text>')
         if s.main:
-            lines = [f"⏱ {_label(c, lang)}" for c in clocks.get(name, [])] + [f"· {a}" for a in actions.get(name, [])]
+            lines = [f"◆ {_label(c, lang)}" for c in clocks.get(name, [])] + [f"· {a}" for a in actions.get(name, [])]
             for i, line in enumerate(lines[:8]):
                 parts.append(f'<text x="{x + 4}" y="{y + BOX_H + 16 + i * 15}" fill="#3e4c59" '
                              f'font-size="11">{escape(line)}</text>')
+    if actions.get("*"):  # actions allowed in every open state: said once, not under every box
+        anywhere = ("任一未结状态" if lang == "zh" else "In any open state") + ": " + ", ".join(actions["*"])
+        parts.append(f'<text x="20" y="{height - 8}" fill="#3e4c59" font-size="11">{escape(anywhere)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

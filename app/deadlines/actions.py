@@ -80,8 +80,7 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     if action == "remind":
         notify_roles, users = list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
     else:
-        notify_roles = clock_def.ladder[level - 1]["notify"]
-        notify_roles = [notify_roles] if isinstance(notify_roles, str) else list(notify_roles)
+        notify_roles = list(clock_def.ladder[level - 1]["notify"])
         users = recipients(case, notify_roles)
     _record(case, row, KIND[action], level, notify_roles, users, now)
     db.session.commit()

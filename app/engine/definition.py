@@ -96,7 +96,8 @@ def build(raw: dict, known_roles) -> Definition:
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
-                             _listify(c.get("remind")), tuple(c.get("ladder", ())),
+                             _listify(c.get("remind")),
+                             tuple({**step, "notify": _listify(step.get("notify"))} for step in c.get("ladder", ())),
                              c.get("remind_before_working_days", default_lead), c.get("en", c["name"]))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,

@@ -1,0 +1,78 @@
+"""Screenshots of the main pages for the README, from the demo district, in headless Chromium.
+
+    python docs/make_screenshots.py        (needs Debian's chromium and fonts-wqy-microhei)
+
+A temporary instance (SQLite, embedded Redis) is created, the demo loaded, the deadline sweep run so
+escalations show, and each page captured at 1280 px as the user who would look at it.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+sys.path.insert(0, str(ROOT))
+os.environ["BAOXUE_INSTANCE"] = tempfile.mkdtemp(prefix="baoxue-shots-")
+
+PAGES = [  # (file, user, path; {case} is S01's open case with the longest history)
+    ("login", None, "/login"),
+    ("work", "s01_admin", "/work"),
+    ("cases", "bureau", "/cases"),
+    ("case", "s01_admin", "{case}"),
+    ("timeline", "supervisor", "{case}/timeline"),
+    ("dashboard", "bureau", "/dashboard"),
+    ("reports", "bureau", "/reports"),
+    ("admin_workflow", "admin", "/admin/workflow"),
+    ("work_en", "s01_admin", "/work?lang=en"),
+]
+
+
+def main() -> None:
+    from flask_migrate import upgrade
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+    from werkzeug.serving import make_server
+
+    from app import create_app, demo
+    from app.deadlines import actions
+    from app.extensions import db
+    from app.models import Case, OrgUnit
+
+    app = create_app({})
+    with app.app_context():
+        upgrade()
+        demo.load(progress=False)
+        actions.sweep()
+        school = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "S01"))
+        case_id = db.session.scalar(select(Case.id).where(Case.school_id == school, Case.closed_at.is_(None))
+                                    .order_by(Case.last_seq.desc(), Case.id))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    chromium = os.environ.get("BAOXUE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        for name, user, path in PAGES:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
+            if user:
+                page.goto(base + "/login")
+                page.fill("#username", user)
+                page.fill("#password", "baoxue-demo")
+                page.click("button[type=submit]")
+            if path.endswith("?lang=en"):
+                path = path.removesuffix("?lang=en")
+                page.click("button[name=lang][value=en]")
+            page.goto(base + path.format(case=f"/cases/{case_id}"))
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in ("cases", "dashboard"))
+            print(OUT / f"{name}.png")
+            page.context.close()
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
