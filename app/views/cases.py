@@ -33,9 +33,9 @@ def case_list():
     flt, now = _filtered()
     page = max(1, request.args.get("page", 1, type=int))
     overdue = case_filters.overdue_clause(now).label("overdue")
-    total = db.session.scalar(select(func.count(Case.id)).where(flt.clause))
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
+    total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
     rows = db.session.execute(select(Case, overdue).where(flt.clause).options(*CARD_OPTIONS)
                               .order_by(Case.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
     pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
