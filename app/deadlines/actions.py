@@ -85,7 +85,7 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     _record(case, row, KIND[action], level, notify_roles, users, now)
     db.session.commit()
     log.info("timer fired", extra={"deadline": row.id, "case": case.id, "clock": row.clock, "action": action,
-                                   "level": level, "due_at": row.due_at.isoformat(), "late_s":
+                                   "escalation_level": level, "due_at": row.due_at.isoformat(), "late_s":
                                    round((now - at).total_seconds(), 3), "notified": len(users)})
     return KIND[action]
 
