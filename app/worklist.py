@@ -73,3 +73,12 @@ def unread_notifications(user_id: int, limit: int = 20):
     rows = db.session.execute(select(Notification).where(cond).options(selectinload(Notification.deadline))
                               .order_by(Notification.id.desc()).limit(limit))
     return rows.scalars().all(), total
+
+
+def mark_all_read(user_id: int, now: datetime) -> int:
+    """Mark every unread notice of the user read; how many were."""
+    from sqlalchemy import update
+    result = db.session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                           Notification.read_at.is_(None)).values(read_at=now))
+    db.session.commit()
+    return result.rowcount

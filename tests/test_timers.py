@@ -154,3 +154,20 @@ def test_each_clock_names_its_reminder_lead_time(bx):
     due, remind = (datetime.fromisoformat(joint[k].rstrip("Z")) for k in ("due_at", "remind_at"))
     from app.deadlines import calendar
     assert calendar.add_working_days(calendar.local_date(remind), 3) == calendar.local_date(due)
+
+
+def test_mark_all_read_through_the_api_and_the_page(app, bx):
+    from tests.web import Browser
+    open_at_t0(bx)
+    open_at_t0(bx)
+    clock.freeze(DUE + timedelta(minutes=1))
+    with app.app_context():
+        actions.sweep()
+    assert bx.get("/notifications?unread=true", as_="bureau").get_json()["unread"] == 2
+    assert bx.post("/notifications/read-all", as_="bureau").get_json() == {"marked": 2}
+    assert bx.get("/notifications?unread=true", as_="bureau").get_json()["unread"] == 0
+    admin = Browser(app, "school_admin")
+    assert 'id="read-all"' in admin.text("/work")
+    assert admin.post("/notifications/read-all").status_code == 302
+    assert bx.get("/notifications?unread=true", as_="school_admin").get_json()["unread"] == 0
+    assert "没有未读通知" in admin.text("/work")

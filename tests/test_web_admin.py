@@ -27,8 +27,7 @@ def test_adding_a_user_with_a_role_and_a_bad_unit_keeps_the_form(app, district):
     r = admin.post("/admin/users", {"username": "zhang", "display_name": "张老师", "password": "a-long-password",
                                     "role": "class_teacher", "unit": "SA-7-2"})
     assert r.status_code == 302
-    Browser(app).client  # a new user logs in with the password the admin set
-    fresh = Browser(app)
+    fresh = Browser(app)  # the new user logs in with the password the admin set
     r = fresh.client.post("/login", data={"username": "zhang", "password": "a-long-password", "csrf_token": fresh.token()})
     assert r.status_code == 302
 

@@ -1,8 +1,9 @@
-"""The caller's inbox: GET /notifications (?unread=true), POST /notifications/{id}/read."""
+"""The caller's inbox: GET /notifications (?unread=true), POST /notifications/{id}/read, POST
+/notifications/read-all."""
 from flask import jsonify, request
 from sqlalchemy import func, select
 
-from app import clock
+from app import clock, worklist
 from app.api import bp
 from app.api.util import actor, paginate
 from app.auth.scope import load_or_404
@@ -35,3 +36,8 @@ def mark_read(notification_id):
         note.read_at = clock.now()
         db.session.commit()
     return jsonify(note.to_dict())
+
+
+@bp.post("/notifications/read-all")
+def mark_all_read():
+    return jsonify({"marked": worklist.mark_all_read(actor().id, clock.now())})

@@ -104,6 +104,13 @@ def build_spec() -> dict:
                                                                         "content": {"text/csv": {}}}}}},
         "/audit/verify": {"get": {"summary": "Recompute the audit hash chains", "parameters": _query("case"),
                                   "responses": _responses("200", 403)}},
+        "/notifications": {"get": {"summary": "The caller's inbox, newest first, with the unread count",
+                                   "parameters": _query("unread", "page", "per_page"), "responses": _responses("200")}},
+        "/notifications/{notification_id}/read": {"post": {"summary": "Mark one notice read",
+                                                           "parameters": _path("notification_id"),
+                                                           "responses": _responses("200", 404)}},
+        "/notifications/read-all": {"post": {"summary": "Mark every unread notice read",
+                                             "responses": _responses("200")}},
         "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": _responses("200")}},
         **_report_paths(),
     }

@@ -35,3 +35,10 @@ def notification_read(notification_id):
     if request.form.get("open") and note.case_id:
         return redirect(url_for("views.case_page", case_id=note.case_id))
     return redirect(url_for("views.workbench"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def notifications_read_all():
+    worklist.mark_all_read(current_user.id, clock.now())
+    return redirect(url_for("views.workbench"))
