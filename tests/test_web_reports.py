@@ -24,6 +24,17 @@ def test_a_school_admin_sees_only_their_school_on_the_dashboard(app, bx):
     assert "SB中学" in page and "SA中学" not in page
 
 
+def test_the_home_visit_chart_of_a_district_draws_the_fewest_and_the_most_visits(app):
+    from app.views.dashboard import VISITS_CHART_EACH, _visits_chart_rows
+    few = [{"username": f"t{i:03d}", "visits": i % 7} for i in range(2 * VISITS_CHART_EACH)]
+    assert _visits_chart_rows(few) is few  # a school's teachers are all drawn, in the table's order
+    many = [{"username": f"t{i:03d}", "visits": (i * 37) % 500} for i in range(500)]
+    drawn = _visits_chart_rows(many)
+    ranked = sorted(v["visits"] for v in many)
+    assert len(drawn) == 2 * VISITS_CHART_EACH
+    assert [v["visits"] for v in drawn] == ranked[:VISITS_CHART_EACH] + ranked[-VISITS_CHART_EACH:]
+
+
 def test_school_monthly_report_on_screen_and_as_excel(app, bx):
     bx.case_in("visiting")
     month = f"{calendar.local_date(clock.now()):%Y-%m}"

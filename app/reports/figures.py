@@ -7,7 +7,7 @@ number of cases beyond the database's own scan; no case is loaded into Python. O
 from datetime import date, timedelta
 from itertools import pairwise
 
-from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy import String, case, cast, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
@@ -15,6 +15,7 @@ from app.engine import machine
 from app.extensions import db
 from app.models import Case, CaseEvent, Deadline, OrgUnit, RoleAssignment, User
 from app.reports import (
+    NOT_DROPOUT_STATES,
     OUT_OF_SCHOOL_STATES,
     TARGETS,
     against_targets,
@@ -33,18 +34,6 @@ from forms.base import REASONS
 TREND_MONTHS = 12
 
 
-def reason_counts(scope, *, extra=None) -> list[dict]:
-    """Cases by reason (several may apply to one case): one row of conditional counts, one per reason.
-
-    cases.reasons is a JSON list of codes; its text contains '"economic"' exactly when the list holds
-    that code, which LIKE tests the same way on every database."""
-    text = cast(Case.reasons, String)
-    cols = [count_if(text.contains(f'"{code}"', autoescape=True)) for code, _ in REASONS]
-    where = [scope] + ([extra] if extra is not None else [])
-    row = db.session.execute(select(*cols).where(*where)).one()
-    return [{"code": code, "label": label, "count": int(n)} for (code, label), n in zip(REASONS, row)]
-
-
 def dashboard(actor, today: date) -> dict:
     """The dashboard of `actor` (a report reader: see app.reports.reader) on `today` (local date).
 
@@ -54,6 +43,10 @@ def dashboard(actor, today: date) -> dict:
     enrolment, where "out of school" is an open case in reported, visiting or joint_return. Both are
     given against TARGETS. Overdue: an open case with an open deadline past due (or already escalated).
     Reasons are counted over the cases detected this school year.
+
+    The cases in scope are read twice: once per school and state (every count of the states, the
+    schools and the rates: what depends on the state alone, dropouts and out of school, is summed
+    here from the states), once per month (the trend's detected and closed series, with the reasons).
     """
     view = reader(actor)
     scope = view.case_filter()
@@ -62,46 +55,55 @@ def dashboard(actor, today: date) -> dict:
     in_school_year = Case.detected_on.between(sy_start, sy_end)
     is_open = Case.closed_at.is_(None)
 
-    # 1. counts by state (with the suspected/confirmed split the national ledgers keep)
-    by_state = {s: (int(n), int(c)) for s, n, c in db.session.execute(
-        select(Case.state, func.count(Case.id), count_if(Case.confirmed.is_(True)))
-        .where(scope).group_by(Case.state))}
+    # 1. the schools in scope
+    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
+        OrgUnit.kind == "school", view.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)).all()
+
+    # 2. per school and state: cases, confirmed (the suspected/confirmed split the national ledgers
+    # keep), open, open by escalation level, open and overdue, detected this school year
+    overdue_deadline = exists().where(Deadline.case_id == Case.id, Deadline.status == "open",
+                                      (Deadline.due_at < clock.now()) | (Deadline.level > 0))
+    by_state: dict[str, list[int]] = {}          # state -> [cases, confirmed]
+    per_school: dict[int, dict] = {}             # school -> open by state, levels, overdue, dropouts, out
+    for school_id, state, *counts in db.session.execute(
+            select(Case.school_id, Case.state, func.count(Case.id), count_if(Case.confirmed.is_(True)),
+                   count_if(is_open), *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
+                   count_if(is_open & overdue_deadline), count_if(in_school_year))
+            .where(scope).group_by(Case.school_id, Case.state)):
+        n, confirmed, n_open, l1, l2, l3, overdue, this_year = (int(v) for v in counts)
+        total = by_state.setdefault(state, [0, 0])
+        total[0] += n
+        total[1] += confirmed
+        school = per_school.setdefault(school_id, {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0,
+                                                   "out": 0})
+        if n_open:
+            school["open"][state] = n_open
+        school["levels"] = [a + b for a, b in zip(school["levels"], (l1, l2, l3))]
+        school["overdue"] += overdue
+        if state not in NOT_DROPOUT_STATES:   # is_dropout, by state
+            school["dropouts"] += this_year
+        if state in OUT_OF_SCHOOL_STATES:
+            school["out"] += n_open
     states = [{"state": name, "zh": st.zh, "en": st.en, "final": st.final,
                "count": by_state.get(name, (0, 0))[0], "confirmed": by_state.get(name, (0, 0))[1]}
               for name, st in defn.states.items()]
 
-    # 2. the schools in scope, and 3. per school: open cases by state, escalation, dropouts, out of school
-    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
-        OrgUnit.kind == "school", view.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)).all()
-    open_states = {}
-    for school_id, state, n in db.session.execute(
-            select(Case.school_id, Case.state, func.count(Case.id))
-            .where(scope, is_open).group_by(Case.school_id, Case.state)):
-        open_states.setdefault(school_id, {})[state] = int(n)
-    overdue_deadline = exists().where(Deadline.case_id == Case.id, Deadline.status == "open",
-                                      (Deadline.due_at < clock.now()) | (Deadline.level > 0))
-    per_school = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(
-        select(Case.school_id,
-               *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
-               count_if(is_open & overdue_deadline),
-               count_if(in_school_year & is_dropout),
-               count_if(is_open & Case.state.in_(OUT_OF_SCHOOL_STATES)))
-        .where(scope).group_by(Case.school_id))}
-
     open_by_school, overdue_by_school, rates = [], [], []
+    empty = {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0, "out": 0}
     for school_id, code, name, enrolment in schools:
-        l1, l2, l3, overdue, dropouts, out = per_school.get(school_id, [0] * 6)
-        counts = open_states.get(school_id, {})
+        school = per_school.get(school_id, empty)
+        counts, (l1, l2, l3), dropouts, out = school["open"], school["levels"], school["dropouts"], school["out"]
         open_by_school.append({"school": code, "name": name, "total": sum(counts.values()),
                                "by_state": {s: counts.get(s, 0) for s, st in defn.states.items()
                                             if not st.final}})
         overdue_by_school.append({"school": code, "name": name, "level_1": l1, "level_2": l2, "level_3": l3,
-                                  "overdue": overdue})
+                                  "overdue": school["overdue"]})
         dropout_rate, retention = rate(dropouts, enrolment), rate(enrolment - out, enrolment)
         rates.append({"school": code, "name": name, "enrolment": enrolment, "dropouts": dropouts,
                       "out_of_school": out, "dropout_rate": dropout_rate, "retention_rate": retention,
                       **against_targets(dropout_rate, retention)})
 
+    trend, reasons = _trend(scope, today, reasons_of=in_school_year)
     sem_start, sem_end = semester(today)
     return {
         "today": today.isoformat(),
@@ -114,35 +116,57 @@ def dashboard(actor, today: date) -> dict:
                    "overdue": sum(o["overdue"] for o in overdue_by_school)},
         "open_by_school": open_by_school,
         "overdue_by_school": overdue_by_school,
-        "reasons": reason_counts(scope, extra=in_school_year),
-        "trend": _trend(scope, today),
+        "reasons": reasons,
+        "trend": trend,
         "rates": rates,
         "home_visits": _home_visits(view, scope, sem_start, sem_end),
         "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
     }
 
 
-def _trend(scope, today: date) -> list[dict]:
-    """Cases detected, re-enrolments and closures in each of the last 12 months (this one included).
+def _month_of(column, bounds):
+    """The index i of the month [bounds[i], bounds[i + 1]) holding `column`, NULL outside them all: a
+    CASE of comparisons with each month's bounds, exact and portable (event times are UTC and months
+    are Shanghai months, so no date function of the database would do)."""
+    return case((column < bounds[0], null()),
+                *[(column < hi, i) for i, hi in enumerate(bounds[1:])], else_=null())
 
-    One row of 12 conditional counts per series rather than a GROUP BY on a computed month: event
-    times are UTC and months are Shanghai months, and comparing with each month's bounds is both exact
-    and portable."""
+
+def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
+    """Cases detected, re-enrolments and closures in each of the last 12 months (this one included);
+    and, from the same pass over the cases, the reasons of the cases matching `reasons_of` (several
+    may apply to one case).
+
+    The cases are counted per (month detected, month closed, reasons), the reasons being the text of
+    the JSON list for a case matching `reasons_of` (NULL for the others): a few hundred groups. The
+    list holds a code exactly when its text contains it in quotes ('"economic"'), tested here. The
+    re-enrolments are events, in a query of their own."""
     firsts = [month_start(today.year, today.month - TREND_MONTHS + 1 + i) for i in range(TREND_MONTHS + 1)]
-
-    def per_month(column, bounds, *where, events=False):
-        query = select(*[count_if((column >= lo) & (column < hi)) for lo, hi in pairwise(bounds)])
-        if events:
-            query = query.select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        return [int(n) for n in db.session.execute(
-            query.where(scope, column >= bounds[0], column < bounds[-1], *where)).one()]
-
     utc = [utc_start(d) for d in firsts]
-    opened = per_month(Case.detected_on, firsts)
-    returned = per_month(CaseEvent.at, utc, CaseEvent.action == "re_enroll", events=True)
-    closed = per_month(Case.closed_at, utc)
-    return [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
-            for d, o, r, c in zip(firsts, opened, returned, closed)]
+    cases = (select(_month_of(Case.detected_on, firsts).label("opened"),
+                    _month_of(Case.closed_at, utc).label("closed"),
+                    case((reasons_of, cast(Case.reasons, String)), else_=null()).label("reasons"))
+             .where(scope, reasons_of | ((Case.detected_on >= firsts[0]) & (Case.detected_on < firsts[-1]))
+                    | ((Case.closed_at >= utc[0]) & (Case.closed_at < utc[-1])))).subquery()
+    opened, closed, reasons = [0] * TREND_MONTHS, [0] * TREND_MONTHS, [0] * len(REASONS)
+    quoted = [f'"{code}"' for code, _ in REASONS]
+    for o, c, text, n in db.session.execute(
+            select(cases.c.opened, cases.c.closed, cases.c.reasons, func.count())
+            .group_by(cases.c.opened, cases.c.closed, cases.c.reasons)):
+        if o is not None:
+            opened[o] += n
+        if c is not None:
+            closed[c] += n
+        if text is not None:
+            reasons = [total + n if code in text else total for total, code in zip(reasons, quoted)]
+
+    returned = [int(n) for n in db.session.execute(
+        select(*[count_if((CaseEvent.at >= lo) & (CaseEvent.at < hi)) for lo, hi in pairwise(utc)])
+        .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+        .where(scope, CaseEvent.action == "re_enroll", CaseEvent.at >= utc[0], CaseEvent.at < utc[-1])).one()]
+    trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
+             for d, o, r, c in zip(firsts, opened, returned, closed)]
+    return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
 
 
 def _home_visits(view, scope, start: date, end: date) -> list[dict]:

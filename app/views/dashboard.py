@@ -24,11 +24,25 @@ def _pct(value) -> float:
     return round((value or 0) * 100, 2)
 
 
+# The home-visit chart draws every class teacher of a school; over a district (hundreds of them) it
+# draws the VISITS_CHART_EACH with the fewest visits and the VISITS_CHART_EACH with the most, fewest
+# first, and says so under it. The table beside it lists every teacher.
+VISITS_CHART_EACH = 30
+
+
+def _visits_chart_rows(people: list[dict]) -> list[dict]:
+    if len(people) <= 2 * VISITS_CHART_EACH:
+        return people
+    ranked = sorted(people, key=lambda p: (p["visits"], p["username"]))
+    return ranked[:VISITS_CHART_EACH] + ranked[-VISITS_CHART_EACH:]
+
+
 def dashboard_charts(d: dict) -> dict:
     """The dashboard's pictures, labelled in the reader's language."""
     state_label = {s["state"]: s[lang()] for s in d["states"]}
     open_states = [s["state"] for s in d["states"] if not s["final"]]
     schools = [s["name"] for s in d["open_by_school"]]
+    visits = _visits_chart_rows(d["home_visits"])
     return {
         "states": charts.bar_chart([(s[lang()], s["count"]) for s in d["states"] if s["count"]],
                                    title=_("各状态个案数")),
@@ -47,9 +61,12 @@ def dashboard_charts(d: dict) -> dict:
         "dropout_rate": charts.bar_chart([(r["name"], _pct(r["dropout_rate"])) for r in d["rates"]],
                                          title=_("各校辍学率（本学年）"), unit="%",
                                          target=_pct(d["targets"]["dropout_rate_max"]), target_label=_("目标上限")),
-        "visits": charts.bar_chart([(p["display_name"] or p["username"], p["visits"]) for p in d["home_visits"]],
+        "visits": charts.bar_chart([(p["display_name"] or p["username"], p["visits"]) for p in visits],
                                    title=_("班主任本学期家访次数"), target=d["targets"]["visits_per_semester_min"],
                                    target_label=_("标准")),
+        "visits_note": "" if len(visits) == len(d["home_visits"]) else
+        _("图中为家访最少和最多的各 %(n)s 名班主任（共 %(total)s 名），表中列出全部。", n=VISITS_CHART_EACH,
+          total=len(d["home_visits"])),
     }
 
 
