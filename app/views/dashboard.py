@@ -12,7 +12,7 @@ from app.case_filters import schools_in_scope
 from app.deadlines import calendar
 from app.reports import charts, export, figures, monthly
 from app.views import access, bp
-from app.views.i18n import lang, pick
+from app.views.i18n import lang
 from app.views.setup import actor
 
 
@@ -103,6 +103,3 @@ def report_download(kind, fmt):
     access.require("reports")
     from app.api.reports import report_file
     return report_file(kind, fmt, request.args)
-
-
-__all__ = ["pick"]
