@@ -305,8 +305,9 @@ def placeholder_problems(catalog: Catalog) -> list[str]:
 
 def messages(catalog: Catalog) -> dict:
     """What a compiled catalog holds: id -> translation, for the translated ids (header left out)."""
-    return {m.id: tuple(m.string) if isinstance(m.string, (tuple, list)) else m.string
-            for m in catalog if m.id and translated(m)}
+    def key(value):  # a plural's id and strings come as lists from a .mo, tuples from a .po
+        return tuple(value) if isinstance(value, (tuple, list)) else value
+    return {key(m.id): key(m.string) for m in catalog if m.id and translated(m)}
 
 
 def mo_is_current(catalog: Catalog) -> bool:

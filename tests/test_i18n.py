@@ -69,7 +69,7 @@ def test_extraction_finds_literal_and_runtime_ids():
     literal = cat.template_msgids()
     # _() in templates and views, with placeholders; a literal list looped over and translated by _(title);
     # items of a literal list indexed inside _(); a report Column header
-    assert {"工作台", "逾期 %(n)s 个工作日", "用户名或密码错误", "一人一案", "周一", "本地调整", "在校生数"} <= literal
+    assert {"工作台", "逾期 %(num)s 个工作日", "用户名或密码错误", "一人一案", "周一", "本地调整", "在校生数"} <= literal
     assert "label" not in literal  # _(row["label"]) is a run-time translation, not a message id
     runtime = cat.runtime_msgids()
     # form labels and choices, choice lists, role labels, system actions, describe()'s 是/否, login form
@@ -157,3 +157,12 @@ def test_work_page_in_english_has_chinese_only_in_data(app, client, bx):
 
     _set_language(client, "zh", "/work")
     assert "等待我处理的个案" in client.get("/work").get_data(as_text=True)
+
+
+def test_counts_are_singular_or_plural_in_english(app, district):
+    from tests.web import Browser
+    admin = Browser(app, "admin")
+    admin.post("/language", {"lang": "en", "next": "/admin/workflow"})
+    page = admin.text("/admin/workflow")
+    assert "1 working day ahead" in page and "3 working days ahead" in page and "working day(s)" not in page
+    assert "3 months" in page and "1 month" in page

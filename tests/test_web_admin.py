@@ -67,7 +67,7 @@ def test_calendar_override_from_the_page_changes_working_days(app, district):
 
 def test_workflow_page_draws_the_definition_with_its_deadlines(app, district):
     page = Browser(app, "admin").text("/admin/workflow")
-    assert '<svg' in page and "联合劝返" in page and 'id="clocks"' in page and "3 个工作日" in page
+    assert '<svg' in page and "联合劝返" in page and 'id="clocks"' in page and "提前 3 个工作日" in page
 
 
 def test_roster_import_reports_each_bad_row(app, district):
