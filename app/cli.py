@@ -93,7 +93,13 @@ def users_token(username):
 @click.option("--batch-size", default=500, show_default=True)
 def import_pupils_cmd(path, batch_size):
     """Import a roster (CSV or XLSX); bad rows are listed with their line numbers."""
-    from app.importer import ImportFileError, class_codes, count_rows, import_pupils, read_rows
+    from app.importer import (
+        ImportFileError,
+        class_codes,
+        count_rows,
+        import_pupils,
+        read_rows,
+    )
     with open(path, "rb") as f:
         data = f.read()
     try:

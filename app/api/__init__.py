@@ -3,4 +3,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import audit, auth, cases, errors, notifications, openapi, reports, students, workflows  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    audit,
+    auth,
+    cases,
+    errors,
+    notifications,
+    openapi,
+    reports,
+    students,
+    workflows,
+)

@@ -1,19 +1,15 @@
 """Cases: open, list, read, fire a transition, read the timeline (JSON and CSV)."""
-import csv
-import io
-import json
-
-from flask import Response, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
 from app import audit, case_filters, clock
 from app.api import bp
 from app.api.util import actor, json_body, paginate
-from app.auth.scope import CARD_OPTIONS, load_case_in_scope
+from app.auth.scope import load_case_in_scope
 from app.engine.operations import fire, open_case
 from app.models import Case
 from app.presenters import case_detail, case_summary
-from app.reports.export import csv_safe as _csv_safe
+from app.reports import downloads
 
 
 @bp.post("/cases")
@@ -27,8 +23,7 @@ def create_case():
 def list_cases():
     now = clock.now()
     cond = case_filters.parse(actor(), request.args, now).clause
-    overdue_col = case_filters.overdue_clause(now).label("overdue")
-    query = select(Case, overdue_col).where(cond).order_by(Case.id.desc()).options(*CARD_OPTIONS)
+    query = case_filters.listing(now).where(cond)
     return jsonify(paginate(query, select(func.count(Case.id)).where(cond),
                             lambda row: case_summary(row[0], overdue=bool(row[1])), scalars=False))
 
@@ -52,24 +47,7 @@ def timeline(case_id):
     return jsonify({"case_id": case.id, "state": case.state, "events": [e.to_dict() for e in audit.events(case.id)]})
 
 
-CSV_COLUMNS = ["seq", "at", "actor", "role", "action", "from_state", "to_state", "data", "hash"]
-
-
 @bp.get("/cases/<int:case_id>/timeline.csv")
 def timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
-    return timeline_csv_response(case, audit.events(case.id))
-
-
-def timeline_csv_response(case, events) -> Response:
-    """The case's events as CSV for Excel (the page's export uses the same writer)."""
-    out = io.StringIO()
-    out.write("\ufeff")  # BOM: Excel opens UTF-8 CSV with Chinese text correctly only with it
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in events:
-        d = e.to_dict()
-        d["data"] = json.dumps(d["data"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([_csv_safe(d[c]) for c in CSV_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="case-{case.id}-timeline.csv"'})
+    return downloads.timeline_csv(case, audit.events(case.id))

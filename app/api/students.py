@@ -8,7 +8,13 @@ from app.auth.scope import MAX_ID, unit_by_code
 from app.engine.errors import BadRequest, Conflict, Invalid, NotFound
 from app.engine.validation import validated_form
 from app.extensions import db
-from app.importer import ImportFileError, class_codes, import_pupils, pupil_values, read_rows
+from app.importer import (
+    ImportFileError,
+    class_codes,
+    import_pupils,
+    pupil_values,
+    read_rows,
+)
 from app.models import OrgUnit, Pupil
 from app.presenters import log_personal_read, needs_personal_data
 from forms.pupils import PupilForm

@@ -16,7 +16,14 @@ from app import audit, clock, mail
 from app.deadlines import calendar
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CaseAssignee, Deadline, Notification, OrgUnit, RoleAssignment
+from app.models import (
+    Case,
+    CaseAssignee,
+    Deadline,
+    Notification,
+    OrgUnit,
+    RoleAssignment,
+)
 
 log = logging.getLogger("baoxue.timers")
 KIND = {"remind": "reminder", "due": "overdue", "escalate": "escalated"}

@@ -29,7 +29,9 @@ class StepContext:
         return user
 
     def add_assignee(self, username: str, role: str) -> None:
-        from app.auth.scope import Actor  # late: scope imports the models this module also uses
+        from app.auth.scope import (
+            Actor,  # late: scope imports the models this module also uses
+        )
         user = self._user(username)
         if role not in Actor(user).roles_for_path(self.case.unit_path):
             raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "

@@ -14,7 +14,14 @@ from app import audit, clock
 from app.deadlines import clocks
 from app.engine import machine, store
 from app.engine.context import StepContext
-from app.engine.errors import Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted, StaleVersion
+from app.engine.errors import (
+    Conflict,
+    Invalid,
+    NotAllowedNow,
+    NotFound,
+    NotPermitted,
+    StaleVersion,
+)
 from app.engine.validation import validate_payload
 from app.extensions import db
 from app.models import Case

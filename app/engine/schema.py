@@ -1,5 +1,11 @@
 """JSON Schema of a WTForms class: what the API documents is what the form validates."""
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 

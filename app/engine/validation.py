@@ -4,8 +4,8 @@ JSON brings types that HTML forms do not have, so each value is first checked ag
 its field (text must be a string, a flag a boolean, a multi-choice a list of strings) and then fed
 to the form as form data, so WTForms' own coercion and validators decide exactly as for a page.
 """
-from datetime import date, datetime
 import threading
+from datetime import date, datetime
 from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict

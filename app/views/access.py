@@ -3,15 +3,15 @@ from flask_login import current_user
 
 from app.engine import machine
 from app.engine.errors import NotPermitted
+from app.reports import REPORT_ROLES
 
-REPORT_ROLES = frozenset({"school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor"})
 ADMIN_ROLES = frozenset({"admin"})
 
 
 def page_roles(what: str) -> frozenset:
     if what == "open":
         return frozenset(machine.get("dropout").open_roles)
-    return {"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES}[what]
+    return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES}[what])
 
 
 def can(what: str) -> bool:

@@ -1,18 +1,17 @@
 """The case list (filters, search, paging, XLSX export) and the new-case form."""
-from datetime import date
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from app import case_filters, clock
-from app.auth.scope import CARD_OPTIONS
 from app.deadlines import calendar
 from app.engine import machine
 from app.engine.errors import Conflict, Invalid
 from app.engine.operations import open_case
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil
+from app.reports import downloads
 from app.views import access, bp, forms
 from app.views.i18n import label
 from app.views.setup import actor
@@ -32,16 +31,10 @@ def _filtered():
 def case_list():
     flt, now = _filtered()
     page = max(1, request.args.get("page", 1, type=int))
-    overdue = case_filters.overdue_clause(now).label("overdue")
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
     total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
-    # The page's ids first (an index walk over cases alone), then those cases with their pupil, class and
-    # overdue flag: a deep page does not join or test the rows it skips. One statement (IN a subquery).
-    page_ids = (select(Case.id).where(flt.clause).order_by(Case.id.desc())
-                .limit(PER_PAGE).offset((page - 1) * PER_PAGE).correlate(None).scalar_subquery())
-    rows = db.session.execute(select(Case, overdue).where(Case.id.in_(page_ids)).options(*CARD_OPTIONS)
-                              .order_by(Case.id.desc())).unique().all()
+    rows = case_filters.page_of(flt, now, page, PER_PAGE)
     pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
                            filters=flt.values, schools=case_filters.schools_in_scope(actor()),
@@ -54,11 +47,8 @@ EXPORT_LIMIT = 50_000
 @bp.get("/cases/export.xlsx")
 @login_required
 def case_export():
-    from app.reports.export import to_xlsx
     flt, now = _filtered()
-    overdue = case_filters.overdue_clause(now).label("overdue")
-    rows = db.session.execute(select(Case, overdue).where(flt.clause).options(*CARD_OPTIONS)
-                              .order_by(Case.id.desc()).limit(EXPORT_LIMIT)).unique().all()
+    rows = db.session.execute(case_filters.listing(now).where(flt.clause).limit(EXPORT_LIMIT)).unique().all()
     defn = machine.get("dropout")
     reasons = dict(REASONS)
     columns = ["个案编号", "学生(已脱敏)", "学籍号(已脱敏)", "班级", "状态", "辍学原因", "发现日期", "逾期", "升级级别",
@@ -71,10 +61,8 @@ def case_export():
                      "是" if is_overdue else "", case.escalation_level or "",
                      "、".join(a.user.display_name or a.user.username for a in case.assignees),
                      calendar.to_local(case.updated_at).replace(tzinfo=None)])
-    body = to_xlsx("个案列表", columns, data, sheet_title="个案")
-    name = f"baoxue-cases-{date.today():%Y%m%d}.xlsx"
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = f"baoxue-cases-{calendar.local_date(now):%Y%m%d}"
+    return downloads.table("xlsx", columns, data, filename=name, fallback=name, title="个案列表", sheet="个案")
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

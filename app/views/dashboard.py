@@ -101,5 +101,5 @@ def reports():
 @login_required
 def report_download(kind, fmt):
     access.require("reports")
-    from app.api.reports import report_file
-    return report_file(kind, fmt, request.args)
+    from app.reports.downloads import report_file
+    return report_file(actor(), kind, fmt, request.args)

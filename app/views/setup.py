@@ -3,7 +3,7 @@ template helpers, and HTML error pages. The JSON API authenticates by token and 
 import logging
 from datetime import timedelta
 
-from flask import g, render_template, request, session
+from flask import g, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -110,7 +110,3 @@ def actor():
     if "actor" not in g:
         g.actor = Actor(current_user._get_current_object())
     return g.actor
-
-
-def remember_locale(lang: str) -> None:
-    session["lang"] = lang

@@ -10,6 +10,7 @@ from app.auth.scope import load_case_in_scope
 from app.engine import machine
 from app.extensions import db
 from app.models import Deadline
+from app.reports import downloads
 from app.views import bp
 from app.views.i18n import label, lang
 from app.views.setup import actor
@@ -32,9 +33,8 @@ def case_timeline(case_id):
 @bp.get("/cases/<int:case_id>/timeline.csv")
 @login_required
 def case_timeline_csv(case_id):
-    from app.api.cases import timeline_csv_response
     case = load_case_in_scope(actor(), case_id)
-    return timeline_csv_response(case, audit.events(case.id))
+    return downloads.timeline_csv(case, audit.events(case.id))
 
 
 def _picture(case, events, deadlines, defn):
