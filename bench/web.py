@@ -633,10 +633,7 @@ def login(app, username):
 def measure(app, n, warmup=10, seed=7):
     from sqlalchemy import func, select, text, update
 
-    from app import clock
     from app.auth.passwords import hash_password
-    from app.auth.scope import Actor
-    from app.deadlines import calendar
     from app.extensions import db
     from app.models import Case, OrgUnit, User
     rng = random.Random(seed)
@@ -674,32 +671,16 @@ def measure(app, n, warmup=10, seed=7):
             lambda i: f"/cases/{rng.choice(all_ids)}", lambda i: f"/cases/{rng.choice(school_ids)}",
             lambda i: f"/cases/{rng.choice(all_ids)}/timeline", lambda i: f"/cases/{rng.choice(school_ids)}/timeline",
             lambda i: "/dashboard", lambda i: "/dashboard"]
-    notes, direct = [], {}
-    for k, (page, client) in enumerate(zip(plan, clients)):
-        if page.kind == "dashboard":
-            r = client.get("/dashboard")
-            if r.status_code != 200:
-                notes.append(f"/dashboard answered {r.status_code} ({page.role}): measured "
-                             "app.reports.figures.dashboard(actor, today) directly instead")
-                page.label = "figures.dashboard()"
-                direct[k] = "bureau" if page.role == "bureau_officer" else admin
 
     def one(k, i):
         target = urls[k](i)
         stats.start()
         t = time.perf_counter()
-        if k in direct:
-            from app.reports import figures
-            with app.app_context():
-                user = db.session.execute(select(User).where(User.username == direct[k])).scalar_one()
-                figures.dashboard(Actor(user), calendar.local_date(clock.now()))
-            status, body = 200, ""
-        else:
-            r = clients[k].get(target)
-            status, body = r.status_code, r.get_data(as_text=True)
-            if status == 200 and plan[k].kind == "timeline":  # the page's own audit check of the chain
-                assert 'id="chain" class="flash ok"' in body, (target, "audit chain not ok")
-            body = body[:300]
+        r = clients[k].get(target)
+        status, body = r.status_code, r.get_data(as_text=True)
+        if status == 200 and plan[k].kind == "timeline":  # the page's own audit check of the chain
+            assert 'id="chain" class="flash ok"' in body, (target, "audit chain not ok")
+        body = body[:300]
         elapsed = time.perf_counter() - t
         statements = stats.stop()
         assert status == 200, (plan[k].label, plan[k].role, target, status, body)
@@ -712,7 +693,7 @@ def measure(app, n, warmup=10, seed=7):
     for i in range(warmup, warmup + n):
         for k in range(len(plan)):
             plan[k].record(*one(k, i))
-    return plan, notes
+    return plan
 
 
 def _engine(app):
@@ -815,13 +796,11 @@ def main():
         _vacuum()
     rounds = []
     for r in range(args.rounds):
-        plan, notes = measure(app, args.requests, seed=7 + r)
+        plan = measure(app, args.requests, seed=7 + r)
         rounds.append(plan)
         print(f"\nround {r + 1}: {args.requests} requests per page and role (after 10 warm-up); load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(report(plan))
-        for note in notes:
-            print("  note:", note)
     if args.rounds > 1:
         print(f"\nmedians over {args.rounds} rounds (p50 / p95 ms):")
         for i, p in enumerate(rounds[0]):

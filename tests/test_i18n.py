@@ -34,8 +34,7 @@ def needed():
 
 
 def test_every_message_id_has_english(catalog, needed):
-    ids = cat.template_msgids() | cat.runtime_msgids()
-    assert ids == {_key(m) for m in needed}
+    ids = {_key(m) for m in needed}
     missing = sorted(m for m in ids if m not in catalog or not cat.translated(catalog[m]))
     assert not missing, (f"{len(missing)} message ids without English:\n  " + "\n  ".join(missing)
                          + f"\nFix: {FIX}")

@@ -22,13 +22,15 @@ NO_CHROMIUM = "no Chromium found: apt-get install chromium fonts-wqy-microhei"
 def chromium_path() -> str | None:
     given = os.environ.get("BAOXUE_CHROMIUM")
     if given:
-        if not os.access(given, os.X_OK):
-            pytest.skip(f"BAOXUE_CHROMIUM={given} is not an executable file")
+        if not os.access(given, os.X_OK):  # a configuration mistake, not a missing browser
+            pytest.fail(f"BAOXUE_CHROMIUM={given} is not an executable file")
         return given
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
+    if os.environ.get("BAOXUE_REQUIRE_BROWSER"):  # CI: a browser test that cannot run is a failure
+        pytest.fail(NO_CHROMIUM)
     pytest.skip(NO_CHROMIUM)
 
 

@@ -43,8 +43,6 @@ def test_main_page_renders(page_as, scene, name, who, path):
     page = page_as(who)
     path = path.format(case=scene)
     response = page.goto(path)
-    if response.status in (404, 500):
-        pytest.skip(f"{path} answers {response.status} (page not finished?): no screenshot of {name}")
     assert response.status == 200, (path, response.status, page.locator("main").inner_text()[:1000])
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("main h1").first.is_visible()

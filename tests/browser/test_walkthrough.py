@@ -147,8 +147,7 @@ def test_a_case_walked_from_detection_to_follow_up_through_the_pages(page_as):
         assert label in labels
     chain = supervisor.locator("#chain").inner_text()
     assert "审计链完整" in chain and f"{len(actions)} 条事件" in chain
-    if supervisor.locator("#picture").count():
-        assert supervisor.locator("#picture svg").count() == 1
+    assert supervisor.locator("#picture svg").count() == 1
 
 
 # --- a refused form: the error beside the field, the rest as typed ---------------------------------
