@@ -52,3 +52,9 @@ def test_school_monthly_report_on_screen_and_as_excel(app, bx):
 def test_a_bad_month_names_the_field(app, bx):
     r = Browser(app, "bureau").get("/reports?school=SA&month=2026-13")
     assert r.status_code == 422 and "month" in r.get_data(as_text=True)
+
+
+def test_a_grade_leader_may_pick_their_school_for_the_monthly_report(app, bx):
+    page = Browser(app, "leader").text("/reports")
+    form = page.split('id="report-form"')[1].split("</form>")[0]
+    assert '<option value="SA"' in form and '<option value="SB"' not in form

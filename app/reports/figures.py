@@ -11,9 +11,10 @@ from sqlalchemy import String, case, cast, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
+from app.case_filters import overdue_clause, schools_in_scope
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CaseEvent, Deadline, OrgUnit, RoleAssignment, User
+from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
 from app.reports import (
     NOT_DROPOUT_STATES,
     OUT_OF_SCHOOL_STATES,
@@ -56,13 +57,11 @@ def dashboard(actor, today: date) -> dict:
     is_open = Case.closed_at.is_(None)
 
     # 1. the schools in scope
-    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
-        OrgUnit.kind == "school", view.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)).all()
+    schools = [(s.id, s.code, s.name, s.enrolment) for s in schools_in_scope(view)]
 
     # 2. per school and state: cases, confirmed (the suspected/confirmed split the national ledgers
     # keep), open, open by escalation level, open and overdue, detected this school year
-    overdue_deadline = exists().where(Deadline.case_id == Case.id, Deadline.status == "open",
-                                      (Deadline.due_at < clock.now()) | (Deadline.level > 0))
+    overdue_deadline = overdue_clause(clock.now())
     by_state: dict[str, list[int]] = {}          # state -> [cases, confirmed]
     per_school: dict[int, dict] = {}             # school -> open by state, levels, overdue, dropouts, out
     for school_id, state, *counts in db.session.execute(

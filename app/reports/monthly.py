@@ -24,6 +24,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import aliased
 
 from app.auth.scope import unit_by_code
+from app.case_filters import schools_in_scope
 from app.engine.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit
@@ -197,10 +198,9 @@ def district_summary(actor, period: str) -> dict:
     totals and rates. See the module docstring for the columns."""
     view = reader(actor)
     label, start, end = parse_period(period, "period")
-    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
-        OrgUnit.kind == "school", view.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)).all()
+    schools = schools_in_scope(view)
     figures = _figures(view, start, end, by="school")
-    rows = [_row(code, name, enrolment, figures.get(sid, _empty())) for sid, code, name, enrolment in schools]
+    rows = [_row(s.code, s.name, s.enrolment, figures.get(s.id, _empty())) for s in schools]
     totals = _total(rows, sum(s.enrolment for s in schools))
     return {
         "period": label,

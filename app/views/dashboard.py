@@ -10,7 +10,7 @@ from flask_login import login_required
 from app import clock
 from app.case_filters import schools_in_scope
 from app.deadlines import calendar
-from app.reports import charts, export, figures, monthly
+from app.reports import charts, export, figures, monthly, reader
 from app.views import access, bp
 from app.views.i18n import lang
 from app.views.setup import actor
@@ -93,7 +93,7 @@ def reports():
         report = monthly.district_summary(actor(), period)
         columns, rows = export.district_table(report)
     return render_template("reports.html", report=report, columns=columns, rows=rows, school=school,
-                           month=month, period=period, schools=schools_in_scope(actor()),
+                           month=month, period=period, schools=schools_in_scope(reader(actor())),
                            query={k: v for k, v in (("school", school), ("month", month), ("period", period)) if v})
 
 
