@@ -19,7 +19,7 @@ TITLE_H = 34
 NO_DATA = "无数据 / no data"
 
 
-def _e(text) -> str:
+def esc(text) -> str:
     return str(escape("" if text is None else text))
 
 
@@ -37,34 +37,34 @@ def _fmt(value) -> str:
     return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _text_width(text: str, size: int = 12) -> float:
-    # CJK glyphs are about one em wide, Latin ones about 0.6 em.
+def text_width(text: str, size: float = 12) -> float:
+    """A rough width: CJK glyphs are about one em wide, Latin ones about 0.6 em (charts and timelines)."""
     return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
 
 
-def _fit(text, width: float, size: int = 12) -> str:
+def fit(text, width: float, size: float = 12) -> str:
     """Shorten a label to fit `width` px, with an ellipsis (the full label stays in the <title>)."""
     text = "" if text is None else str(text)
-    if _text_width(text, size) <= width:
+    if text_width(text, size) <= width:
         return text
-    while text and _text_width(text + "…", size) > width:
+    while text and text_width(text + "…", size) > width:
         text = text[:-1]
     return text + "…"
 
 
 def _svg(title: str, height: int, body: list[str], desc: str = "") -> Markup:
-    t = _e(title)
+    t = esc(title)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" width="{WIDTH}" '
             f'height="{height}" viewBox="0 0 {WIDTH} {height}" font-family=\'{FONT}\' font-size="12" '
             f'fill="#222"><title>{t}</title>')
     if desc:
-        head += f"<desc>{_e(desc)}</desc>"
+        head += f"<desc>{esc(desc)}</desc>"
     head += f'<text x="8" y="22" font-size="15" font-weight="bold">{t}</text>'
     return Markup(head + "".join(body) + "</svg>")
 
 
 def _empty(title: str) -> Markup:
-    return _svg(title, 90, [f'<text x="{WIDTH // 2}" y="62" text-anchor="middle" fill="#666">{_e(NO_DATA)}</text>'],
+    return _svg(title, 90, [f'<text x="{WIDTH // 2}" y="62" text-anchor="middle" fill="#666">{esc(NO_DATA)}</text>'],
                 NO_DATA)
 
 
@@ -72,12 +72,12 @@ def _legend(names: list[str], y: int) -> tuple[list[str], int]:
     """Colour keys in rows that wrap at the chart's width; returns the markup and the height used."""
     parts, x, row = [], 8.0, 0
     for i, name in enumerate(names):
-        w = 18 + _text_width(_fit(name, 160)) + 14
+        w = 18 + text_width(fit(name, 160)) + 14
         if x + w > WIDTH - 8 and x > 8:
             x, row = 8.0, row + 1
         yy = y + row * 18
         parts.append(f'<rect x="{x:.1f}" y="{yy}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{x + 16:.1f}" y="{yy + 10}">{_e(_fit(name, 160))}</text>')
+                     f'<text x="{x + 16:.1f}" y="{yy + 10}">{esc(fit(name, 160))}</text>')
         x += w
     return parts, (row + 1) * 18 + 6
 
@@ -96,17 +96,17 @@ def bar_chart(items, *, title: str, unit: str = "", target=None, target_label: s
     for i, (label, value) in enumerate(items):
         y, w = y0 + i * ROW_H, _num(value) / top * span
         shown = f"{_fmt(value)}{unit}"
-        body.append(f'<g><title>{_e(label)}: {_e(shown)}</title>'
-                     f'<text x="{x0 - 6}" y="{y + 16}" text-anchor="end">{_e(_fit(label, LABEL_W - 12))}</text>'
+        body.append(f'<g><title>{esc(label)}: {esc(shown)}</title>'
+                     f'<text x="{x0 - 6}" y="{y + 16}" text-anchor="end">{esc(fit(label, LABEL_W - 12))}</text>'
                      f'<rect x="{x0}" y="{y + 4}" width="{w:.1f}" height="{ROW_H - 8}" fill="{PALETTE[0]}"/>'
-                     f'<text x="{x0 + w + 4:.1f}" y="{y + 16}">{_e(shown)}</text></g>')
+                     f'<text x="{x0 + w + 4:.1f}" y="{y + 16}">{esc(shown)}</text></g>')
     body.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{height - 10}" stroke="#888"/>')
     if target is not None:
         tx = x0 + _num(target) / top * span
         body.append(f'<line x1="{tx:.1f}" y1="{y0 - 4}" x2="{tx:.1f}" y2="{height - 10}" stroke="{PALETTE[3]}" '
                     f'stroke-width="2" stroke-dasharray="5 3"/>'
                     f'<text x="{tx:.1f}" y="{y0 - 6}" text-anchor="middle" fill="{PALETTE[3]}" font-size="11">'
-                    f'{_e(target_label)} {_e(_fmt(target) + unit)}</text>')
+                    f'{esc(target_label)} {esc(_fmt(target) + unit)}</text>')
     desc = "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value in items)
     if target is not None:
         desc += f"; {target_label}: {_fmt(target)}{unit}"
@@ -129,13 +129,13 @@ def stacked_bars(categories, series: dict, *, title: str) -> Markup:
     body = legend
     for i, category in enumerate(categories):
         y, x = y0 + i * ROW_H, float(x0)
-        body.append(f'<g><title>{_e(category)}</title><text x="{x0 - 6}" y="{y + 16}" text-anchor="end">'
-                    f'{_e(_fit(category, LABEL_W - 12))}</text></g>')
+        body.append(f'<g><title>{esc(category)}</title><text x="{x0 - 6}" y="{y + 16}" text-anchor="end">'
+                    f'{esc(fit(category, LABEL_W - 12))}</text></g>')
         for j, name in enumerate(names):
             w = values[name][i] / top * span
             if w > 0:
                 body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{ROW_H - 8}" '
-                            f'fill="{PALETTE[j % len(PALETTE)]}"><title>{_e(category)} · {_e(name)}: '
+                            f'fill="{PALETTE[j % len(PALETTE)]}"><title>{esc(category)} · {esc(name)}: '
                             f'{_fmt(values[name][i])}</title></rect>')
             x += w
         body.append(f'<text x="{x + 4:.1f}" y="{y + 16}">{_fmt(totals[i])}</text>')
@@ -183,19 +183,19 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
         v = k * step
         body.append(f'<line x1="{x0}" y1="{ypos(v):.1f}" x2="{x1}" y2="{ypos(v):.1f}" stroke="#ddd"/>'
                     f'<text x="{x0 - 6}" y="{ypos(v) + 4:.1f}" text-anchor="end" font-size="11">{_fmt(v)}</text>')
-    widest = max(_text_width(str(label), 11) for label in labels)
+    widest = max(text_width(str(label), 11) for label in labels)
     every = max(1, math.ceil((widest + 6) / spacing)) if len(labels) > 1 else 1
     for i, (x, label) in enumerate(zip(xs, labels)):
         if (len(labels) - 1 - i) % every == 0:  # thinned from the latest label back: it matters most
             body.append(f'<text x="{x:.1f}" y="{y_bottom + 18}" text-anchor="middle" font-size="11">'
-                        f'{_e(label)}</text>')
+                        f'{esc(label)}</text>')
     for j, name in enumerate(names):
         colour = PALETTE[j % len(PALETTE)]
         points = " ".join(f"{x:.1f},{ypos(v):.1f}" for x, v in zip(xs, values[name]))
         body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for x, v, label in zip(xs, values[name], labels):
             body.append(f'<circle cx="{x:.1f}" cy="{ypos(v):.1f}" r="3" fill="{colour}">'
-                        f'<title>{_e(label)} · {_e(name)}: {_fmt(v)}</title></circle>')
+                        f'<title>{esc(label)} · {esc(name)}: {_fmt(v)}</title></circle>')
     desc = "; ".join(f"{n}: " + ", ".join(f"{label} {_fmt(v)}" for label, v in zip(labels, values[n]))
                      for n in names)
     return _svg(title, height, body, desc)

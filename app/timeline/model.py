@@ -133,10 +133,10 @@ def load(case) -> tuple[list, list]:
     """The two queries build() needs (inside an app context)."""
     from sqlalchemy import select
 
+    from app import audit
     from app.extensions import db
-    from app.models import CaseEvent, Deadline
-    events = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                .order_by(CaseEvent.seq)).scalars().all()
+    from app.models import Deadline
+    events = audit.events(case.id)
     deadlines = db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
                                    .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
     return events, deadlines

@@ -4,15 +4,23 @@ Print-friendly and readable in black and white: deadlines are told apart by glyp
 colour (✓ met, ! overdue with its level, × cancelled, dashed ○ open), escalations are triangles.
 Every piece of text goes through markupsafe.escape.
 """
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.deadlines import calendar
 from app.models.users import ROLE_LABELS
-from app.timeline.model import Band, DeadlineSpan, Escalation, Mark, Timeline
+from app.reports.charts import FONT, fit, text_width
+from app.reports.charts import esc as e
+from app.timeline.model import (
+    ESCALATIONS,
+    Band,
+    DeadlineSpan,
+    Escalation,
+    Mark,
+    Timeline,
+)
 
-FONT = '"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif'
 TOP, ROW_H, AXIS_H, PAD_R = 40, 34, 30, 16
 MIN_BAR = 4.0
 MIN_AXIS = timedelta(days=1)
@@ -33,12 +41,8 @@ WORDS = {
 GLYPH = {"met": "✓", "overdue": "!", "cancelled": "×", "open": "○"}
 
 
-def e(value) -> str:
-    return str(escape("" if value is None else value))
-
-
 def local(t: datetime) -> str:
-    return t.replace(tzinfo=UTC).astimezone(calendar.TZ).strftime("%Y-%m-%d %H:%M")
+    return calendar.to_local(t).strftime("%Y-%m-%d %H:%M")
 
 
 class Axis:
@@ -97,7 +101,7 @@ def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh"
         n = len(tl.visits(state))
         names[state] = labels.get(state, state) + (f" ×{n}" if n > 1 else "")
     max_label = width * 0.3
-    label_w = min(max_label, max([80.0] + [text_width(n) + 16 for n in names.values()]))
+    label_w = min(max_label, max([80.0] + [text_width(n, 11) + 16 for n in names.values()]))
     axis = Axis(tl, label_w, width - PAD_R)
     row_y = {s: TOP + i * ROW_H for i, s in enumerate(tl.rows)}
     plot_bottom = TOP + len(tl.rows) * ROW_H
@@ -120,7 +124,7 @@ def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh"
     # rows, their labels and the date grid
     for i, state in enumerate(tl.rows):
         y = row_y[state]
-        name = clip(names[state], label_w - 16)
+        name = fit(names[state], label_w - 16, 11)
         out.append(f'<g class="row" data-state="{e(state)}">'
                    f'<rect x="0" y="{y}" width="{width}" height="{ROW_H}" fill="{"#f5f5f5" if i % 2 else "#fff"}"/>'
                    f'<text x="{label_w - 8:.1f}" y="{y + ROW_H / 2 + 4:.1f}" text-anchor="end" fill="{INK}">'
@@ -144,7 +148,7 @@ def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh"
     out += [_escalation(x, axis, row_y, w) for x in tl.escalations if x.state in row_y]
     out.append('</g><g class="marks">')
     out += [_mark(m, axis, row_y, labels, lang) for m in tl.marks
-            if m.state in row_y and m.action not in ("overdue", "escalated")]
+            if m.state in row_y and m.action not in ESCALATIONS]
     out.append('</g>')
     if tl.closed_at is None:
         x = axis.x(tl.now)
@@ -240,16 +244,3 @@ def _legend(y: float, width: int, w) -> tuple[str, float]:
         x += step
     parts.append("</g>")
     return "".join(parts), (line + 1) * 16.0
-
-
-def text_width(text: str, size: float = 11) -> float:
-    """A rough width: CJK characters are square, others about 0.6 em."""
-    return sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in text)
-
-
-def clip(text: str, room: float, size: float = 11) -> str:
-    if text_width(text, size) <= room:
-        return text
-    while text and text_width(text + "…", size) > room:
-        text = text[:-1]
-    return text + "…"

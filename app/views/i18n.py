@@ -80,7 +80,7 @@ def template_filters() -> dict:
     return {"local_dt": local_dt, "pick": pick, "t": gettext}
 
 
-SYSTEM_ACTIONS = {"open": "新建个案", "reminder": "到期提醒", "overdue": "逾期(一级督办)", "escalated": "升级督办"}
+from app.timeline.model import SYSTEM_LABELS as SYSTEM_ACTIONS  # noqa: E402  (the system's own actions, named once)
 
 
 def role_label(role: str) -> str:

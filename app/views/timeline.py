@@ -3,16 +3,13 @@ list with the audit chain's status; printable, and exportable to CSV (the API's 
 from flask import render_template
 from flask_babel import gettext
 from flask_login import login_required
-from sqlalchemy import select
 
 from app import audit, clock, timeline
 from app.auth.scope import load_case_in_scope
 from app.engine import machine
-from app.extensions import db
-from app.models import Deadline
 from app.reports import downloads
 from app.views import bp
-from app.views.i18n import label, lang
+from app.views.i18n import lang
 from app.views.setup import actor
 
 
@@ -21,13 +18,13 @@ from app.views.setup import actor
 def case_timeline(case_id):
     case = load_case_in_scope(actor(), case_id)
     defn = machine.get(case.workflow)
-    events = audit.events(case.id)
-    deadlines = db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
-                                   .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
-    chain = audit.check_chain(case, events)
-    picture = _picture(case, events, deadlines, defn)
+    events, deadlines = timeline.load(case)
+    model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
+    picture = timeline.render_svg(model, timeline.labels(case.workflow, lang()),
+                                  title=f"{gettext('个案')} #{case.id}", lang=lang())
     return render_template("timeline.html", case=case, defn=defn, events=events, deadlines=deadlines,
-                           chain=chain, picture=picture, pupil=case.pupil.to_dict(masked=True))
+                           chain=audit.check_chain(case, events), picture=picture,
+                           pupil=case.pupil.to_dict(masked=True))
 
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
@@ -35,9 +32,3 @@ def case_timeline(case_id):
 def case_timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
     return downloads.timeline_csv(case, audit.events(case.id))
-
-
-def _picture(case, events, deadlines, defn):
-    model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
-    labels = {name: label(s) for name, s in defn.states.items()}
-    return timeline.render_svg(model, labels, title=f"{gettext('个案')} #{case.id}", lang=lang())
