@@ -62,7 +62,8 @@ def test_all_zero_values_draw_without_dividing_by_zero():
     root = parse(line_chart(["1月", "2月"], {"新增": [0, 0]}, title="零"))
     ys = {c.get("cy") for c in root.iter(f"{SVG}circle")}
     assert len(ys) == 1  # both points on the baseline
-    assert parse(bar_chart([("A", None), ("B", float("nan"))], title="缺"))  # missing values draw as 0
+    root = parse(bar_chart([("A", None), ("B", float("nan"))], title="缺"))  # missing values draw as 0
+    assert [float(r.get("width")) for r in root.iter(f"{SVG}rect")] == [0.0, 0.0]
 
 
 def test_stacked_bars_stack_each_series_with_a_legend():
