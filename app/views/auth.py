@@ -5,13 +5,11 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 from wtforms import BooleanField, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth import passwords
 from app.extensions import db
-from app.models import User
 from app.views import bp, i18n
 from app.views.forms import meta
 
@@ -62,6 +60,16 @@ def _safe_next(target: str | None) -> str:
     return url_for("views.workbench")
 
 
+def _fresh_session() -> str | None:
+    """Clear the session but keep the language chosen in it; returns that language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang in i18n.LANGUAGES:
+        session["lang"] = lang
+        return lang
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated and request.method == "GET":
@@ -74,13 +82,11 @@ def login():
             status = 429
             error = _("登录失败次数过多, 请 15 分钟后再试")
         else:
-            user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-            ok = passwords.check_password(user.password_hash if user and user.active else None, form.password.data)
-            if ok:
-                lang = session.get("lang")
-                session.clear()  # a fresh session on login: no fixation
-                if lang in i18n.LANGUAGES:  # the language picked on the login page stays, and is remembered
-                    session["lang"] = user.locale = lang
+            user = passwords.authenticate(username, form.password.data)
+            if user is not None:
+                lang = _fresh_session()  # no fixation: a new session, only the language carried over
+                if lang:  # the language picked on the login page stays, and is remembered
+                    user.locale = lang
                     db.session.commit()
                 login_user(user, remember=form.remember.data)
                 log.info("login", extra={"event": "login", "user": user.username})
@@ -96,10 +102,7 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_session()
     return redirect(url_for("views.login"))
 
 
