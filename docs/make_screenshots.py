@@ -6,7 +6,6 @@ A temporary instance (SQLite, embedded Redis) is created, the demo loaded, the d
 escalations show, and each page captured at 1280 px as the user who would look at it.
 """
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -40,6 +39,7 @@ def main() -> None:
     from app.deadlines import actions
     from app.extensions import db
     from app.models import Case, OrgUnit
+    from tests.browser import chromium
 
     app = create_app({})
     with app.app_context():
@@ -53,20 +53,26 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     OUT.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("BAOXUE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium.find()
+    if executable is None:
+        sys.exit(chromium.NO_CHROMIUM)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         for name, user, path in PAGES:
             page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
             if user:
                 page.goto(base + "/login")
                 page.fill("#username", user)
-                page.fill("#password", "baoxue-demo")
-                page.click("button[type=submit]")
+                page.fill("#password", demo.PASSWORD)
+                with page.expect_navigation():
+                    page.click("button[type=submit]")
+                assert "/login" not in page.url, f"{user} could not log in"
             if path.endswith("?lang=en"):
                 path = path.removesuffix("?lang=en")
-                page.click("button[name=lang][value=en]")
-            page.goto(base + path.format(case=f"/cases/{case_id}"))
+                with page.expect_navigation():
+                    page.click("button[name=lang][value=en]")
+            response = page.goto(base + path.format(case=f"/cases/{case_id}"))
+            assert response.ok, (path, response.status)  # never a 500 page in the README
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in ("cases", "dashboard"))
             print(OUT / f"{name}.png")
             page.context.close()

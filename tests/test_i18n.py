@@ -8,11 +8,10 @@ from babel.messages.mofile import read_mo
 from sqlalchemy import select
 
 from app import i18n_catalog as cat
+from tests.web import Browser
 
 FIX = ".venv/bin/python -m app.i18n_catalog --update  # then write the empty msgstr in messages.po, run it again"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
-PASSWORD = "correct horse battery"
 
 
 def _key(msgid):
@@ -86,25 +85,22 @@ def test_command_reports_ok_when_complete(capsys, catalog, needed):
 # ---------------------------------------------------------------- the pages
 
 
-def _token(client, path="/login") -> str:
-    return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
-
-
 def _visible(html: str) -> str:
     """Text and attributes (titles, aria-labels, placeholders are read too), not scripts or styles."""
     return re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
 
 
-def _set_language(client, lang: str, page: str):
-    r = client.post("/language", data={"lang": lang, "next": page, "csrf_token": _token(client, page)})
-    assert r.status_code == 302
+def _set_language(b: Browser, lang: str, page: str):
+    assert b.post("/language", {"lang": lang, "next": page}).status_code == 302
 
 
-def test_login_page_chinese_by_default_english_on_request(client):
+def test_login_page_chinese_by_default_english_on_request(app):
+    b = Browser(app)
+    client = b.client
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="zh-CN"' in page and "登录" in page and "用户名" in page and "Log in" not in page
 
-    _set_language(client, "en", "/login")
+    _set_language(b, "en", "/login")
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page
     for text in ("Log in", "Username", "Password", "Keep me logged in on this computer", "Baoxue"):
@@ -112,20 +108,18 @@ def test_login_page_chinese_by_default_english_on_request(client):
     left = set(CJK_RUN.findall(_visible(page)))
     assert left <= {"简体中文"}, f"Chinese left on the English login page: {left}"
 
-    _set_language(client, "zh", "/login")
+    _set_language(b, "zh", "/login")
     assert "登录" in client.get("/login").get_data(as_text=True)
 
 
-def test_work_page_in_english_has_chinese_only_in_data(app, client, bx):
+def test_work_page_in_english_has_chinese_only_in_data(app, bx):
     from app import clock
-    from app.auth.passwords import hash_password
     from app.extensions import db
     from app.models import Deadline, Notification, OrgUnit, Pupil, User
 
     case = bx.open(as_="teacher")
     with app.app_context():
         admin = db.session.execute(select(User).where(User.username == "school_admin")).scalar_one()
-        admin.password_hash = hash_password(PASSWORD)
         deadline = db.session.execute(select(Deadline).where(Deadline.case_id == case["id"])).scalars().first()
         assert deadline is not None
         now = clock.now()
@@ -139,12 +133,11 @@ def test_work_page_in_english_has_chinese_only_in_data(app, client, bx):
         data |= {u.name for u in db.session.execute(select(OrgUnit)).scalars()}
         data |= {u.display_name for u in db.session.execute(select(User)).scalars() if u.display_name}
 
-    r = client.post("/login", data={"username": "school_admin", "password": PASSWORD,
-                                    "csrf_token": _token(client)})
-    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    b = Browser(app, "school_admin")
+    client = b.client
     assert "工作台" in client.get("/work").get_data(as_text=True)  # the user's own language: 中文
 
-    _set_language(client, "en", "/work")
+    _set_language(b, "en", "/work")
     r = client.get("/work")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
@@ -154,7 +147,7 @@ def test_work_page_in_english_has_chinese_only_in_data(app, client, bx):
     left = {run for run in CJK_RUN.findall(_visible(page)) if not any(run in d for d in data)}
     assert not left, f"Chinese outside data on the English 工作台: {sorted(left)}"
 
-    _set_language(client, "zh", "/work")
+    _set_language(b, "zh", "/work")
     assert "等待我处理的个案" in client.get("/work").get_data(as_text=True)
 
 

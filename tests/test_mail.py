@@ -1,8 +1,8 @@
 """Email from the outbox, through a real SMTP server (aiosmtpd on loopback): sent once, retried when
 the server is down, never blocking the deadline action that caused it."""
 import socket
-from email.header import decode_header, make_header
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller

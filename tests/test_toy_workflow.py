@@ -1,6 +1,7 @@
 """A second, toy definition proves the engine is not hard-wired to dropout cases."""
 import pytest
-from wtforms.validators import DataRequired
+from wtforms import DateField, IntegerField
+from wtforms.validators import DataRequired, InputRequired
 
 from app.auth.scope import Actor, load_case_in_scope
 from app.engine import definition, machine
@@ -10,8 +11,6 @@ from app.extensions import db
 from app.models import Case, User
 from app.models.users import ROLES
 from forms.base import BaseForm, long_text, short_text
-from wtforms import DateField, IntegerField
-from wtforms.validators import InputRequired
 
 
 class OpenForm(BaseForm):

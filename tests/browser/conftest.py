@@ -3,35 +3,31 @@ logged-in page per user.
 
 Chromium: BAOXUE_CHROMIUM, else `chromium` / `chromium-browser` / `google-chrome` on the PATH (Playwright
 never downloads a browser here). Without one every browser test is skipped, saying how to get one.
-Screenshots for the README are written to docs/screenshots/ only with BAOXUE_SCREENSHOTS=1.
+The README's screenshots come from docs/make_screenshots.py (the demo district), not from these tests.
 """
 import os
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-PASSWORD = "browser-test-password"
+from tests.browser import chromium
+from tests.district import USERS
+from tests.web import PASSWORD, set_passwords
+
 VIEWPORT = {"width": 1280, "height": 800}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-NO_CHROMIUM = "no Chromium found: apt-get install chromium fonts-wqy-microhei"
 
 
-def chromium_path() -> str | None:
-    given = os.environ.get("BAOXUE_CHROMIUM")
-    if given:
-        if not os.access(given, os.X_OK):  # a configuration mistake, not a missing browser
-            pytest.fail(f"BAOXUE_CHROMIUM={given} is not an executable file")
-        return given
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
+def chromium_path() -> str:
+    try:
+        found = chromium.find()
+    except chromium.BadChromium as e:
+        pytest.fail(str(e))
+    if found:
+        return found
     if os.environ.get("BAOXUE_REQUIRE_BROWSER"):  # CI: a browser test that cannot run is a failure
-        pytest.fail(NO_CHROMIUM)
-    pytest.skip(NO_CHROMIUM)
+        pytest.fail(chromium.NO_CHROMIUM)
+    pytest.skip(chromium.NO_CHROMIUM)
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +43,7 @@ def browser():
 @pytest.fixture
 def passwords(app, district):
     """Every user of the test district gets PASSWORD (they have none: the API tests use tokens)."""
-    from app.auth.passwords import hash_password
-    from app.extensions import db
-    from app.models import User
-    with app.app_context():
-        hashed = hash_password(PASSWORD)
-        for user in db.session.query(User):
-            user.password_hash = hashed
-        db.session.commit()
+    set_passwords(app, *USERS)
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -102,12 +91,7 @@ def page_as(browser, live_server):
         context.close()
 
 
-def shot(page, name: str) -> bytes:
-    """A full-page PNG of the page at 1280×800: always rendered, written to docs/screenshots/<name>.png
-    only when BAOXUE_SCREENSHOTS=1 (so the test run does not dirty the tree)."""
+def shot(page) -> bytes:
+    """A full-page PNG of the page at 1280×800: the page renders whole in a real browser."""
     page.set_viewport_size(VIEWPORT)
-    png = page.screenshot(full_page=True, animations="disabled")
-    if os.environ.get("BAOXUE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        (SCREENSHOTS / f"{name}.png").write_bytes(png)
-    return png
+    return page.screenshot(full_page=True, animations="disabled")

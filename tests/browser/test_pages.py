@@ -1,5 +1,5 @@
-"""The main pages in the browser: each opens and renders (a full-page screenshot for the README with
-BAOXUE_SCREENSHOTS=1), another school's case is a 404, and a class teacher is not offered the
+"""The main pages in the browser: each opens and renders whole (a full-page screenshot is taken),
+another school's case is a 404, and a class teacher is not offered the
 bureau's off-ramps. The cases shown are set up through the API (`bx`): these tests look at pages, the
 walk in test_walkthrough.py is the one that moves a case by clicking."""
 import pytest
@@ -25,7 +25,7 @@ def scene(bx):
     return rich["id"]
 
 
-# (screenshot name, who looks, the page; "{case}" is the scene's richest case)
+# (name, who looks, the page; "{case}" is the scene's richest case)
 PAGES = [
     ("login", None, "/login"),
     ("work", "school_admin", "/work"),
@@ -46,7 +46,7 @@ def test_main_page_renders(page_as, scene, name, who, path):
     assert response.status == 200, (path, response.status, page.locator("main").inner_text()[:1000])
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("main h1").first.is_visible()
-    shot(page, name)
+    assert shot(page)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_another_schools_case_is_not_found_for_its_admin(page_as, bx):
