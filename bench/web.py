@@ -38,14 +38,14 @@ os.environ.setdefault("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 import engine_vs_sql as base  # noqa: E402  (fresh_database(): drop and re-create BENCH_DATABASE_URL)
+from app.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
+from app.demo import _id_check_digit as _check_digit  # noqa: E402
 
 URL = base.URL
 REDIS = os.environ["REDIS_URL"]
 PASSWORD = "bench-web-password"
 TARGETS = {"list": 150, "case": 150, "timeline": 150, "dashboard": 300}
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-GIVEN = "子涵浩宇欣怡梓轩一诺雨桐俊杰思远佳琪明轩晓雯志强丽娟建国文博嘉怡天佑诗涵家豪雅婷宏伟静怡"
 TOWNS = ["城关镇", "河口乡", "石门镇", "龙泉镇", "白沙乡", "青山镇", "新华乡", "柳河镇", "金坪乡", "大田镇"]
 VILLAGES = ["东村", "西村", "南关村", "柳树村", "上坪村", "新庄村", "王家坝村", "河湾村", "石桥村", "高岭村"]
 PARTNERS = [("partner_town", "乡镇政府 刘干事"), ("partner_village", "村委会 张主任"),
@@ -70,11 +70,6 @@ class Ids:
     def __call__(self, table):
         self.n[table] += 1
         return self.n[table]
-
-
-def _check_digit(body17: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, weights)) % 11]
 
 
 def _weighted(rng, pairs):
