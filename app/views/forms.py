@@ -1,6 +1,8 @@
 """The page side of the one-schema rule: the forms in forms/ render here and post back to the same
 engine the API calls. A posted HTML form becomes the JSON-like payload the engine validates, and
 the engine's field errors come back onto the form, next to what the user typed."""
+from functools import cache
+
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectMultipleField
 
@@ -21,6 +23,17 @@ def is_free_list(field) -> bool:
     return isinstance(field, SelectMultipleField) and not field.choices
 
 
+@cache
+def _fields(form_cls: type[Form]) -> tuple:
+    """(name, label, {choice value: label}, free list?) per field, worked out once per form class:
+    a timeline describes hundreds of recorded forms per page."""
+    out = []
+    for f in form_cls(meta={"csrf": False}):
+        choices = {c.value: c.label for c in f.choices} if getattr(f, "choices", None) else {}
+        out.append((f.name, f.label.text, choices, is_free_list(f)))
+    return tuple(out)
+
+
 def _split_names(text: str) -> list[str]:
     for sep in NAME_SEPARATORS[1:]:
         text = text.replace(sep, NAME_SEPARATORS[0])
@@ -30,7 +43,7 @@ def _split_names(text: str) -> list[str]:
 def formdata_for(form_cls: type[Form], posted: MultiDict) -> MultiDict:
     """The posted fields of this form (names typed in one box split into a list)."""
     data = MultiDict()
-    free = {f.name for f in form_cls(meta={"csrf": False}) if is_free_list(f)}
+    free = {name for name, _, _, free_list in _fields(form_cls) if free_list}
     for name in field_kinds(form_cls):
         if name in free:
             for value in posted.getlist(name):
@@ -85,17 +98,15 @@ def describe(form_cls: type[Form] | None, data: dict) -> list[tuple[str, str]]:
     if form_cls is None or not data:
         return []
     out = []
-    for f in form_cls(meta={"csrf": False}):
-        value = data.get(f.name)
+    for name, label, choices, _ in _fields(form_cls):
+        value = data.get(name)
         if value in (None, "", []):
             continue
-        choices = dict((c.value, c.label) if hasattr(c, "value") else c[:2] for c in (f.choices or [])) \
-            if hasattr(f, "choices") and f.choices else {}
         if isinstance(value, bool):
             text = "是" if value else "否"
         elif isinstance(value, list):
             text = "、".join(str(choices.get(v, v)) for v in value)
         else:
             text = str(choices.get(value, value))
-        out.append((f.label.text, text))
+        out.append((label, text))
     return out
