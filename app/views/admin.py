@@ -38,6 +38,19 @@ def _posted(form_cls):
     return form, form.validate()
 
 
+def _form_page(form_cls, operation, done_message, after):
+    """The one shape of an admin form: GET shows it blank; a POST is validated, then operation(data)
+    runs (its refusals land on the fields) and the browser is sent to after(data) with a notice, or
+    the form comes back as typed with its errors (422). Returns (form, status, redirect or None)."""
+    if request.method != "POST":
+        return forms.bound(form_cls), 200, None
+    form, ok = _posted(form_cls)
+    if ok and _apply(form, lambda: operation(form.data)):
+        flash(done_message(form.data), "ok")
+        return form, 302, redirect(after(form.data))
+    return form, 422, None
+
+
 def _apply(form, operation) -> bool:
     """Run an operation; its refusals land on the form's fields."""
     try:
@@ -67,16 +80,12 @@ def admin_home():
 @login_required
 def admin_users():
     _guard()
-    form, status = forms.bound(UserForm), 200
-    if request.method == "POST":
-        form, ok = _posted(UserForm)
-        d = form.data
-        if ok and _apply(form, lambda: directory.add_user(d["username"].strip(), d["role"], d["unit"].strip(),
-                                                         password=d["password"] or None,
-                                                         display_name=d["display_name"] or "")):
-            flash(f"已保存用户 {d['username']} / saved user {d['username']}", "ok")
-            return redirect(url_for("views.admin_users"))
-        status = 422
+    form, status, done = _form_page(
+        UserForm, lambda d: directory.add_user(d["username"].strip(), d["role"], d["unit"].strip(),
+                                               password=d["password"] or None, display_name=d["display_name"] or ""),
+        lambda d: f"已保存用户 {d['username']} / saved user {d['username']}", lambda d: url_for("views.admin_users"))
+    if done:
+        return done
     users = db.session.execute(select(User).options(selectinload(User.assignments).joinedload(RoleAssignment.unit))
                                .order_by(User.username)).scalars().all()
     return render_template("admin/users.html", form=form, users=users), status
@@ -108,15 +117,12 @@ def admin_role_delete(user_id, assignment_id):
 @login_required
 def admin_units():
     _guard()
-    form, status = forms.bound(UnitForm), 200
-    if request.method == "POST":
-        form, ok = _posted(UnitForm)
-        d = form.data
-        if ok and _apply(form, lambda: directory.add_unit(d["code"].strip(), d["name"].strip(), d["kind"],
-                                                         (d["parent"] or "").strip() or None, d["enrolment"] or 0)):
-            flash(f"已添加单位 {d['code']} / added unit {d['code']}", "ok")
-            return redirect(url_for("views.admin_units"))
-        status = 422
+    form, status, done = _form_page(
+        UnitForm, lambda d: directory.add_unit(d["code"].strip(), d["name"].strip(), d["kind"],
+                                               (d["parent"] or "").strip() or None, d["enrolment"] or 0),
+        lambda d: f"已添加单位 {d['code']} / added unit {d['code']}", lambda d: url_for("views.admin_units"))
+    if done:
+        return done
     units = db.session.execute(select(OrgUnit).order_by(OrgUnit.path)).scalars().all()
     return render_template("admin/units.html", form=form, units=units), status
 
@@ -145,21 +151,23 @@ def admin_calendar():
         first = date(year, month_no, 1)
     except ValueError:
         raise Invalid({"month": "月份格式为 YYYY-MM / month must be YYYY-MM"}) from None
-    form, status = forms.bound(CalendarDayForm), 200
-    if request.method == "POST":
-        form, ok = _posted(CalendarDayForm)
-        d = form.data
-        op = (lambda: calendar_admin.clear_day(d["day"])) if d["kind"] == "clear" else \
-             (lambda: calendar_admin.set_day(d["day"], d["kind"], d["note"] or ""))
-        if ok and _apply(form, op):
-            flash(f"已更新 {d['day']} / updated {d['day']}", "ok")
-            return redirect(url_for("views.admin_calendar", month=f"{d['day']:%Y-%m}"))
-        status = 422
+    form, status, done = _form_page(
+        CalendarDayForm, _set_calendar_day, lambda d: f"已更新 {d['day']} / updated {d['day']}",
+        lambda d: url_for("views.admin_calendar", month=f"{d['day']:%Y-%m}"))
+    if done:
+        return done
     days = calendar_admin.month(first.year, first.month)
     return render_template("admin/calendar.html", form=form, days=days, first=first, month=month,
                            official=calendar.has_official_data(first.year),
                            prev=f"{(first - timedelta(days=1)):%Y-%m}",
                            next=f"{date(first.year + first.month // 12, first.month % 12 + 1, 1):%Y-%m}"), status
+
+
+def _set_calendar_day(d: dict) -> None:
+    if d["kind"] == "clear":
+        calendar_admin.clear_day(d["day"])
+    else:
+        calendar_admin.set_day(d["day"], d["kind"], d["note"] or "")
 
 
 @bp.get("/admin/workflow")
