@@ -163,21 +163,8 @@ def _where(module) -> str:
 
 
 def _choice_labels(choices) -> list:
-    """The labels of a WTForms choices value: SelectChoice objects, (value, label[, render_kw])
-    tuples, bare values, or a dict of optgroups."""
-    if callable(choices):
-        choices = choices()
-    if isinstance(choices, dict):
-        return [label for group in choices.values() for label in _choice_labels(group)]
-    labels = []
-    for c in choices or []:
-        if hasattr(c, "label") and hasattr(c, "value"):
-            labels.append(c.label)
-        elif isinstance(c, (tuple, list)):
-            labels.append(c[1] if len(c) > 1 else c[0])
-        else:
-            labels.append(c)
-    return [str(label) for label in labels if label not in (None, "")]
+    """The labels of a choice list: SelectChoice objects (forms.base.options) or (value, label) pairs."""
+    return [str(c.label if hasattr(c, "label") else c[1]) for c in choices or []]
 
 
 def _is_choice_list(value) -> bool:
@@ -199,14 +186,7 @@ def _form_fields(form_cls) -> list:
 
 
 def _field_labels(field) -> list[str]:
-    from wtforms import FieldList, FormField
     out = [field.label.text] if field.label and field.label.text else []
-    if isinstance(field, FormField):
-        for sub in field.form:
-            out += _field_labels(sub)
-    elif isinstance(field, FieldList):
-        out += [label for sub in _form_fields(type("Entry", (), {"entry": field.unbound_field}))
-                for label in _field_labels(sub)]
     if getattr(field, "choices", None):
         out += _choice_labels(field.choices)
     return out
@@ -319,12 +299,6 @@ def mo_is_current(catalog: Catalog) -> bool:
         return messages(read_mo(f)) == messages(catalog)
 
 
-def compiled(catalog: Catalog) -> bytes:
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    return buf.getvalue()
-
-
 def save(catalog: Catalog) -> None:
     """Write messages.po (sorted, locations without line numbers: small diffs) and compile messages.mo."""
     catalog.header_comment = "\n".join(f"# {line}" for line in HEADER.splitlines())
@@ -333,7 +307,8 @@ def save(catalog: Catalog) -> None:
     buf = io.BytesIO()
     write_po(buf, catalog, sort_output=True, include_lineno=False, ignore_obsolete=True)
     PO.write_bytes(buf.getvalue())
-    MO.write_bytes(compiled(catalog))
+    with open(MO, "wb") as f:
+        write_mo(f, catalog)
 
 
 def update(catalog: Catalog, needed: dict, prune: bool = False) -> list:
