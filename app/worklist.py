@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.auth.scope import CARD_OPTIONS, TREE_ROLES
+from app.auth.scope import CARD_OPTIONS, TREE_ROLES, invited_cases
 from app.deadlines import calendar
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CasePartner, Deadline, Notification
+from app.models import Case, Deadline, Notification
 
 HORIZON_WORKING_DAYS = 5
 
@@ -31,8 +31,8 @@ def waiting_clause(actor, workflow: str = "dropout"):
         if g.role in TREE_ROLES and (states := states_needing(g.role, workflow)):
             clauses.append(and_(Case.unit_path.startswith(g.path, autoescape=True), Case.state.in_(states)))
     if actor.has_role("partner"):
-        clauses.append(and_(Case.state.in_(states_needing("partner", workflow)), Case.id.in_(
-            select(CasePartner.case_id).where(CasePartner.user_id == actor.id))))
+        clauses.append(and_(Case.state.in_(states_needing("partner", workflow)),
+                            Case.id.in_(invited_cases(actor.id))))
     return and_(Case.closed_at.is_(None), Case.workflow == workflow, or_(*clauses) if clauses else False)
 
 

@@ -17,5 +17,10 @@ class InvitePartnerForm(BaseForm):
     note = long_text("邀请说明", required=False)
 
 
+class RevokePartnerForm(BaseForm):
+    username = short_text("成员单位用户", max_len=64)
+    reason = long_text("撤销原因")
+
+
 class NoteForm(BaseForm):
     text = long_text("备注")

@@ -22,6 +22,7 @@ VALID = {
                          "outcome": "家长同意"},
     "assign": {"username": "leader", "role": "grade_leader"},
     "invite_partner": {"username": "partner", "note": "请协助"},
+    "revoke_partner": {"username": "partner", "reason": "协助已完成"},
     "add_note": {"text": "家长电话已更换"},
     "close_false_alarm": {"reason": "illness_note", "evidence": "医院证明"},
     "close_enrolled_elsewhere": {"receiving_school": "外县二中", "receipt_no": "HZ-1", "transfer_date": TODAY,

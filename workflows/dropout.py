@@ -8,7 +8,7 @@ from forms.closure import EnrolledElsewhereForm, ExemptForm, FalseAlarmForm, Spe
 from forms.intake import DetectionForm, ReportForm, VerifyForm
 from forms.persuasion import JointActionForm, PlanForm, VisitForm
 from forms.returning import CompleteForm, FollowUpForm, ReEnrolForm, RelapseForm
-from forms.team import AssignForm, InvitePartnerForm, NoteForm
+from forms.team import AssignForm, InvitePartnerForm, NoteForm, RevokePartnerForm
 
 OPEN = "*"  # as a source: every state that is not final
 
@@ -81,6 +81,10 @@ def invite(ctx):
     ctx.invite_partner(ctx.data["username"])
 
 
+def revoke(ctx):
+    ctx.revoke_partner(ctx.data["username"])
+
+
 # --- escalation ladders (DESIGN §3): level 1 at the deadline, +2 and +5 working days after ------------
 
 def ladder(first, second, third="bureau_head"):
@@ -140,6 +144,9 @@ DEFINITION = {
          "roles": ["grade_leader", "school_admin", "bureau_officer"], "form": AssignForm, "effects": [assign]},
         {"name": "invite_partner", "zh": "邀请成员单位", "en": "Invite a partner department", "source": OPEN, "dest": None,
          "roles": ["bureau_officer"], "form": InvitePartnerForm, "effects": [invite]},
+        # who may invite may end an invitation before the stage does (the partner then gets 404)
+        {"name": "revoke_partner", "zh": "撤销成员单位访问", "en": "Revoke a partner's access", "source": OPEN, "dest": None,
+         "roles": ["bureau_officer"], "form": RevokePartnerForm, "effects": [revoke]},
         {"name": "add_note", "zh": "备注", "en": "Add a note", "source": OPEN, "dest": None, "roles": CASE_WORKERS, "form": NoteForm},
         # off-ramps: terminal, bureau approval, reason + evidence
         {"name": "close_false_alarm", "zh": "误报结案", "en": "Close: false alarm", "source": "detected", "dest": "closed_false_alarm",
@@ -178,4 +185,7 @@ DEFINITION = {
          "ladder": ladder(["school_admin"], ["school_admin", "bureau_officer"])},
     ],
     "reminder_working_days_before": 1,
+    # Partners are invited for the joint return (联合劝返): when the case leaves that stage — re-enrolled,
+    # an off-ramp, anything — every invitation ends for good (and so does any when the case closes).
+    "partners_leave_with": ["joint_return"],
 }

@@ -1,7 +1,8 @@
 """Scope: every read and write is checked against the org units a user's roles are bound to.
 
 A role assignment covers every case whose class lies under its unit (a prefix test on the
-materialised path). Partners see only the cases they were invited to. Out of scope is "not found".
+materialised path). Partners see only the cases they hold a live invitation to (it ends with the joint-return stage
+or on revocation). Out of scope is "not found".
 """
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ class Actor:
         clauses = [Case.unit_path.startswith(g.path, autoescape=True)
                    for g in self.grants if g.role in TREE_ROLES]
         if "partner" in self.role_names:
-            clauses.append(Case.id.in_(select(CasePartner.case_id).where(CasePartner.user_id == self.id)))
+            clauses.append(Case.id.in_(invited_cases(self.id)))
         return or_(*clauses) if clauses else false()
 
     def unit_filter(self, column_path):
@@ -63,9 +64,14 @@ class Actor:
         return or_(*clauses) if clauses else false()
 
 
+def invited_cases(user_id: int):
+    """The ids of the cases a partner holds a live invitation to: one that has not ended with the
+    joint-return stage or been revoked (an ended one is kept as history and opens nothing)."""
+    return select(CasePartner.case_id).where(CasePartner.user_id == user_id, CasePartner.ended_at.is_(None))
+
+
 def is_invited(case_id: int, user_id: int) -> bool:
-    return db.session.execute(select(CasePartner.id).where(CasePartner.case_id == case_id,
-                                                           CasePartner.user_id == user_id)).first() is not None
+    return db.session.execute(invited_cases(user_id).where(CasePartner.case_id == case_id)).first() is not None
 
 
 def cases_in_scope(actor: Actor):

@@ -46,9 +46,35 @@ class StepContext:
         user = self._user(username)
         if not any(a.role == "partner" for a in user.assignments):
             raise Invalid({"username": "该用户不是联合劝返成员单位 / the user is not a partner"})
-        exists = db.session.execute(select(CasePartner.id).where(CasePartner.case_id == self.case.id,
-                                                                 CasePartner.user_id == user.id)).first()
-        if not exists:
+        if not self._live_invitations(user.id):
             self.extra.append(("case_partners", {"case_id": self.case.id, "user_id": user.id,
                                                  "invited_by": self.actor.id, "invited_at": self.now}))
         self.notes["invited"] = username
+
+    def _live_invitations(self, user_id=None) -> list:
+        """(invitation id, partner's username) of the case's invitations that have not ended."""
+        where = [CasePartner.case_id == self.case.id, CasePartner.ended_at.is_(None)]
+        if user_id is not None:
+            where.append(CasePartner.user_id == user_id)
+        return db.session.execute(select(CasePartner.id, User.username).join(User, User.id == CasePartner.user_id)
+                                  .where(*where).order_by(CasePartner.id)).all()
+
+    def _end_invitations(self, rows, reason: str) -> None:
+        # An UPDATE in the step's own write: the invitations end with the step, or not at all if it loses a race.
+        self.extra.append(("case_partners", {"ended_at": self.now, "ended_by": self.actor.id, "end_reason": reason},
+                           [row_id for row_id, _ in rows]))
+
+    def revoke_partner(self, username: str) -> None:
+        user = self._user(username)
+        rows = self._live_invitations(user.id)
+        if not rows:
+            raise Invalid({"username": "该用户未受邀参与本个案 / the user holds no invitation to this case"})
+        self._end_invitations(rows, "revoked")
+        self.notes["revoked"] = username
+
+    def end_partner_access(self) -> None:
+        """The stage partners were invited for is over: every live invitation ends (named on the event)."""
+        rows = self._live_invitations()
+        if rows:
+            self._end_invitations(rows, "stage_ended")
+            self.notes["partners_ended"] = [name for _, name in rows]

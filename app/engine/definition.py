@@ -59,6 +59,8 @@ class Definition:
     open_roles: tuple
     open_form: type
     reminder_working_days_before: int = 1
+    # Invited partners lose the case when it leaves one of these states (and whenever it closes).
+    partners_leave_with: frozenset = frozenset()
     machine: object = field(default=None, repr=False)
 
     def clocks_starting(self, state: str) -> list[Clock]:
@@ -102,7 +104,8 @@ def build(raw: dict, known_roles) -> Definition:
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
-                          raw.get("reminder_working_days_before", 1))
+                          raw.get("reminder_working_days_before", 1),
+                          frozenset(_listify(raw.get("partners_leave_with"))))
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)
@@ -134,6 +137,8 @@ def validate(defn: Definition, known_roles) -> None:
         for point in c.due:
             if set(point) - {"working_days", "months"} or len(point) != 1:
                 problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+    problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
+                 if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))

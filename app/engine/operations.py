@@ -117,6 +117,8 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
             ctx.vars.pop(name, None)
         if defn.states[new_state].final:
             values["closed_at"] = now
+        if defn.states[new_state].final or case.state in defn.partners_leave_with:
+            ctx.end_partner_access()
     open_rows = case.open_deadlines
     met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []

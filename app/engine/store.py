@@ -107,8 +107,12 @@ class SessionTx:
                 return False
             audit.append(event)
             clocks.write(met, cancelled, opened, event["action"], now)
-            for table, row in extra:
-                db.session.execute(insert(db.metadata.tables[table]), row)
+            for item in extra:
+                table = db.metadata.tables[item[0]]
+                if len(item) == 3:  # (table, values, ids): an UPDATE of those rows
+                    db.session.execute(update(table).where(table.c.id.in_(item[2])).values(item[1]))
+                else:
+                    db.session.execute(insert(table), item[1])
             db.session.commit()
         except IntegrityError:  # another step took this event's sequence number
             db.session.rollback()
@@ -132,7 +136,8 @@ _PG_STEP = """SELECT baoxue_step(%(case_id)s, %(expected)s, %(prev_seq)s, %(stat
     %(action)s, %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s, %(met)s::int[],
     %(closing)s::int[], %(opened)s)"""
 _DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action", "next_action_at")
-# Rows an effect adds (an assignee, an invited partner) are written only if the step's UPDATE was.
+# Rows an effect adds or changes (an assignee, an invitation made or ended) are written only if the
+# step's UPDATE was.
 _APPLIED = ("EXISTS (SELECT 1 FROM cases WHERE id = %(case_id)s AND version = %(version)s "
             "AND last_hash = %(hash)s)")
 
@@ -141,7 +146,11 @@ def _dumps(obj) -> str:
     return json.dumps(obj, default=lambda v: v.isoformat())
 
 
-def _pg_extra(i: int, table: str, row: dict) -> tuple[str, dict]:
+def _pg_extra(i: int, table: str, row: dict, ids=None) -> tuple[str, dict]:
+    if ids is not None:  # an UPDATE of the rows `ids`
+        sets = ", ".join(f"{c} = %(x{i}_{c})s" for c in row)
+        return (f"UPDATE {table} SET {sets} WHERE id = ANY(%(x{i}_ids)s::int[]) AND {_APPLIED}",
+                {**{f"x{i}_{c}": v for c, v in row.items()}, f"x{i}_ids": _int_array(ids)})
     cols = list(row)
     names = ", ".join(f"%(x{i}_{c})s" for c in cols)
     return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {names} WHERE {_APPLIED}",
@@ -217,8 +226,8 @@ class PgTx:
             "opened": Json([{c: row[c] for c in _DEADLINE_COLUMNS} for row in opened], dumps=_dumps),
         }
         sql = ([] if self._in_transaction() else ["BEGIN"]) + [_PG_STEP]
-        for i, (table, row) in enumerate(extra):
-            statement, more = _pg_extra(i, table, row)
+        for i, item in enumerate(extra):
+            statement, more = _pg_extra(i, *item)
             sql.append(statement)
             params.update(more)
         sql.append("COMMIT")

@@ -79,5 +79,12 @@ class CasePartner(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     invited_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     invited_at: Mapped[datetime]
+    # An invitation ends when the joint-return stage does, or when it is revoked; the row stays as the
+    # record of who could see the case until when (0010).
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # stage_ended | revoked
 
-    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_partner"),)
+    # One live invitation per partner and case; ended ones may be followed by a new one (after a relapse).
+    __table_args__ = (Index("uq_case_partner_live", "case_id", "user_id", unique=True,
+                            postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),)

@@ -37,7 +37,7 @@ class CaseEvent(db.Model):
 
 
 class AccessLog(db.Model):
-    """Who read a pupil's unmasked personal data, when, and through what (PIPL)."""
+    """Who read a pupil's unmasked personal data or a case's timeline, when, and through what (PIPL)."""
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,4 +45,8 @@ class AccessLog(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    via: Mapped[str] = mapped_column(String(100))
+    via: Mapped[str] = mapped_column(String(100))  # the page or endpoint: page:timeline, api:get_case, ...
+    what: Mapped[str] = mapped_column(String(32), default="personal_data",
+                                      server_default="personal_data")  # timeline | personal_data | export
+
+    __table_args__ = (Index("ix_access_log_at", "at"),)
