@@ -1,5 +1,5 @@
 """How cases and pupils are shown: masked where the viewer does not need personal data (PIPL)."""
-from app import clock
+from app import clock, masking
 from app.engine import machine
 from app.engine.operations import available_triggers
 from app.extensions import db
@@ -17,10 +17,48 @@ def needs_personal_data(roles: set[str]) -> bool:
     return bool(roles & PERSONAL_DATA_ROLES)
 
 
-def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str) -> None:
-    """Record who read a pupil's unmasked personal data (committed with the request)."""
-    db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via))
+def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what: str = "personal_data") -> None:
+    """Record who read what of a pupil (unmasked personal data, a case's timeline, an export), committed
+    with the request; `via` names the page or endpoint."""
+    db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via,
+                             what=what))
     db.session.commit()
+
+
+def masker_for(case, roles: set[str]):
+    """None when the viewer's roles over the case need the pupil's personal data, else the case's masker."""
+    return None if needs_personal_data(roles) else masking.for_pupil(case.pupil)
+
+
+class ShownEvent:
+    """A stored event as a viewer may see it: its form data masked, everything else (hashes included)
+    as stored. The stored row is never touched, so the audit chain still verifies."""
+    __slots__ = ("_event", "data")
+
+    def __init__(self, event, data):
+        self._event, self.data = event, data
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
+
+    def to_dict(self) -> dict:
+        return {**self._event.to_dict(), "data": self.data}
+
+
+def shown_events(events, masker) -> list:
+    if masker is None:
+        return list(events)
+    return [ShownEvent(e, masking.mask(e.data, masker)) for e in events]
+
+
+def timeline_read(actor, case, *, via: str, what: str = "timeline") -> tuple[list, list, bool]:
+    """A case's events as this actor may see them, the stored events (for the chain check), and whether
+    they were masked; the read is logged (every timeline read, masked or not)."""
+    from app import audit
+    events = audit.events(case.id)
+    masker = masker_for(case, actor.roles_for(case))
+    log_personal_read(actor, case.pupil_id, case.id, via, what)
+    return shown_events(events, masker), events, masker is not None
 
 
 def case_summary(case, *, overdue: bool | None = None) -> dict:

@@ -2,13 +2,13 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
-from app import audit, case_filters, clock
+from app import case_filters, clock
 from app.api import bp
 from app.api.util import actor, json_body, paginate
 from app.auth.scope import load_case_in_scope
 from app.engine.operations import fire, open_case
 from app.models import Case
-from app.presenters import case_detail, case_summary
+from app.presenters import case_detail, case_summary, timeline_read
 from app.reports import downloads
 
 
@@ -44,10 +44,14 @@ def fire_transition(case_id, trigger):
 @bp.get("/cases/<int:case_id>/timeline")
 def timeline(case_id):
     case = load_case_in_scope(actor(), case_id)
-    return jsonify({"case_id": case.id, "state": case.state, "events": [e.to_dict() for e in audit.events(case.id)]})
+    shown, _, masked = timeline_read(actor(), case, via="api:timeline")
+    # `masked`: the form data shown is not what the hashes cover (they cover the stored, unmasked data).
+    return jsonify({"case_id": case.id, "state": case.state, "masked": masked,
+                    "events": [e.to_dict() for e in shown]})
 
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
 def timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
-    return downloads.timeline_csv(case, audit.events(case.id))
+    shown, _, _ = timeline_read(actor(), case, via="api:timeline.csv", what="export")
+    return downloads.timeline_csv(case, shown)

@@ -10,8 +10,9 @@ from app.timeline.model import (
                                 definition,
                                 labels,
                                 load,
+                                load_deadlines,
 )
 from app.timeline.svg import render_svg
 
 __all__ = ["Band", "DeadlineSpan", "Escalation", "Mark", "Timeline", "build", "definition", "labels", "load",
-           "render_svg"]
+           "load_deadlines", "render_svg"]

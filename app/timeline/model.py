@@ -131,15 +131,17 @@ def labels(workflow: str, lang: str = "zh") -> dict[str, str]:
 
 def load(case) -> tuple[list, list]:
     """The two queries build() needs (inside an app context)."""
+    from app import audit
+    return audit.events(case.id), load_deadlines(case)
+
+
+def load_deadlines(case) -> list:
     from sqlalchemy import select
 
-    from app import audit
     from app.extensions import db
     from app.models import Deadline
-    events = audit.events(case.id)
-    deadlines = db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
-                                   .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
-    return events, deadlines
+    return db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
+                              .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
 
 
 def build(case, events, deadlines, now: datetime, *, defn=None) -> "Timeline":

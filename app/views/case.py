@@ -14,7 +14,7 @@ from app.engine import machine
 from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
-from app.presenters import log_personal_read, needs_personal_data
+from app.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
 from app.views import bp, forms
 from app.views.setup import actor
 
@@ -30,7 +30,8 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     personal = needs_personal_data(roles)
     if personal:
         log_personal_read(a, case.pupil_id, case.id, "page:case")
-    events = audit.events(case.id)
+    # The records below show what was typed into the forms: masked like the pupil card for roles without need.
+    events = shown_events(audit.events(case.id), masker_for(case, roles))
     records = {k: [e for e in events if e.action == trigger] for k, trigger in RECORDS.items()}
     triggers = available_triggers(defn, case, roles)
     action_forms = {}
@@ -77,7 +78,7 @@ def case_action(case_id, trigger):
         db.session.expire_all()
         case = load_case_in_scope(actor(), case_id)
         seen = request.form.get("seen_seq", type=int) or 0
-        changed = [e for e in audit.events(case.id) if e.seq > seen]
+        changed = [e for e in audit.events(case.id) if e.seq > seen]  # shown without form data
         still = trigger in available_triggers(defn, case, actor().roles_for(case))
         return _render(case, status=409, open_trigger=trigger if still else None, posted=request.form,
                        changed={"events": changed, "trigger": t, "still_possible": still})

@@ -7,6 +7,7 @@ from flask_login import login_required
 from app import audit, clock, timeline
 from app.auth.scope import load_case_in_scope
 from app.engine import machine
+from app.presenters import timeline_read
 from app.reports import downloads
 from app.views import bp
 from app.views.i18n import lang
@@ -18,12 +19,13 @@ from app.views.setup import actor
 def case_timeline(case_id):
     case = load_case_in_scope(actor(), case_id)
     defn = machine.get(case.workflow)
-    events, deadlines = timeline.load(case)
+    events, stored, _ = timeline_read(actor(), case, via="page:timeline")
+    deadlines = timeline.load_deadlines(case)
     model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
     picture = timeline.render_svg(model, timeline.labels(case.workflow, lang()),
                                   title=f"{gettext('个案')} #{case.id}", lang=lang())
     return render_template("timeline.html", case=case, defn=defn, events=events, deadlines=deadlines,
-                           chain=audit.check_chain(case, events), picture=picture,
+                           chain=audit.check_chain(case, stored), picture=picture,
                            pupil=case.pupil.to_dict(masked=True))
 
 
@@ -31,4 +33,5 @@ def case_timeline(case_id):
 @login_required
 def case_timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
-    return downloads.timeline_csv(case, audit.events(case.id))
+    shown, _, _ = timeline_read(actor(), case, via="page:timeline.csv", what="export")
+    return downloads.timeline_csv(case, shown)
