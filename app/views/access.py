@@ -1,6 +1,7 @@
 """Which pages a user's roles open (the menu shows only those; the handlers check the same sets)."""
 from flask_login import current_user
 
+from app.access_log import AUDIT_ROLES
 from app.engine import machine
 from app.engine.errors import NotPermitted
 from app.reports import REPORT_ROLES
@@ -11,7 +12,8 @@ ADMIN_ROLES = frozenset({"admin"})
 def page_roles(what: str) -> frozenset:
     if what == "open":
         return frozenset(machine.get("dropout").open_roles)
-    return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES}[what])
+    return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES,
+                      "access_log": AUDIT_ROLES}[what])
 
 
 def can(what: str) -> bool:

@@ -1,0 +1,13 @@
+"""GET /access-log: who read which pupil's data or timeline, when, through what (supervisors)."""
+from flask import jsonify, request
+
+from app import access_log
+from app.api import bp
+from app.api.util import actor, paginate, require_role
+
+
+@bp.get("/access-log")
+def list_access_log():
+    require_role(*access_log.AUDIT_ROLES)
+    rows, count = access_log.query(actor(), **access_log.filters(request.args))
+    return jsonify(paginate(rows, count, access_log.row, scalars=False))

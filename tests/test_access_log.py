@@ -1,0 +1,74 @@
+"""Every read of a case's timeline (page, JSON, CSV) and of unmasked data is in the access log, and
+supervisors read the log per pupil and per user (API and page); other roles get 403."""
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccessLog
+from tests.web import Browser
+
+
+
+
+
+def entries(bx, as_="supervisor", **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    r = bx.get(f"/access-log?{query}", as_=as_)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_every_timeline_read_is_logged_with_what_and_via(app, bx):
+    case = bx.open()
+    before = entries(bx)["total"]
+    bx.get(f"/cases/{case['id']}/timeline", as_="supervisor")
+    bx.get(f"/cases/{case['id']}/timeline.csv", as_="supervisor")
+    page = Browser(app, "supervisor")
+    page.text(f"/cases/{case['id']}/timeline")
+    page.text(f"/cases/{case['id']}/timeline.csv")
+    Browser(app, "teacher").text(f"/cases/{case['id']}")  # unmasked personal data
+    body = entries(bx, pupil=case["pupil"]["id"])
+    got = [(e["user"]["username"], e["what"], e["via"], e["case_id"]) for e in body["items"]][:5]
+    assert got == [("teacher", "personal_data", "page:case", case["id"]),
+                   ("supervisor", "export", "page:timeline.csv", case["id"]),
+                   ("supervisor", "timeline", "page:timeline", case["id"]),
+                   ("supervisor", "export", "api:timeline.csv", case["id"]),
+                   ("supervisor", "timeline", "api:timeline", case["id"])]
+    assert body["total"] >= before + 5
+    assert body["items"][0]["pupil"]["name"].endswith("*")  # the pupil shown masked
+    assert "guardians" not in body["items"][0]["pupil"]
+
+
+def test_the_log_filters_by_pupil_and_user_and_pages(app, bx):
+    a, b = bx.open(), bx.open()
+    for _ in range(3):
+        bx.get(f"/cases/{a['id']}/timeline", as_="head")
+    bx.get(f"/cases/{b['id']}/timeline", as_="head")
+    only_a = entries(bx, pupil=a["pupil"]["id"], user="head")
+    assert only_a["total"] == 3 and {e["case_id"] for e in only_a["items"]} == {a["id"]}
+    assert entries(bx, user="head", per_page=2, page=2)["items"][0]["case_id"] == a["id"]
+    assert entries(bx, user="head")["total"] == 4
+    assert entries(bx, user="nobody")["total"] == 0
+    r = bx.get("/access-log?pupil=abc", as_="supervisor")
+    assert r.status_code == 400 and r.get_json()["field"] == "pupil"
+
+
+@pytest.mark.parametrize("who", ["bureau", "head", "teacher", "school_admin", "partner", "admin"])
+def test_only_supervisors_read_the_log(app, bx, who):
+    assert bx.get("/access-log", as_=who).status_code == 403
+    assert Browser(app, who).get("/audit/access").status_code == 403
+
+
+def test_the_access_log_page_for_supervisors(app, bx):
+    case = bx.open()
+    Browser(app, "teacher").text(f"/cases/{case['id']}")
+    page = Browser(app, "supervisor")
+    assert 'id="nav-access-log"' in page.text("/work")
+    assert 'id="nav-access-log"' not in Browser(app, "bureau").text("/work")
+    html = page.text(f"/audit/access?pupil={case['pupil']['id']}")
+    assert "page:case" in html and "teacher" in html
+    assert case["pupil"]["name"] not in html and case["pupil"]["name"][0] + "**" in html  # masked
+    html = page.text("/audit/access?user=teacher")
+    assert "page:case" in html
+    assert "没有记录" in page.text("/audit/access?user=nobody")
+    assert page.get("/audit/access?pupil=x").status_code == 400
