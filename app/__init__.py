@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(views.bp)
     views.init_app(app)
+    from app import privacy
+    privacy.init_app(app)
 
     from app import cli
     cli.register(app)

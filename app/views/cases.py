@@ -1,6 +1,6 @@
 """The case list (filters, search, paging, XLSX export) and the new-case form."""
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -20,10 +20,39 @@ from forms.base import REASONS
 PER_PAGE = 50
 
 
+SEARCH_KEY = "case_search"
+
+
 def _filtered():
-    """The list's filters from the URL (a bad one is a 400/422 page naming it) and the time."""
+    """The list's filters from the URL (a bad one is a 400/422 page naming it) and the time.
+
+    The search text (a name or a 学籍号, which holds the national ID number) is posted, kept in the
+    session and named in URLs only as search=1, so it never reaches browser history, a Referer or a log."""
+    args = request.args.to_dict()
+    if args.pop("search", None) == "1":
+        args["q"] = session.get(SEARCH_KEY, "")
     now = clock.now()
-    return case_filters.parse(actor(), request.args, now), now
+    return case_filters.parse(actor(), args, now), now
+
+
+def _links(flt) -> dict:
+    """The filters as URL arguments: everything but the search text, which stays in the session."""
+    links = {k: v for k, v in flt.values.items() if k != "q"}
+    if "q" in flt.values:
+        links["search"] = "1"
+    return links
+
+
+@bp.post("/cases")
+@login_required
+def case_search():
+    """The filter form posts here; the list is shown by a redirect to a URL without the search text."""
+    args = {k: v.strip() for k, v in request.form.items() if k in case_filters.FILTERS and v.strip()}
+    q = args.pop("q", "")[:64]
+    if q:
+        session[SEARCH_KEY] = q
+        args["search"] = "1"
+    return redirect(url_for("views.case_list", **args), 303)
 
 
 @bp.get("/cases")
@@ -37,7 +66,7 @@ def case_list():
     rows = case_filters.page_of(flt, now, page, PER_PAGE)
     pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
-                           filters=flt.values, schools=case_filters.schools_in_scope(actor()),
+                           filters=flt.values, links=_links(flt), schools=case_filters.schools_in_scope(actor()),
                            reasons=REASONS, defn=machine.get("dropout"))
 
 
@@ -72,6 +101,9 @@ def new_case():
     defn = machine.get("dropout")
     q = (request.values.get("q") or "").strip()[:50]
     pupils = _roster_matches(q) if q else []
+    if request.method == "POST" and request.form.get("find"):  # the roster search, posted
+        form = forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now()))
+        return render_template("case_new.html", form=form, pupils=pupils, q=q)
     if request.method == "POST":
         try:
             case_id = open_case(actor(), forms.payload(defn.open_form, request.form))
