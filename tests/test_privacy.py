@@ -38,6 +38,18 @@ def test_the_case_list_search_is_posted_and_no_url_carries_it(app, bx, pupil_no)
     assert export.status_code == 200 and export.headers["Cache-Control"] == "no-store"
 
 
+def test_the_api_searches_by_post_too(app, bx, pupil_no):
+    case = bx.open()
+    bx.open()
+    body = bx.post("/cases/search?per_page=10", {"q": pupil_no, "open": True}, as_="school_admin").get_json()
+    assert [c["id"] for c in body["items"]] == [case["id"]] and body["per_page"] == 10
+    assert bx.post("/cases/search", {}, as_="school_admin").get_json()["total"] == 2
+    r = bx.post("/cases/search", {"q": ["x"]}, as_="school_admin")
+    assert r.status_code == 400 and r.get_json()["field"] == "q"
+    assert bx.post("/cases/search", {"state": "nope"}, as_="school_admin").status_code == 422
+    assert bx.post("/cases/search", {"q": pupil_no}, as_="other_admin").get_json()["total"] == 0
+
+
 def test_the_roster_search_of_a_new_case_is_posted(app, bx, pupil_no):
     page = Browser(app, "teacher")
     html = page.text("/cases/new")
