@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from app import history
 from app.extensions import db
 from app.models import ImportRun, OrgUnit, Pupil
-from app.roster import EVERYWHERE, RosterScope, school_of
+from app.roster import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
 HEADER_ALIASES = {
@@ -286,6 +286,7 @@ def _write_rows(batch, w: _Writer) -> tuple[Counter, list]:
         # Found by 学籍号 anywhere in the district: refused, revealing nothing, unless the importer's
         # scope holds the pupil; and a move to another school is a transfer, for every importer.
         if not w.scope.covers(pupil.klass.path):
+            record_collision(values["student_no"], w.who, f"import:{w.run.id}")
             errors.append({"line": line, "student_no": values["student_no"], "errors": OTHER_SCHOOL})
             continue
         if school_of(pupil.klass.path) != school_of(path):

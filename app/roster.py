@@ -56,9 +56,14 @@ def collision(student_no: str, scope: RosterScope, who: history.By, via: str) ->
     if row is None:
         return False
     if not scope.covers(row.path):
-        history.admin_event(who, "student_no_collision", f"学籍号 {mask_middle(student_no, 4, 4)}",
-                            after={"student_no": student_no, "via": via})
+        record_collision(student_no, who, via)
     return True
+
+
+def record_collision(student_no: str, who: history.By, via: str) -> None:
+    """Someone named a 学籍号 registered outside their scope: supervisors see each such attempt."""
+    history.admin_event(who, "student_no_collision", f"学籍号 {mask_middle(student_no, 4, 4)}",
+                        after={"student_no": student_no, "via": via})
 
 
 def create_pupil(values: dict, class_code: str, scope: RosterScope, who: history.By) -> Pupil:

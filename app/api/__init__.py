@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from app.api import (  # noqa: E402,F401
+    admin_events,
     audit,
     auth,
     cases,
