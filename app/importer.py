@@ -183,11 +183,14 @@ def pupil_values(d: dict, classes: dict, relation: str = "") -> tuple[dict | Non
             **{f: bool(d[f]) for f in FLAG_COLUMNS}}, {}
 
 
+def _classes(scope: RosterScope) -> list:
+    """(code, id, path) of every class the scope may put pupils into."""
+    return db.session.execute(select(OrgUnit.code, OrgUnit.id, OrgUnit.path)
+                              .where(OrgUnit.kind == "class", scope.sql(OrgUnit.path))).all()
+
+
 def class_codes(scope: RosterScope = EVERYWHERE) -> dict[str, int]:
-    q = select(OrgUnit.code, OrgUnit.id).where(OrgUnit.kind == "class")
-    if scope.paths is not None:
-        q = q.where(scope.sql(OrgUnit.path))
-    return dict(db.session.execute(q).all())
+    return {code: cid for code, cid, _ in _classes(scope)}
 
 
 @dataclass
@@ -207,8 +210,7 @@ TRANSFER = {"class_code": "转到其他学校须办理转学, 不能通过导入
 def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filename: str = "",
                   batch_size: int = 500, progress=None) -> ImportReport:
     """Import rows into the importer's scope; the run and every pupil it creates or changes are recorded."""
-    found = db.session.execute(select(OrgUnit.code, OrgUnit.id, OrgUnit.path).where(
-        OrgUnit.kind == "class", *([scope.sql(OrgUnit.path)] if scope.paths is not None else []))).all()
+    found = _classes(scope)
     classes = {code: cid for code, cid, _ in found}
     writer = _Writer(scope, who, history.start_import(who, via, filename),
                      {cid: (code, path) for code, cid, path in found})
