@@ -92,8 +92,9 @@ def snapshot_of(pupil) -> dict:
 
 def changes(old: dict | None, new: dict) -> dict:
     """{field: [old, new]} for each field that differs (old is None for a new pupil)."""
-    old = old or {}
-    return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v and not (k not in old and v in ("", [], False, None))}
+    if old is None:  # a new pupil: what it was given (empty fields and unset flags say nothing)
+        return {k: [None, v] for k, v in new.items() if v not in ("", [], False, None)}
+    return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
 
 
 def pupil_event(pupil, who: By, action: str, changed: dict, run: ImportRun | None = None) -> PupilEvent:

@@ -8,7 +8,6 @@ from app.api.util import actor, json_body, paginate, require_role
 from app.auth.scope import load_pupil_in_scope, unit_by_code
 from app.engine.errors import BadRequest, Invalid
 from app.engine.validation import validated_form
-from app.extensions import db
 from app.importer import (
     ImportFileError,
     class_codes,
