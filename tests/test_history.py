@@ -28,6 +28,9 @@ def _pupil_with_history(bx) -> int:
 def test_history_through_the_api_full_masked_and_out_of_scope(app, bx):
     pid = _pupil_with_history(bx)
     events = bx.get(f"/students/{pid}/history", as_="school_admin").get_json()["events"]
+    with app.app_context():
+        from app.models import AccessLog
+        assert db.session.scalar(select(AccessLog.via).where(AccessLog.pupil_id == pid)) == "api:student_history"
     assert [(e["action"], e["actor"]) for e in events] == [("created", "school_admin"), ("imported", "school_admin")]
     imported = events[1]
     assert imported["changes"] == {

@@ -89,5 +89,7 @@ def student_history(student_id):
     a = actor()
     pupil = load_pupil_in_scope(a, student_id)
     masked = not needs_personal_data(a.roles_for_path(pupil.klass.path))
+    if not masked:  # old values are personal data too
+        log_personal_read(a, pupil.id, None, "api:student_history")
     return jsonify({"student_id": pupil.id,
                     "events": [history.pupil_event_dict(e, masked=masked) for e in history.pupil_history(pupil.id)]})
