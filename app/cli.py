@@ -1,4 +1,5 @@
 """The `baoxue` command: every operator task (DESIGN §8). `baoxue db upgrade` comes from Flask-Migrate."""
+import os
 import sys
 
 import click
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from app.engine.errors import BaoxueError
 from app.extensions import db
+from app.history import CLI
 
 
 def _create_app():
@@ -48,7 +50,7 @@ deadlines_group = AppGroup("deadlines", help="Deadline clocks: the sweep, overdu
 def units_add(code, name, kind, parent_code, enrolment):
     from app.directory import add_unit
     try:
-        unit = add_unit(code, name, kind, parent_code, enrolment)
+        unit = add_unit(code, name, kind, parent_code, enrolment, by=CLI)
     except BaoxueError as e:
         _fail(e)
     click.echo(f"added {unit.kind} {unit.code} {unit.name}")
@@ -71,10 +73,69 @@ def units_list():
 def users_add(username, role, unit_code, password, display_name):
     from app.directory import add_user
     try:
-        user = add_user(username, role, unit_code, password, display_name)
+        user = add_user(username, role, unit_code, password, display_name, by=CLI)
     except BaoxueError as e:
         _fail(e)
-    click.echo(f"{user.username}: " + ", ".join(f"{a.role}@{a.unit.code}" for a in user.assignments))
+    click.echo(_roles_line(user))
+
+
+def _roles_line(user) -> str:
+    return (f"{user.username}{'' if user.active else ' (deactivated)'}: "
+            + ", ".join(f"{a.role}@{a.unit.code}" for a in user.assignments))
+
+
+@units.command("enrolment")
+@click.argument("code")
+@click.argument("enrolment", type=int)
+def units_enrolment(code, enrolment):
+    """Set a school's, grade's or class's enrolment (在校生数)."""
+    from app.directory import find_unit, set_enrolment
+    try:
+        unit = set_enrolment(find_unit(code), enrolment, CLI)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(f"{unit.code}: enrolment {unit.enrolment}")
+
+
+@users.command("revoke")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--unit", "unit_code", required=True)
+def users_revoke(username, role, unit_code):
+    """Take a role at a unit away from a user."""
+    from app.directory import find_user, revoke_role
+    try:
+        user = find_user(username)
+        row = next((a for a in user.assignments if a.role == role and a.unit.code == unit_code), None)
+        if row is None:
+            raise click.ClickException(f"{username} has no role {role}@{unit_code}")
+        revoke_role(row, CLI)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(_roles_line(user))
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Stop a user from logging in (their history stays)."""
+    _set_active(username, False)
+
+
+@users.command("activate")
+@click.argument("username")
+def users_activate(username):
+    """Let a deactivated user log in again."""
+    _set_active(username, True)
+
+
+def _set_active(username, active):
+    from app.directory import find_user, set_active
+    try:
+        user = set_active(find_user(username), active, CLI)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(_roles_line(user))
 
 
 @users.command("token")
@@ -93,21 +154,16 @@ def users_token(username):
 @click.option("--batch-size", default=500, show_default=True)
 def import_pupils_cmd(path, batch_size):
     """Import a roster (CSV or XLSX); bad rows are listed with their line numbers."""
-    from app.importer import (
-        ImportFileError,
-        class_codes,
-        count_rows,
-        import_pupils,
-        read_rows,
-    )
+    from app.importer import ImportFileError, count_rows, import_pupils, read_rows
+    from app.roster import EVERYWHERE
     with open(path, "rb") as f:
         data = f.read()
     try:
         total = count_rows(data, path)
         with click.progressbar(length=total, label="导入 importing", file=sys.stderr,
                                show_pos=True) as bar:
-            report = import_pupils(read_rows(data, path), classes=class_codes(), batch_size=batch_size,
-                                   progress=bar.update)
+            report = import_pupils(read_rows(data, path), scope=EVERYWHERE, who=CLI, via="cli",
+                                   filename=os.path.basename(path), batch_size=batch_size, progress=bar.update)
     except ImportFileError as e:
         raise click.ClickException(str(e)) from None
     for err in report.errors:
@@ -173,10 +229,10 @@ def calendar_set(day, kind, note):
     """Override a day (workday|holiday), or `clear` the override."""
     from app.calendar_admin import clear_day, set_day
     if kind == "clear":
-        click.echo(f"{day.date()}: {'override removed' if clear_day(day.date()) else 'no override'}")
+        click.echo(f"{day.date()}: {'override removed' if clear_day(day.date(), by=CLI) else 'no override'}")
         return
     try:
-        set_day(day.date(), kind, note)
+        set_day(day.date(), kind, note, by=CLI)
     except BaoxueError as e:
         _fail(e)
     click.echo(f"{day.date()}: {kind} {note}".rstrip())

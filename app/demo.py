@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, history
 from app.auth.scope import Actor
 from app.deadlines import calendar
 from app.directory import add_unit, add_user
@@ -94,7 +94,7 @@ def _pupils(rng, classes, count, today):
         birth = date(today.year - age - (1 if today.month < 9 else 0), rng.randint(1, 12), rng.randint(1, 28))
         town, villages = rng.choice(TOWNS)
         surname = rng.choice(SURNAMES)
-        p = Pupil(student_no=student_no(rng, birth, n), name=surname + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+        values = dict(student_no=student_no(rng, birth, n), name=surname + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
                   gender=rng.choice("MF"), birth_date=birth, class_id=units[ccode],
                   guardians=[{"name": surname + rng.choice(["建华", "秀英", "国强", "桂兰", "志明"]),
                               "phone": f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
@@ -102,7 +102,9 @@ def _pupils(rng, classes, count, today):
                   township=town, village=rng.choice(villages), address=f"{town}{rng.choice(villages)}{rng.randint(1, 99)}号",
                   economic_hardship=rng.random() < 0.2, disability=rng.random() < 0.05,
                   left_behind=rng.random() < 0.25, migrant=rng.random() < 0.1)
+        p = Pupil(**values)
         db.session.add(p)
+        history.pupil_event(p, history.SYSTEM, "created", history.changes(None, history.pupil_snapshot(values, ccode)))
         pupils.append(p)
     db.session.flush()
     return pupils

@@ -1,8 +1,10 @@
-"""Org units and users: the operations behind `baoxue units …` / `baoxue users …` and the demo."""
+"""Org units and users: the operations behind `baoxue units …` / `baoxue users …`, the admin pages and
+the demo. Each change writes its admin event (who, what, before/after) in the same transaction."""
 from sqlalchemy import select
 
+from app import history
 from app.auth.passwords import hash_password
-from app.engine.errors import Conflict, Invalid
+from app.engine.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
 from app.models.org import UNIT_KINDS
@@ -11,8 +13,23 @@ from app.models.users import ROLES
 PARENT_KIND = {"school": "district", "grade": "school", "class": "grade", "department": "district"}
 
 
+def _unit_state(unit: OrgUnit) -> dict:
+    return {"code": unit.code, "name": unit.name, "kind": unit.kind,
+            "parent": unit.parent.code if unit.parent else None, "enrolment": unit.enrolment}
+
+
+def _user_state(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "active": user.active,
+            "roles": sorted(f"{a.role}@{a.unit.code}" for a in user.assignments)}
+
+
+def _done(commit: bool) -> None:
+    if commit:
+        db.session.commit()
+
+
 def add_unit(code: str, name: str, kind: str, parent_code: str | None = None, enrolment: int = 0,
-             commit: bool = True) -> OrgUnit:
+             commit: bool = True, by: history.By = history.SYSTEM) -> OrgUnit:
     if kind not in UNIT_KINDS:
         raise Invalid({"kind": f"须为 {'/'.join(UNIT_KINDS)} 之一 / must be one of {', '.join(UNIT_KINDS)}"})
     if db.session.execute(select(OrgUnit.id).where(OrgUnit.code == code)).first():
@@ -23,18 +40,43 @@ def add_unit(code: str, name: str, kind: str, parent_code: str | None = None, en
         if parent is None or parent.kind != PARENT_KIND[kind]:
             raise Invalid({"parent": f"{kind} 的上级须为 {PARENT_KIND[kind]} / a {kind} needs a "
                                      f"{PARENT_KIND[kind]} parent"})
-    unit = OrgUnit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None,
+    unit = OrgUnit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None, parent=parent,
                    enrolment=max(int(enrolment or 0), 0), path="")
     db.session.add(unit)
     db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
-    if commit:
-        db.session.commit()
+    history.admin_event(by, "unit_added", f"unit {code}", None, _unit_state(unit))
+    _done(commit)
     return unit
 
 
+def set_enrolment(unit: OrgUnit, enrolment: int, by: history.By, commit: bool = True) -> OrgUnit:
+    if not 0 <= enrolment <= 1_000_000:
+        raise Invalid({"enrolment": "须在 0..1000000 之间 / must be within 0..1000000"})
+    if unit.enrolment != enrolment:
+        before = {"enrolment": unit.enrolment}
+        unit.enrolment = enrolment
+        history.admin_event(by, "enrolment_changed", f"unit {unit.code}", before, {"enrolment": enrolment})
+    _done(commit)
+    return unit
+
+
+def find_unit(code: str) -> OrgUnit:
+    found = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"没有这个单位 / no such unit {code}")
+    return found
+
+
+def find_user(username: str) -> User:
+    found = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"没有这个用户 / no such user {username}")
+    return found
+
+
 def add_user(username: str, role: str, unit_code: str, password: str | None = None, display_name: str = "",
-             commit: bool = True, password_hash: str | None = None) -> User:
+             commit: bool = True, password_hash: str | None = None, by: history.By = history.SYSTEM) -> User:
     """Create the user if new, and give them `role` at `unit_code` (idempotent)."""
     password_hash = password_hash or (hash_password(password) if password else None)
     if role not in ROLES:
@@ -43,15 +85,38 @@ def add_user(username: str, role: str, unit_code: str, password: str | None = No
     if unit is None:
         raise Invalid({"unit": f"未知单位 / unknown unit {unit_code}"})
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    target = f"user {username}"
     if user is None:
         user = User(username=username, display_name=display_name or username,
                     password_hash=password_hash or "")
         db.session.add(user)
         db.session.flush()
+        history.admin_event(by, "user_added", target, None, {**_user_state(user), "roles": []})
     elif password_hash:
         user.password_hash = password_hash
+        history.admin_event(by, "password_set", target)  # never the hash
     if not any(a.role == role and a.unit_id == unit.id for a in user.assignments):
+        before = _user_state(user)
         user.assignments.append(RoleAssignment(role=role, unit_id=unit.id, unit=unit))
-    if commit:
-        db.session.commit()
+        history.admin_event(by, "role_granted", target, before, _user_state(user))
+    _done(commit)
+    return user
+
+
+def revoke_role(assignment: RoleAssignment, by: history.By, commit: bool = True) -> None:
+    user = assignment.user
+    before = _user_state(user)
+    user.assignments.remove(assignment)  # delete-orphan: the row goes
+    db.session.flush()
+    history.admin_event(by, "role_revoked", f"user {user.username}", before, _user_state(user))
+    _done(commit)
+
+
+def set_active(user: User, active: bool, by: history.By, commit: bool = True) -> User:
+    if user.active != active:
+        before = _user_state(user)
+        user.active = active
+        history.admin_event(by, "user_reactivated" if active else "user_deactivated", f"user {user.username}",
+                            before, _user_state(user))
+    _done(commit)
     return user

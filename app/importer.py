@@ -1,8 +1,10 @@
 """Pupil roster import (CSV or XLSX): validate every row with PupilForm, import the good ones.
 
-Good rows are written in batches, one transaction per batch; each bad row is reported with its line
-number and reasons. Import is idempotent by 学籍号: a row equal to what is stored changes nothing,
-a row that differs updates the pupil.
+Good rows are written in batches, one transaction per batch (row by row if the database refuses a
+batch); each bad row is reported with its line number and reasons. Import is idempotent by 学籍号:
+a row equal to what is stored changes nothing, a row that differs updates the pupil — only a pupil
+in the importer's scope, and never into another school (that is a transfer). Each import is an
+import run; each pupil it creates or changes gets a pupil event.
 """
 import codecs
 import csv
@@ -10,11 +12,16 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from collections import Counter
+
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
+from app import history
 from app.extensions import db
-from app.models import OrgUnit, Pupil
+from app.models import ImportRun, OrgUnit, Pupil
+from app.roster import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
 HEADER_ALIASES = {
@@ -37,6 +44,7 @@ class ImportFileError(ValueError):
 
 @dataclass
 class ImportReport:
+    import_id: int | None = None
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -44,7 +52,7 @@ class ImportReport:
     errors: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
+        return {"import_id": self.import_id, "rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors}
 
 
@@ -175,61 +183,124 @@ def pupil_values(d: dict, classes: dict, relation: str = "") -> tuple[dict | Non
             **{f: bool(d[f]) for f in FLAG_COLUMNS}}, {}
 
 
-def class_codes(path_filter=None) -> dict[str, int]:
-    q = select(OrgUnit.code, OrgUnit.id).where(OrgUnit.kind == "class")
-    if path_filter is not None:
-        q = q.where(path_filter(OrgUnit.path))
-    return dict(db.session.execute(q).all())
+def _classes(scope: RosterScope) -> list:
+    """(code, id, path) of every class the scope may put pupils into."""
+    return db.session.execute(select(OrgUnit.code, OrgUnit.id, OrgUnit.path)
+                              .where(OrgUnit.kind == "class", scope.sql(OrgUnit.path))).all()
 
 
-def import_pupils(rows, *, classes: dict, batch_size: int = 500, progress=None) -> ImportReport:
-    report = ImportReport()
+def class_codes(scope: RosterScope = EVERYWHERE) -> dict[str, int]:
+    return {code: cid for code, cid, _ in _classes(scope)}
+
+
+@dataclass
+class _Writer:
+    """What writing a batch needs: the importer, their scope, the run, and the classes they may use."""
+    scope: RosterScope
+    who: history.By
+    run: ImportRun
+    classes: dict  # class id -> (code, path), for the classes in scope
+
+
+OTHER_SCHOOL = {"student_no": "该学生属于其他学校, 请办理转学 / belongs to another school; ask for a transfer"}
+TRANSFER = {"class_code": "转到其他学校须办理转学, 不能通过导入 / moving a pupil to another school is a transfer, "
+                          "not an import"}
+
+
+def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filename: str = "",
+                  batch_size: int = 500, progress=None) -> ImportReport:
+    """Import rows into the importer's scope; the run and every pupil it creates or changes are recorded."""
+    found = _classes(scope)
+    classes = {code: cid for code, cid, _ in found}
+    writer = _Writer(scope, who, history.start_import(who, via, filename),
+                     {cid: (code, path) for code, cid, path in found})
+    report = ImportReport(import_id=writer.run.id)
     seen: dict[str, int] = {}
     batch: list[tuple[int, dict]] = []
-    for line, raw in rows:
-        report.rows += 1
-        values, errors = validate_row(raw, classes)
-        if values and values["student_no"] in seen:
-            errors = {"student_no": f"文件中重复, 首次出现在第 {seen[values['student_no']]} 行 / "
-                                    f"duplicate in this file (first on line {seen[values['student_no']]})"}
-        if errors:
-            report.errors.append({"line": line, "student_no": raw.get("student_no", ""), "errors": errors})
-        else:
-            seen[values["student_no"]] = line
-            batch.append((line, values))
-        if len(batch) >= batch_size:
-            _write_batch(batch, report)
-            batch = []
-        if progress:
-            progress(1)
-    if batch:
-        _write_batch(batch, report)
+    try:
+        for line, raw in rows:
+            report.rows += 1
+            values, errors = validate_row(raw, classes)
+            if values and values["student_no"] in seen:
+                errors = {"student_no": f"文件中重复, 首次出现在第 {seen[values['student_no']]} 行 / "
+                                        f"duplicate in this file (first on line {seen[values['student_no']]})"}
+            if errors:
+                report.errors.append({"line": line, "student_no": raw.get("student_no", ""), "errors": errors})
+            else:
+                seen[values["student_no"]] = line
+                batch.append((line, values))
+            if len(batch) >= batch_size:
+                _write_batch(batch, report, writer)
+                batch = []
+            if progress:
+                progress(1)
+        if batch:
+            _write_batch(batch, report, writer)
+    except ImportFileError as e:
+        history.finish_import(writer.run, report, error=str(e))
+        raise
+    report.errors.sort(key=lambda e: e["line"])
+    history.finish_import(writer.run, report)
     return report
 
 
-def _write_batch(batch, report: ImportReport) -> None:
+def _write_batch(batch, report: ImportReport, w: _Writer) -> None:
+    """One transaction for the batch; if the database refuses it, row by row (a savepoint each), so
+    every good row is kept and each row the database refuses is reported with its line."""
+    try:
+        counts, errors = _write_rows(batch, w)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        counts, errors = Counter(), []
+        for line, values in batch:
+            try:
+                with db.session.begin_nested():
+                    one, refused = _write_rows([(line, values)], w)
+            except SQLAlchemyError as e:
+                errors.append({"line": line, "student_no": values["student_no"], "errors": {
+                    "_row": f"数据库拒绝写入此行 / the database refused this row ({type(e).__name__})"}})
+            else:
+                counts.update(one)
+                errors.extend(refused)
+        db.session.commit()
+    for key in ("created", "updated", "unchanged"):
+        setattr(report, key, getattr(report, key) + counts[key])
+    report.errors.extend(errors)
+
+
+def _write_rows(batch, w: _Writer) -> tuple[Counter, list]:
+    """Add or update each row's pupil with its event (flushed, not committed); scope refusals are row errors."""
     existing = {p.student_no: p for p in db.session.execute(
         select(Pupil).where(Pupil.student_no.in_([v["student_no"] for _, v in batch]))).scalars()}
-    created = updated = unchanged = 0
-    for _, values in batch:
+    outcome = Counter()
+    errors = []
+    for line, values in batch:
         pupil = existing.get(values["student_no"])
+        code, path = w.classes[values["class_id"]]
+        new = history.pupil_snapshot(values, code)
         if pupil is None:
-            db.session.add(Pupil(**values))
-            created += 1
-        elif any(getattr(pupil, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(pupil, k, v)
-            updated += 1
-        else:
-            unchanged += 1
-    try:
-        db.session.commit()
-    except Exception as e:  # e.g. another import inserted the same 学籍号 meanwhile: report, keep going
-        db.session.rollback()
-        for line, values in batch:
-            report.errors.append({"line": line, "student_no": values["student_no"],
-                                  "errors": {"_batch": f"批次写入失败 / batch failed: {type(e).__name__}"}})
-        return
-    report.created += created
-    report.updated += updated
-    report.unchanged += unchanged
+            pupil = Pupil(**values)
+            db.session.add(pupil)
+            history.pupil_event(pupil, w.who, "imported", history.changes(None, new), w.run)
+            outcome["created"] += 1
+            continue
+        # Found by 学籍号 anywhere in the district: refused, revealing nothing, unless the importer's
+        # scope holds the pupil; and a move to another school is a transfer, for every importer.
+        if not w.scope.covers(pupil.klass.path):
+            record_collision(values["student_no"], w.who, f"import:{w.run.id}")
+            errors.append({"line": line, "student_no": values["student_no"], "errors": OTHER_SCHOOL})
+            continue
+        if school_of(pupil.klass.path) != school_of(path):
+            errors.append({"line": line, "student_no": values["student_no"], "errors": TRANSFER})
+            continue
+        changed = history.changes(history.snapshot_of(pupil), new)
+        if not changed:
+            outcome["unchanged"] += 1
+            continue
+        for k, v in values.items():
+            setattr(pupil, k, v)
+        history.pupil_event(pupil, w.who, "imported", changed, w.run)
+        outcome["updated"] += 1
+    db.session.flush()
+    return outcome, errors

@@ -136,3 +136,119 @@ def test_large_import_shows_progress_and_batches(app, runner, district, tmp_path
     path.write_bytes(roster(rows))
     out = runner.invoke(args=["import", "pupils", str(path), "--batch-size", "500"])
     assert "created 1200" in out.output, out.output[-500:]
+
+
+# --- scope: an import writes only pupils its importer's scope holds, and never across schools ------
+
+def _other_pupil(app, district) -> dict:
+    """SB's pupil, given a 学籍号 that agrees with its birth date (as a real roster row must)."""
+    with app.app_context():
+        p = db.session.get(Pupil, district.other_pupil)
+        p.student_no = f"G522601{p.birth_date:%Y%m%d}0203"
+        db.session.commit()
+        return {"student_no": p.student_no, "birth_date": p.birth_date.isoformat(), "name": p.name,
+                "guardians": p.guardians, "class_id": p.class_id}
+
+
+def _stored(app, pupil_id) -> tuple:
+    from app.models import PupilEvent
+    with app.app_context():
+        p = db.session.get(Pupil, pupil_id)
+        events = db.session.scalar(select(func.count(PupilEvent.id)).where(PupilEvent.pupil_id == pupil_id))
+        return p.name, p.guardians, p.class_id, p.address, events
+
+
+def _hijack_row(other: dict, klass: str = "SA-7-1") -> str:
+    """The reported attack: another school's pupil number, renamed, a new guardian phone, the importer's class."""
+    return f"{other['student_no']},冒名顶替,男,{other['birth_date']},{klass},冒名家长,13999999999,别处1号,0"
+
+
+def test_api_import_cannot_touch_another_schools_pupil(app, bx, district):
+    other = _other_pupil(app, district)
+    before = _stored(app, district.other_pupil)
+    r = bx.client.post("/api/v1/students/import", headers=bx.headers("school_admin"),
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(roster([_hijack_row(other), GOOD[0]])), "roster.csv")})
+    assert r.status_code == 200
+    body = r.get_json()
+    assert (body["created"], body["updated"], body["failed"]) == (1, 0, 1)
+    assert body["errors"] == [{"line": 2, "student_no": other["student_no"], "errors": {
+        "student_no": "该学生属于其他学校, 请办理转学 / belongs to another school; ask for a transfer"}}]
+    text = r.get_data(as_text=True)
+    assert other["name"] not in text and other["guardians"][0]["phone"] not in text  # reveals nothing
+    assert _stored(app, district.other_pupil) == before  # not renamed, phone kept, still in SB, no event
+    # the attempt is on the admin-event log for supervisors (masked), with the import it came from
+    events = bx.get("/admin-events?action=student_no_collision", as_="supervisor").get_json()["items"]
+    assert [(e["actor"], e["after"]["via"]) for e in events] == [("school_admin", f"import:{body['import_id']}")]
+    assert other["student_no"] not in str(events)
+
+
+def test_admin_page_import_cannot_move_a_pupil_to_another_school(app, district):
+    from tests.web import Browser
+    other = _other_pupil(app, district)
+    before = _stored(app, district.other_pupil)
+    r = Browser(app, "admin").post("/admin/import", {"file": (io.BytesIO(roster([_hijack_row(other)])), "r.csv")})
+    rows = r.get_data(as_text=True).split('id="import-errors"')[1]
+    assert r.status_code == 200 and "<td>2</td>" in rows and "转到其他学校须办理转学" in rows
+    assert _stored(app, district.other_pupil) == before
+
+
+def test_no_importer_moves_a_pupil_across_schools_but_a_class_change_is_fine(app, bx, runner, district, tmp_path):
+    other = _other_pupil(app, district)
+    path = tmp_path / "r.csv"
+    path.write_bytes(roster([_hijack_row(other)]))
+    out = runner.invoke(args=["import", "pupils", str(path)])
+    assert out.exit_code == 1 and "line 2" in out.output and "is a transfer" in out.output
+    r = bx.client.post("/api/v1/students/import", headers=bx.headers("bureau"), content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(roster([_hijack_row(other)])), "roster.csv")})
+    assert r.get_json()["errors"][0]["errors"] == {
+        "class_code": "转到其他学校须办理转学, 不能通过导入 / moving a pupil to another school is a transfer, not an import"}
+    before = _stored(app, district.other_pupil)
+    assert before[2] == other["class_id"]
+    # within SB, a new class and a new phone are an ordinary update (by SB's own school admin)
+    same_school = _hijack_row(other, klass="SB-7-2")
+    r = bx.client.post("/api/v1/students/import", headers=bx.headers("other_admin"),
+                       content_type="multipart/form-data", data={"file": (io.BytesIO(roster([same_school])), "r.csv")})
+    assert (r.get_json()["updated"], r.get_json()["failed"]) == (1, 0)
+    name, guardians, class_id, _, events = _stored(app, district.other_pupil)
+    assert name == "冒名顶替" and guardians[0]["phone"] == "13999999999" and class_id != other["class_id"]
+    assert events == 1
+
+
+# --- a batch the database refuses falls back to row by row -------------------------------------------
+
+REFUSE_PG = ["""CREATE OR REPLACE FUNCTION test_refuse_pupil() RETURNS trigger AS $$
+                BEGIN IF NEW.name = '坏行' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END
+                $$ LANGUAGE plpgsql""",
+             "CREATE TRIGGER test_refuse_pupil BEFORE INSERT ON pupils FOR EACH ROW EXECUTE FUNCTION test_refuse_pupil()"]
+REFUSE_SQLITE = ["""CREATE TRIGGER test_refuse_pupil BEFORE INSERT ON pupils WHEN NEW.name = '坏行'
+                    BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"""]
+
+
+def test_a_row_the_database_refuses_fails_alone(app, runner, district, tmp_path):
+    """A real database error on one row of a batch (a trigger refusing it): the good rows are kept."""
+    import sqlalchemy as sa
+
+    from app.models import ImportRun, PupilEvent
+    with app.app_context():
+        pg = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as conn:
+            for statement in REFUSE_PG if pg else REFUSE_SQLITE:
+                conn.execute(sa.text(statement))
+    try:
+        bad = "G522601201101010089,坏行,男,2011-01-01,SA-7-1,,,,"
+        path = tmp_path / "roster.csv"
+        path.write_bytes(roster([GOOD[0], bad, GOOD[1]]))
+        before = pupils(app)
+        out = runner.invoke(args=["import", "pupils", str(path), "--batch-size", "10"])
+        assert out.exit_code == 1
+        assert "created 2, updated 0, unchanged 0, failed 1" in out.output
+        assert "line 3 (G522601201101010089): _row: 数据库拒绝写入此行 / the database refused this row" in out.output
+        assert pupils(app) == before + 2
+        with app.app_context():
+            assert db.session.scalar(select(func.count(PupilEvent.id))) == 2  # an event per kept row, none else
+            run = db.session.execute(select(ImportRun)).scalar_one()
+            assert (run.rows, run.created, run.failed, run.filename, run.actor) == (3, 2, 1, "roster.csv", "cli")
+    finally:
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS test_refuse_pupil" + (" ON pupils" if pg else "")))

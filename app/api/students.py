@@ -2,12 +2,12 @@
 from flask import jsonify, request
 from sqlalchemy import func, or_, select
 
+from app import history
 from app.api import bp
 from app.api.util import actor, json_body, paginate, require_role
-from app.auth.scope import MAX_ID, unit_by_code
-from app.engine.errors import BadRequest, Conflict, Invalid, NotFound
+from app.auth.scope import load_pupil_in_scope, unit_by_code
+from app.engine.errors import BadRequest, Invalid
 from app.engine.validation import validated_form
-from app.extensions import db
 from app.importer import (
     ImportFileError,
     class_codes,
@@ -17,32 +17,19 @@ from app.importer import (
 )
 from app.models import OrgUnit, Pupil
 from app.presenters import log_personal_read, needs_personal_data
+from app.roster import ROSTER_ROLES, create_pupil, roster_scope
 from forms.pupils import PupilForm
-
-ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")
-
-
-def _roster_scope():
-    """Classes the caller may put pupils into: everything for admin, else their school/district grants."""
-    a = actor()
-    if a.has_role("admin"):
-        return None
-    paths = [g.path for g in a.grants if g.role in ("school_admin", "bureau_officer")]
-    return lambda col: or_(*[col.startswith(p, autoescape=True) for p in paths])
 
 
 @bp.post("/students")
 def create_student():
     require_role(*ROSTER_ROLES)
     form = validated_form(PupilForm, json_body())
-    values, errors = pupil_values(form.data, class_codes(_roster_scope()))
+    scope = roster_scope(actor())
+    values, errors = pupil_values(form.data, class_codes(scope))
     if errors:
         raise Invalid(errors)
-    if db.session.execute(select(Pupil.id).where(Pupil.student_no == values["student_no"])).first():
-        raise Conflict("学籍号已存在 / a pupil with this 学籍号 exists", fields={"student_no": "already exists"})
-    pupil = Pupil(**values)
-    db.session.add(pupil)
-    db.session.commit()
+    pupil = create_pupil(values, form.data["class_code"], scope, history.by(actor()))
     return jsonify(pupil.to_dict(masked=False)), 201
 
 
@@ -67,12 +54,7 @@ def list_students():
 @bp.get("/students/<int:student_id>")
 def get_student(student_id):
     a = actor()
-    if student_id > MAX_ID:
-        raise NotFound("没有这个学生 / no such pupil")
-    pupil = db.session.execute(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id)
-                               .where(Pupil.id == student_id, a.unit_filter(OrgUnit.path))).scalar_one_or_none()
-    if pupil is None:
-        raise NotFound("没有这个学生 / no such pupil")
+    pupil = load_pupil_in_scope(a, student_id)
     if needs_personal_data(a.roles_for_path(pupil.klass.path)):
         log_personal_read(a, pupil.id, None, "api:get_student")
         return jsonify(pupil.to_dict(masked=False))
@@ -94,7 +76,20 @@ def import_students():
     if not data:
         raise Invalid({"file": "须上传 CSV 或 XLSX 文件 / a CSV or XLSX file is required"})
     try:
-        report = import_pupils(read_rows(data, filename), classes=class_codes(_roster_scope()))
+        report = import_pupils(read_rows(data, filename), scope=roster_scope(actor()), who=history.by(actor()),
+                               via="api", filename=filename)
     except ImportFileError as e:
         raise Invalid({"file": str(e)}) from None
     return jsonify(report.to_dict())
+
+
+@bp.get("/students/<int:student_id>/history")
+def student_history(student_id):
+    """Every change to the pupil, oldest first; personal values masked for roles with masked cards."""
+    a = actor()
+    pupil = load_pupil_in_scope(a, student_id)
+    masked = not needs_personal_data(a.roles_for_path(pupil.klass.path))
+    if not masked:  # old values are personal data too
+        log_personal_read(a, pupil.id, None, "api:student_history")
+    return jsonify({"student_id": pupil.id,
+                    "events": [history.pupil_event_dict(e, masked=masked) for e in history.pupil_history(pupil.id)]})

@@ -102,6 +102,17 @@ def load_case_in_scope(actor: Actor, case_id) -> Case:
     return case
 
 
+def load_pupil_in_scope(actor: Actor, pupil_id: int) -> Pupil:
+    """A pupil whose class lies under one of the actor's tree roles, else NotFound (404)."""
+    pupil = None
+    if 0 < pupil_id <= MAX_ID:
+        pupil = db.session.execute(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id)
+                                   .where(Pupil.id == pupil_id, actor.unit_filter(OrgUnit.path))).scalar_one_or_none()
+    if pupil is None:
+        raise NotFound("没有这个学生 / no such pupil")
+    return pupil
+
+
 def load_or_404(model, row_id: int, message: str):
     """A row by primary key, or NotFound (ids beyond the database's integer cannot exist)."""
     row = db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None

@@ -3,10 +3,11 @@ from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
+from app.models.history import AdminEvent, ImportRun, PupilEvent
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import Pupil
 from app.models.users import ApiToken, RoleAssignment, User
 
-__all__ = ["AccessLog", "ApiToken", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
-           "Notification", "OrgUnit", "Pupil", "RoleAssignment", "User"]
+__all__ = ["AccessLog", "AdminEvent", "ApiToken", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
+           "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment", "User"]

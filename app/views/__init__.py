@@ -7,7 +7,7 @@ from flask import Blueprint
 
 bp = Blueprint("views", __name__)
 
-from app.views import admin, audit, auth, case, cases, dashboard, health, timeline, work  # noqa: E402,F401  (registers the routes)
+from app.views import admin, audit, auth, case, cases, dashboard, health, records, timeline, work  # noqa: E402,F401  (registers the routes)
 
 
 def init_app(app) -> None:

@@ -4,16 +4,18 @@ from flask_login import current_user
 from app.access_log import AUDIT_ROLES
 from app.engine import machine
 from app.engine.errors import NotPermitted
+from app.history import ADMIN_EVENT_READERS
 from app.reports import REPORT_ROLES
 
 ADMIN_ROLES = frozenset({"admin"})
+ADMIN_EVENT_ROLES = frozenset(ADMIN_EVENT_READERS)
 
 
 def page_roles(what: str) -> frozenset:
     if what == "open":
         return frozenset(machine.get("dropout").open_roles)
     return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES,
-                      "access_log": AUDIT_ROLES}[what])
+                      "access_log": AUDIT_ROLES, "admin_events": ADMIN_EVENT_ROLES}[what])
 
 
 def can(what: str) -> bool:

@@ -8,16 +8,18 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import calendar_admin, clock, directory
+from app import calendar_admin, clock, directory, history
 from app.auth.scope import load_or_404
 from app.deadlines import calendar
 from app.engine import machine
 from app.engine.errors import BaoxueError, Invalid, NotFound
 from app.extensions import db
-from app.importer import ImportFileError, class_codes, import_pupils, read_rows
+from app.importer import ImportFileError, import_pupils, read_rows
 from app.models import OrgUnit, RoleAssignment, User
+from app.roster import EVERYWHERE
 from app.views import access, bp, forms
 from app.views.i18n import pick
+from app.views.setup import actor
 from app.workflow_diagram import render as render_workflow
 from forms.admin import (
     CalendarDayForm,
@@ -30,6 +32,10 @@ from forms.admin import (
 
 def _guard():
     access.require("admin")
+
+
+def _me() -> history.By:
+    return history.by(actor())
 
 
 def _posted(form_cls):
@@ -82,7 +88,8 @@ def admin_users():
     _guard()
     form, status, done = _form_page(
         UserForm, lambda d: directory.add_user(d["username"].strip(), d["role"], d["unit"].strip(),
-                                               password=d["password"] or None, display_name=d["display_name"] or ""),
+                                               password=d["password"] or None, display_name=d["display_name"] or "",
+                                               by=_me()),
         lambda d: f"已保存用户 {d['username']} / saved user {d['username']}", lambda d: url_for("views.admin_users"))
     if done:
         return done
@@ -96,8 +103,7 @@ def admin_users():
 def admin_user_active(user_id):
     _guard()
     user = load_or_404(User, user_id, "没有这个用户 / no such user")
-    user.active = request.form.get("active") == "1"
-    db.session.commit()
+    directory.set_active(user, request.form.get("active") == "1", _me())
     return redirect(url_for("views.admin_users"))
 
 
@@ -108,8 +114,7 @@ def admin_role_delete(user_id, assignment_id):
     row = load_or_404(RoleAssignment, assignment_id, "没有这个角色分配 / no such role assignment")
     if row.user_id != user_id:
         raise NotFound("没有这个角色分配 / no such role assignment")
-    db.session.delete(row)
-    db.session.commit()
+    directory.revoke_role(row, _me())
     return redirect(url_for("views.admin_users"))
 
 
@@ -119,7 +124,8 @@ def admin_units():
     _guard()
     form, status, done = _form_page(
         UnitForm, lambda d: directory.add_unit(d["code"].strip(), d["name"].strip(), d["kind"],
-                                               (d["parent"] or "").strip() or None, d["enrolment"] or 0),
+                                               (d["parent"] or "").strip() or None, d["enrolment"] or 0,
+                                               by=_me()),
         lambda d: f"已添加单位 {d['code']} / added unit {d['code']}", lambda d: url_for("views.admin_units"))
     if done:
         return done
@@ -135,8 +141,7 @@ def admin_unit_enrolment(unit_id):
     form, ok = _posted(EnrolmentForm)
     if not ok:
         raise Invalid({"enrolment": "; ".join(form.enrolment.errors)})
-    unit.enrolment = form.enrolment.data
-    db.session.commit()
+    directory.set_enrolment(unit, form.enrolment.data, _me())
     return redirect(url_for("views.admin_units") + f"#unit-{unit.id}")
 
 
@@ -165,9 +170,9 @@ def admin_calendar():
 
 def _set_calendar_day(d: dict) -> None:
     if d["kind"] == "clear":
-        calendar_admin.clear_day(d["day"])
+        calendar_admin.clear_day(d["day"], by=_me())
     else:
-        calendar_admin.set_day(d["day"], d["kind"], d["note"] or "")
+        calendar_admin.set_day(d["day"], d["kind"], d["note"] or "", by=_me())
 
 
 @bp.get("/admin/workflow")
@@ -190,7 +195,8 @@ def admin_import():
             status = 422
         else:
             try:
-                report = import_pupils(read_rows(upload.read(), upload.filename), classes=class_codes(None))
+                report = import_pupils(read_rows(upload.read(), upload.filename), scope=EVERYWHERE, who=_me(),
+                                       via="page", filename=upload.filename)
             except ImportFileError as e:
                 form.file.errors = [pick(str(e))]
                 status = 422

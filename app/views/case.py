@@ -48,6 +48,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
         pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
+        pupil_page=bool(a.roles_for_path(case.pupil.klass.path)),  # partners see the case, not the roster
         action_forms=action_forms, open_trigger=open_trigger, records=records, events=events,
         changed=changed, seen_seq=case.last_seq), status
 
