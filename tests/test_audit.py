@@ -69,14 +69,14 @@ def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
     case, _ = a_history(bx)
     drop_guard(app)
     # A forger who recomputes the tampered event's own hash still breaks the link to the next one.
-    from app.audit import event_hash
+    from app.audit import event_hash, key
     with app.app_context():
         from app.models import CaseEvent
         e = db.session.execute(sa.select(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 2)
                                ).scalar_one()
         forged = event_hash(case_id=e.case_id, seq=e.seq, at=e.at, actor_id=e.actor_id, actor="mallory",
                             role=e.role, action=e.action, from_state=e.from_state, to_state=e.to_state,
-                            data=e.data, prev_hash=e.prev_hash)
+                            data=e.data, prev_hash=e.prev_hash, key=key())
     execute(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
             h=forged, c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
