@@ -130,9 +130,10 @@ def verify(case_id: int | None = None, progress=None, against: dict | None = Non
             return {"case_id": cid, "seq": last_seq + 1, "event_id": None, "reason": TAIL_LOST}
         mark = recorded.pop(cid, None)
         if mark is not None and last_seq < mark[0]:
+            gone = f"event {mark[0]}" if last_seq + 1 == mark[0] else f"events {last_seq + 1}–{mark[0]}"
             return {"case_id": cid, "seq": last_seq + 1, "event_id": None,
-                    "reason": f"events {last_seq + 1}–{mark[0]} deleted since the checkpoint (the chain ends at "
-                              f"seq {last_seq}, the checkpoint recorded seq {mark[0]})"}
+                    "reason": f"{gone} deleted since the checkpoint (the chain ends at seq {last_seq}, the "
+                              f"checkpoint recorded seq {mark[0]})"}
 
     for event in db.session.execute(q.execution_options(yield_per=2000)).scalars():
         if event.case_id != current:

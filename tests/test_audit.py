@@ -114,3 +114,84 @@ def test_reading_personal_data_is_logged(app, bx):
         rows = db.session.execute(sa.text("SELECT u.username, a.via FROM access_log a JOIN users u "
                                           "ON u.id = a.user_id ORDER BY a.id")).all()
     assert [tuple(r) for r in rows] == [("teacher", "api:create_case"), ("teacher", "api:get_case")]
+
+
+def _pg_only():
+    return pytest.mark.skipif(not IS_PG, reason="TRUNCATE and replica mode are PostgreSQL's")
+
+
+@pytest.mark.parametrize("sql", ["UPDATE access_log SET via = 'nothing'", "DELETE FROM access_log"])
+def test_access_log_is_append_only_too(app, bx, sql):
+    bx.case(bx.open()["id"], as_="teacher")
+    with pytest.raises(DatabaseError, match="access_log is append-only"):
+        execute(app, sql)
+
+
+@_pg_only()
+@pytest.mark.parametrize("table", ["case_events", "access_log"])
+def test_truncate_is_refused_on_event_tables(app, bx, table):
+    bx.case(bx.open()["id"], as_="teacher")
+    with pytest.raises(DatabaseError, match=f"{table} is append-only: TRUNCATE refused"):
+        execute(app, f"TRUNCATE {table} CASCADE")
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+        execute(app, "TRUNCATE cases CASCADE")  # a cascade reaching an event table is refused as well
+
+
+@_pg_only()
+def test_the_fixtures_clean_up_in_replica_mode_and_leave_the_guards_in_force(app, bx):
+    from tests.conftest import _truncate
+    bx.case_in("reported")
+    _truncate(app)
+    assert execute(app, "SELECT count(*) FROM case_events").scalar_one() == 0
+    assert execute(app, "SHOW session_replication_role").scalar_one() == "origin"  # SET LOCAL ended with it
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+        execute(app, "TRUNCATE case_events")
+
+
+def test_the_chain_is_an_hmac_with_the_configured_key(app, bx):
+    import hashlib
+    import hmac
+
+    from app import audit
+    app.config["AUDIT_KEY"] = b"k" * 32
+    case = bx.open()
+    [event] = bx.events(case["id"])
+    with app.app_context():
+        e = audit.events(case["id"])[0]
+        body = audit.canonical({"case": e.case_id, "seq": 1, "at": e.at.isoformat(timespec="microseconds"),
+                                "actor_id": e.actor_id, "actor": e.actor, "role": e.role, "action": e.action,
+                                "from": e.from_state, "to": e.to_state, "data": e.data, "prev": audit.GENESIS})
+    assert event["hash"] == hmac.digest(b"k" * 32, body.encode(), "sha256").hex()
+    assert event["hash"] != hashlib.sha256(body.encode()).hexdigest()
+    app.config["AUDIT_KEY"] = b"j" * 32  # the same rows under another key do not verify
+    broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
+    assert broken["reason"] == "content does not match its hash"
+
+
+def test_without_the_environment_key_one_is_kept_in_the_instance_folder(app, bx, tmp_path, caplog):
+    import stat
+
+    from app import create_app
+    assert app.config["AUDIT_KEY"] is None  # BAOXUE_AUDIT_KEY unset
+    with caplog.at_level("WARNING", logger="app.audit"):
+        bx.open()
+    key_file = tmp_path / "audit_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "Production must set BAOXUE_AUDIT_KEY" in caplog.text
+    first = key_file.read_text()
+    again = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    again.instance_path = str(tmp_path)  # a restart: the same key, created once
+    with again.app_context():
+        from app import audit
+        assert audit.key() == first.encode() and audit.verify()["ok"] is True
+    assert key_file.read_text() == first
+
+
+def test_the_environment_key_is_used_and_a_short_one_refused(monkeypatch, tmp_path):
+    from app import config
+    monkeypatch.setenv("BAOXUE_AUDIT_KEY", "x" * 40)
+    assert config.from_env(str(tmp_path))["AUDIT_KEY"] == b"x" * 40
+    monkeypatch.setenv("BAOXUE_AUDIT_KEY", "short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        config.from_env(str(tmp_path))
+    assert not (tmp_path / "audit_key").exists()
