@@ -49,10 +49,15 @@ def plan(conn, app_role: str) -> list[str]:
     def names(ts):
         return ", ".join(q(t) for t in ts)
 
-    sql = [f"GRANT CONNECT ON DATABASE {q(database)} TO {r}",
-           f"GRANT USAGE ON SCHEMA {s} TO {r}",
-           f"REVOKE CREATE ON SCHEMA {s} FROM {r}",
-           f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}"]
+    # CONNECT and schema USAGE usually come with PUBLIC; granted only when missing, since only the
+    # database's and the schema's owners may grant them (the tables' owner need not be either).
+    connect, usage = conn.execute(text("SELECT has_database_privilege(:r, :d, 'CONNECT'), "
+                                       "has_schema_privilege(:r, :s, 'USAGE')"),
+                                  {"r": app_role, "d": database, "s": schema}).one()
+    sql = [] if connect else [f"GRANT CONNECT ON DATABASE {q(database)} TO {r}"]
+    sql += [] if usage else [f"GRANT USAGE ON SCHEMA {s} TO {r}"]
+    sql += [f"REVOKE CREATE ON SCHEMA {s} FROM {r}",
+            f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}"]
     if others:
         sql.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {names(others)} TO {r}")
     if read_only:
