@@ -5,6 +5,7 @@ from sqlalchemy.exc import DatabaseError
 
 from app.extensions import db
 from tests.conftest import IS_PG
+from tests.tamper import tamper
 
 
 def a_history(bx):
@@ -41,19 +42,10 @@ def test_events_carry_sequence_actor_role_and_chained_hashes(bx):
         ("school_admin", "school_admin", "start_visits")]
 
 
-def drop_guard(app):
-    if IS_PG:
-        execute(app, "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only")
-    else:
-        execute(app, "DROP TRIGGER case_events_no_update")
-        execute(app, "DROP TRIGGER case_events_no_delete")
-
-
 def test_tampered_content_is_caught_and_named(app, bx, runner):
     case, other = a_history(bx)
-    drop_guard(app)
     target = bx.events(case["id"])[1]
-    execute(app, "UPDATE case_events SET actor = 'mallory' WHERE case_id = :c AND seq = 2", c=case["id"])
+    tamper(app, "UPDATE case_events SET actor = 'mallory' WHERE case_id = :c AND seq = 2", c=case["id"])
     result = bx.get("/audit/verify", as_="supervisor").get_json()
     assert result["ok"] is False
     assert result["first_broken"]["case_id"] == case["id"] and result["first_broken"]["seq"] == 2
@@ -67,7 +59,6 @@ def test_tampered_content_is_caught_and_named(app, bx, runner):
 
 def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
     # A forger who recomputes the tampered event's own hash still breaks the link to the next one.
     from app.audit import event_hash, key
     with app.app_context():
@@ -77,7 +68,7 @@ def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
         forged = event_hash(case_id=e.case_id, seq=e.seq, at=e.at, actor_id=e.actor_id, actor="mallory",
                             role=e.role, action=e.action, from_state=e.from_state, to_state=e.to_state,
                             data=e.data, prev_hash=e.prev_hash, key=key())
-    execute(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
+    tamper(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
             h=forged, c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert (broken["seq"], broken["reason"]) == (3, "previous hash does not match")
@@ -85,16 +76,14 @@ def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
 
 def test_deleted_tail_event_is_caught(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
-    execute(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 3", c=case["id"])
+    tamper(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 3", c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert broken["case_id"] == case["id"] and "missing" in broken["reason"]
 
 
 def test_deleted_middle_event_is_caught(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
-    execute(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 2", c=case["id"])
+    tamper(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 2", c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert (broken["seq"], broken["reason"]) == (3, "sequence gap")
 

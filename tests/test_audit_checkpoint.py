@@ -10,20 +10,7 @@ import sqlalchemy as sa
 from app import audit
 from app.extensions import db
 from tests.conftest import IS_PG
-
-
-def tamper(app, *statements, **params):
-    """Run statements as a superuser would who bypasses the append-only triggers: on PostgreSQL in
-    replica mode (no ordinary trigger fires), on SQLite after dropping the triggers."""
-    with app.app_context():
-        with db.engine.begin() as conn:
-            if IS_PG:
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            else:
-                for (name,) in conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
-                    conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
-            for statement in statements:
-                conn.execute(sa.text(statement), params)
+from tests.tamper import tamper
 
 
 def rows(app, sql, **params):
@@ -102,6 +89,16 @@ def test_a_checkpoint_is_never_overwritten_and_gets_a_dated_default_name(runner,
     assert out.exit_code == 0, out.output
     [made] = tmp_path.glob("audit-checkpoint-*.json")
     assert len(made.stem) == len("audit-checkpoint-20261201T214000")
+
+
+def test_a_checkpoint_can_be_printed_and_verified_from_the_printout(app, runner, history, tmp_path):
+    out = runner.invoke(args=["audit", "checkpoint", "--out", "-"])
+    assert out.exit_code == 0, out.output
+    text = out.output[out.output.index("{"):]  # after the progress bar's line
+    assert json.loads(text)["events_total"] == 5
+    (tmp_path / "typed-back.json").write_text(text)
+    code, output = verify(runner, tmp_path / "typed-back.json")
+    assert code == 0 and "holds the checkpoint" in output
 
 
 def test_an_edited_checkpoint_or_one_signed_with_another_key_is_refused(app, runner, history, checkpoint):
