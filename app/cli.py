@@ -1,4 +1,4 @@
-"""The `baoxue` command: every operator task (DESIGN §8). `baoxue db upgrade` comes from Flask-Migrate."""
+"""The `baoxue` command: every operator task. `baoxue db upgrade` comes from Flask-Migrate."""
 import sys
 
 import click
