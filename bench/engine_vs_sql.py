@@ -94,8 +94,8 @@ STATES = {"report": "reported", "start_visits": "visiting", "escalate_joint": "j
           "re_enroll": "re_enrolled", "complete_follow_up": "followed_up"}
 
 
-def run_sql(n, pupil_offset):
-    """The same writes, by hand: one transaction per step, no checks, no ORM."""
+def run_sql(n, pupil_offset, audit_key):
+    """The same writes, by hand: one transaction per step, no checks, no ORM (signed with `audit_key`)."""
     from app.audit import event_hash
     dsn = URL.replace("+psycopg", "")
     with psycopg.connect(dsn) as conn:
@@ -111,7 +111,7 @@ def run_sql(n, pupil_offset):
             at = now()
             data = {"form": data}
             h = event_hash(case_id=case_id, seq=seq, at=at, actor_id=None, actor="bench", role="bench",
-                           action=action, from_state=frm, to_state=to, data=data, prev_hash=prev)
+                           action=action, from_state=frm, to_state=to, data=data, prev_hash=prev, key=audit_key)
             cur.execute("INSERT INTO case_events (case_id, seq, at, actor_id, actor, role, action, from_state, "
                         "to_state, data, prev_hash, hash) VALUES (%s,%s,%s,NULL,'bench','bench',%s,%s,%s,%s,%s,%s)",
                         (case_id, seq, at, action, frm, to, json.dumps(data, ensure_ascii=False), prev, h))
@@ -168,6 +168,9 @@ def main():
     from app import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": URL})
     setup(app, n * rounds)
+    with app.app_context():
+        from app import audit
+        audit_key = audit.key()  # the hand-written steps sign with the engine's key: one verify covers both
     steps = n * STEPS_PER_LIFECYCLE
     engine_rates, sql_rates = [], []
     profiler = None
@@ -181,7 +184,7 @@ def main():
         engine_rates.append(steps / _engine_round(app, n, r))
         if profiler and r == rounds - 1:
             profiler.stop()
-        sql_rates.append(steps / run_sql(n, n * rounds + r * n))
+        sql_rates.append(steps / run_sql(n, n * rounds + r * n, audit_key))
         print(f"round {r + 1}: engine {engine_rates[-1]:7.0f} steps/s   hand-written SQL {sql_rates[-1]:7.0f} steps/s"
               f"   ratio {engine_rates[-1] / sql_rates[-1]:.2f}x")
     e, s = statistics.median(engine_rates), statistics.median(sql_rates)

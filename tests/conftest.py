@@ -69,10 +69,10 @@ def _truncate(app):
     with app.app_context():
         names = ", ".join(t.name for t in reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
-            # Replica mode fires no ordinary triggers, so the append-only tables' TRUNCATE guards let
-            # the fixture empty them (the session setting ends with this connection's transaction).
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # The event tables refuse TRUNCATE (a trigger); replica mode (superuser, this transaction
+            # only: SET LOCAL) fires no ordinary trigger, so the tests can start clean.
+            conn.execute(sa.text(f"SET LOCAL session_replication_role = replica; "
+                                 f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

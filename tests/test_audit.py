@@ -5,6 +5,7 @@ from sqlalchemy.exc import DatabaseError
 
 from app.extensions import db
 from tests.conftest import IS_PG
+from tests.tamper import tamper
 
 
 def a_history(bx):
@@ -41,19 +42,10 @@ def test_events_carry_sequence_actor_role_and_chained_hashes(bx):
         ("school_admin", "school_admin", "start_visits")]
 
 
-def drop_guard(app):
-    if IS_PG:
-        execute(app, "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only")
-    else:
-        execute(app, "DROP TRIGGER case_events_no_update")
-        execute(app, "DROP TRIGGER case_events_no_delete")
-
-
 def test_tampered_content_is_caught_and_named(app, bx, runner):
     case, other = a_history(bx)
-    drop_guard(app)
     target = bx.events(case["id"])[1]
-    execute(app, "UPDATE case_events SET actor = 'mallory' WHERE case_id = :c AND seq = 2", c=case["id"])
+    tamper(app, "UPDATE case_events SET actor = 'mallory' WHERE case_id = :c AND seq = 2", c=case["id"])
     result = bx.get("/audit/verify", as_="supervisor").get_json()
     assert result["ok"] is False
     assert result["first_broken"]["case_id"] == case["id"] and result["first_broken"]["seq"] == 2
@@ -67,17 +59,16 @@ def test_tampered_content_is_caught_and_named(app, bx, runner):
 
 def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
     # A forger who recomputes the tampered event's own hash still breaks the link to the next one.
-    from app.audit import event_hash
+    from app.audit import event_hash, key
     with app.app_context():
         from app.models import CaseEvent
         e = db.session.execute(sa.select(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 2)
                                ).scalar_one()
         forged = event_hash(case_id=e.case_id, seq=e.seq, at=e.at, actor_id=e.actor_id, actor="mallory",
                             role=e.role, action=e.action, from_state=e.from_state, to_state=e.to_state,
-                            data=e.data, prev_hash=e.prev_hash)
-    execute(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
+                            data=e.data, prev_hash=e.prev_hash, key=key())
+    tamper(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
             h=forged, c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert (broken["seq"], broken["reason"]) == (3, "previous hash does not match")
@@ -85,16 +76,14 @@ def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
 
 def test_deleted_tail_event_is_caught(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
-    execute(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 3", c=case["id"])
+    tamper(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 3", c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert broken["case_id"] == case["id"] and "missing" in broken["reason"]
 
 
 def test_deleted_middle_event_is_caught(app, bx):
     case, _ = a_history(bx)
-    drop_guard(app)
-    execute(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 2", c=case["id"])
+    tamper(app, "DELETE FROM case_events WHERE case_id = :c AND seq = 2", c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
     assert (broken["seq"], broken["reason"]) == (3, "sequence gap")
 
@@ -114,3 +103,84 @@ def test_reading_personal_data_is_logged(app, bx):
         rows = db.session.execute(sa.text("SELECT u.username, a.via FROM access_log a JOIN users u "
                                           "ON u.id = a.user_id ORDER BY a.id")).all()
     assert [tuple(r) for r in rows] == [("teacher", "api:create_case"), ("teacher", "api:get_case")]
+
+
+def _pg_only():
+    return pytest.mark.skipif(not IS_PG, reason="TRUNCATE and replica mode are PostgreSQL's")
+
+
+@pytest.mark.parametrize("sql", ["UPDATE access_log SET via = 'nothing'", "DELETE FROM access_log"])
+def test_access_log_is_append_only_too(app, bx, sql):
+    bx.case(bx.open()["id"], as_="teacher")
+    with pytest.raises(DatabaseError, match="access_log is append-only"):
+        execute(app, sql)
+
+
+@_pg_only()
+@pytest.mark.parametrize("table", ["case_events", "access_log"])
+def test_truncate_is_refused_on_event_tables(app, bx, table):
+    bx.case(bx.open()["id"], as_="teacher")
+    with pytest.raises(DatabaseError, match=f"{table} is append-only: TRUNCATE refused"):
+        execute(app, f"TRUNCATE {table} CASCADE")
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+        execute(app, "TRUNCATE cases CASCADE")  # a cascade reaching an event table is refused as well
+
+
+@_pg_only()
+def test_the_fixtures_clean_up_in_replica_mode_and_leave_the_guards_in_force(app, bx):
+    from tests.conftest import _truncate
+    bx.case_in("reported")
+    _truncate(app)
+    assert execute(app, "SELECT count(*) FROM case_events").scalar_one() == 0
+    assert execute(app, "SHOW session_replication_role").scalar_one() == "origin"  # SET LOCAL ended with it
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+        execute(app, "TRUNCATE case_events")
+
+
+def test_the_chain_is_an_hmac_with_the_configured_key(app, bx):
+    import hashlib
+    import hmac
+
+    from app import audit
+    app.config["AUDIT_KEY"] = b"k" * 32
+    case = bx.open()
+    [event] = bx.events(case["id"])
+    with app.app_context():
+        e = audit.events(case["id"])[0]
+        body = audit.canonical({"case": e.case_id, "seq": 1, "at": e.at.isoformat(timespec="microseconds"),
+                                "actor_id": e.actor_id, "actor": e.actor, "role": e.role, "action": e.action,
+                                "from": e.from_state, "to": e.to_state, "data": e.data, "prev": audit.GENESIS})
+    assert event["hash"] == hmac.digest(b"k" * 32, body.encode(), "sha256").hex()
+    assert event["hash"] != hashlib.sha256(body.encode()).hexdigest()
+    app.config["AUDIT_KEY"] = b"j" * 32  # the same rows under another key do not verify
+    broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]
+    assert broken["reason"] == "content does not match its hash"
+
+
+def test_without_the_environment_key_one_is_kept_in_the_instance_folder(app, bx, tmp_path, caplog):
+    import stat
+
+    from app import create_app
+    assert app.config["AUDIT_KEY"] is None  # BAOXUE_AUDIT_KEY unset
+    with caplog.at_level("WARNING", logger="app.audit"):
+        bx.open()
+    key_file = tmp_path / "audit_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "Production must set BAOXUE_AUDIT_KEY" in caplog.text
+    first = key_file.read_text()
+    again = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    again.instance_path = str(tmp_path)  # a restart: the same key, created once
+    with again.app_context():
+        from app import audit
+        assert audit.key() == first.encode() and audit.verify()["ok"] is True
+    assert key_file.read_text() == first
+
+
+def test_the_environment_key_is_used_and_a_short_one_refused(monkeypatch, tmp_path):
+    from app import config
+    monkeypatch.setenv("BAOXUE_AUDIT_KEY", "x" * 40)
+    assert config.from_env(str(tmp_path))["AUDIT_KEY"] == b"x" * 40
+    monkeypatch.setenv("BAOXUE_AUDIT_KEY", "short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        config.from_env(str(tmp_path))
+    assert not (tmp_path / "audit_key").exists()
