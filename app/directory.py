@@ -1,7 +1,7 @@
 """Org units and users: the operations behind `baoxue units …` / `baoxue users …` and the demo."""
 from sqlalchemy import select
 
-from app.auth.passwords import hash_password
+from app.auth.passwords import check_policy, hash_password
 from app.engine.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
@@ -35,7 +35,10 @@ def add_unit(code: str, name: str, kind: str, parent_code: str | None = None, en
 
 def add_user(username: str, role: str, unit_code: str, password: str | None = None, display_name: str = "",
              commit: bool = True, password_hash: str | None = None) -> User:
-    """Create the user if new, and give them `role` at `unit_code` (idempotent)."""
+    """Create the user if new, and give them `role` at `unit_code` (idempotent). A password given
+    in clear must meet the policy (a precomputed hash is the demo's, checked once in tests)."""
+    if password:
+        check_policy(password, username)
     password_hash = password_hash or (hash_password(password) if password else None)
     if role not in ROLES:
         raise Invalid({"role": f"未知角色 / unknown role {role}; one of {', '.join(ROLES)}"})
@@ -50,6 +53,11 @@ def add_user(username: str, role: str, unit_code: str, password: str | None = No
         db.session.flush()
     elif password_hash:
         user.password_hash = password_hash
+        if password:  # a reset password ends the sessions opened with the old one
+            from app.auth.accounts import end_sessions
+            from app.auth.events import record
+            end_sessions(user)
+            record("password_changed", user=user, commit=False, by="admin")
     if not any(a.role == role and a.unit_id == unit.id for a in user.assignments):
         user.assignments.append(RoleAssignment(role=role, unit_id=unit.id, unit=unit))
     if commit:

@@ -10,6 +10,7 @@ from app.engine.operations import fire, open_case
 from app.models import Case
 from app.presenters import case_detail, case_summary
 from app.reports import downloads
+from app.limits import export_limit
 
 
 @bp.post("/cases")
@@ -48,6 +49,7 @@ def timeline(case_id):
 
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
+@export_limit
 def timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
     return downloads.timeline_csv(case, audit.events(case.id))

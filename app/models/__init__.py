@@ -6,7 +6,7 @@ from app.models.events import AccessLog, CaseEvent
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import Pupil
-from app.models.users import ApiToken, RoleAssignment, User
+from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
-__all__ = ["AccessLog", "ApiToken", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
+__all__ = ["AccessLog", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
            "Notification", "OrgUnit", "Pupil", "RoleAssignment", "User"]
