@@ -1,5 +1,6 @@
 """API-wide request limits (Flask-Limiter, stored in the app's Redis): the token endpoint per
-address, exports and imports per user, each group one shared budget across the API and the pages.
+address, exports and imports per caller (a token, or a logged-in user), each group one budget
+across its endpoints (the case list export, report downloads and timeline CSVs are one group).
 
 The failed-login lockout is separate (app/auth/lockout.py): it counts failures, not requests.
 When Redis is down these limits let requests through (logged): they guard against load, and the
@@ -40,7 +41,8 @@ import_limit = limiter.shared_limit(lambda: current_app.config["BAOXUE_RATE_IMPO
 
 def init_app(app) -> None:
     app.before_request(_bind_storage)  # first: the limiter's own check runs in a before_request too
-    limiter.init_app(app)
+    limiter.init_app(app)  # binds memory storage: replaced by the app's Redis on the first request
+    limiter._baoxue_url = None
 
 
 def _bind_storage():

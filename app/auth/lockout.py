@@ -64,17 +64,26 @@ def _count_failure(username: str, address: str) -> None:
         log.warning("login limiter: Redis unavailable")
 
 
+def _named(username: str):
+    """The account a failed attempt was aimed at, if it exists (the log keeps what was typed too)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    return db.session.execute(select(User).where(User.username == username[:64])).scalar_one_or_none()
+
+
 def attempt(username: str, password: str, *, via: str):
     """The user these credentials open, or None (a failure, counted and logged); raises Locked
     while this account or address is locked. `via` ("page" or "api") goes into the log."""
     address, _ = events.where()
     wait = retry_after(username, address)
     if wait:
-        events.record("login_failed", "locked", username=username, via=via)
+        events.record("login_failed", "locked", user=_named(username), username=username, via=via)
         raise Locked(wait)
     user = passwords.authenticate(username, password)
     if user is None:
         _count_failure(username, address)
-        events.record("login_failed", "refused", username=username, via=via)
+        events.record("login_failed", "refused", user=_named(username), username=username, via=via)
         log.info("login failed", extra={"event": "login_failed", "user": username[:64]})
     return user

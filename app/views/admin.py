@@ -4,6 +4,7 @@ Each POST validates its form from forms/admin.py and calls the same operation as
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -116,10 +117,10 @@ def admin_token_revoke(user_id, token_id):
     return redirect(url_for("views.admin_users") + f"#user-{user.username}")
 
 
-AUTH_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出", "token_issued": "签发令牌",
-                "token_revoked": "吊销令牌", "password_changed": "修改密码", "idle_expired": "闲置超时",
-                "deactivated": "停用", "reactivated": "启用"}
-AUTH_OUTCOMES = {"ok": "成功", "refused": "拒绝", "locked": "已锁定"}
+AUTH_ACTIONS = {"login": lazy_gettext("登录"), "login_failed": lazy_gettext("登录失败"), "logout": lazy_gettext("退出"),
+                "token_issued": lazy_gettext("签发令牌"), "token_revoked": lazy_gettext("吊销令牌"), "password_changed": lazy_gettext("修改密码"),
+                "idle_expired": lazy_gettext("闲置超时"), "deactivated": lazy_gettext("停用"), "reactivated": lazy_gettext("启用")}
+AUTH_OUTCOMES = {"ok": lazy_gettext("成功"), "refused": lazy_gettext("拒绝"), "locked": lazy_gettext("已锁定")}
 
 
 @bp.get("/admin/auth-events")
