@@ -26,9 +26,8 @@ def issue_token():
                               retry_after=e.retry_after) from None
     if user is None:
         raise Unauthenticated("用户名或密码错误 / wrong username or password")
-    token = tokens.issue(user, via="api")
-    row = tokens.listing(user)[0]
-    return jsonify({"token": token, "expires_at": row.to_dict()["expires_at"], "token_id": row.id,
+    token, row = tokens.issued(user, via="api")
+    return jsonify({"token": token, "token_id": row.id, "expires_at": row.to_dict()["expires_at"],
                     "user": user.to_dict()}), 201
 
 

@@ -28,6 +28,11 @@ def lifetime() -> timedelta:
 
 
 def issue(user: User, *, log: bool = True, **detail) -> str:
+    return issued(user, log=log, **detail)[0]
+
+
+def issued(user: User, *, log: bool = True, **detail) -> tuple[str, ApiToken]:
+    """A new token for this user (the only time it is seen) and its row."""
     token = "bx_" + secrets.token_urlsafe(32)
     now = clock.now()
     row = ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + lifetime())
@@ -36,7 +41,7 @@ def issue(user: User, *, log: bool = True, **detail) -> str:
     if log:
         events.record("token_issued", user=user, commit=False, token_id=row.id, **detail)
     db.session.commit()
-    return token
+    return token, row
 
 
 def user_for(token: str) -> User | None:
