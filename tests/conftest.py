@@ -71,7 +71,7 @@ def _truncate(app):
         with db.engine.begin() as conn:
             # TRUNCATE fires no row triggers; replica mode skips the statement triggers that refuse
             # TRUNCATE on append-only tables (the fixture resets them, nothing else may).
-            conn.execute(sa.text("SET session_replication_role = replica"))
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # this transaction only
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
