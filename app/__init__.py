@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     db.init_app(app)
+    from app import limits
+    limits.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     load_workflows()
 

@@ -118,14 +118,14 @@ def users_revoke(username, role, unit_code):
 @users.command("deactivate")
 @click.argument("username")
 def users_deactivate(username):
-    """Stop a user from logging in (their history stays)."""
+    """Switch a user off: sessions end, every API token is revoked for good (their history stays)."""
     _set_active(username, False)
 
 
 @users.command("activate")
 @click.argument("username")
 def users_activate(username):
-    """Let a deactivated user log in again."""
+    """Switch a user back on (old tokens stay revoked)."""
     _set_active(username, True)
 
 
@@ -138,15 +138,58 @@ def _set_active(username, active):
     click.echo(_roles_line(user))
 
 
-@users.command("token")
-@click.argument("username")
-def users_token(username):
-    from app.auth import tokens
+def _user(username):
     from app.models import User
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"no such user: {username}")
-    click.echo(tokens.issue(user))
+    return user
+
+
+@users.command("token")
+@click.argument("username")
+def users_token(username):
+    """Print a new API token (expires after BAOXUE_TOKEN_DAYS days)."""
+    from app.auth import tokens
+    click.echo(tokens.issue(_user(username), via="cli"))
+
+
+@users.command("tokens")
+@click.argument("username")
+@click.option("--revoke", "revoke", metavar="ID|all", help="revoke one token by id, or all of them")
+def users_tokens(username, revoke):
+    """List a user's API tokens (never the token itself), or revoke one or all."""
+    from app import clock
+    from app.auth import tokens
+    from app.engine.errors import NotFound
+    user = _user(username)
+    if revoke is not None:
+        if revoke != "all" and not revoke.isdigit():
+            raise click.BadParameter("a token id or 'all'", param_hint="--revoke")
+        try:
+            done = tokens.revoke(user, None if revoke == "all" else int(revoke))
+        except NotFound as e:
+            _fail(e)
+        click.echo(f"revoked {len(done)} token(s)" + (f": {', '.join(map(str, done))}" if done else ""))
+        return
+    now = clock.now()
+    for t in tokens.listing(user):
+        state = "revoked" if t.revoked else ("expired" if t.expires_at and t.expires_at <= now else "live")
+        click.echo(f"{t.id}\t{state}\tcreated {t.created_at:%Y-%m-%d %H:%M}\texpires "
+                   f"{t.expires_at:%Y-%m-%d %H:%M}\tlast used {t.last_used_at or '-'}")
+
+
+@users.command("password")
+@click.argument("username")
+@click.password_option("--password", prompt="新密码 new password", help="the new password (asked when absent)")
+def users_password(username, password):
+    """Set a user's password (the policy applies) and end all their sessions."""
+    from app.auth import accounts
+    try:
+        accounts.set_password(_user(username), password)
+    except BaoxueError as e:
+        _fail(e)
+    click.echo(f"{username}: password changed; every session ended")
 
 
 @importer.command("pupils")

@@ -68,6 +68,13 @@ def from_env(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": os.environ.get("BAOXUE_DB_PRE_PING", "0") == "1",
                                       "pool_recycle": 3600},
         "JSON_AS_ASCII": False,
+        # API tokens expire after this many days; a page session ends after this many idle minutes.
+        "BAOXUE_TOKEN_DAYS": float(os.environ.get("BAOXUE_TOKEN_DAYS", 30)),
+        "BAOXUE_IDLE_MINUTES": float(os.environ.get("BAOXUE_IDLE_MINUTES", 30)),
+        # Flask-Limiter limits (per address for the token endpoint; per user for exports and imports).
+        "BAOXUE_RATE_TOKEN": os.environ.get("BAOXUE_RATE_TOKEN", "20 per minute"),
+        "BAOXUE_RATE_EXPORT": os.environ.get("BAOXUE_RATE_EXPORT", "30 per minute"),
+        "BAOXUE_RATE_IMPORT": os.environ.get("BAOXUE_RATE_IMPORT", "10 per minute"),
         # smtp://user:pass@host:port (smtps:// for TLS on connect); unset: notifications stay in the inbox
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "baoxue@localhost"),

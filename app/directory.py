@@ -3,7 +3,7 @@ the demo. Each change writes its admin event (who, what, before/after) in the sa
 from sqlalchemy import select
 
 from app import history
-from app.auth.passwords import hash_password
+from app.auth.passwords import check_policy, hash_password
 from app.engine.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
@@ -77,7 +77,10 @@ def find_user(username: str) -> User:
 
 def add_user(username: str, role: str, unit_code: str, password: str | None = None, display_name: str = "",
              commit: bool = True, password_hash: str | None = None, by: history.By = history.SYSTEM) -> User:
-    """Create the user if new, and give them `role` at `unit_code` (idempotent)."""
+    """Create the user if new, and give them `role` at `unit_code` (idempotent). A password given
+    in clear must meet the policy (a precomputed hash is the demo's, checked once in tests)."""
+    if password:
+        check_policy(password, username)
     password_hash = password_hash or (hash_password(password) if password else None)
     if role not in ROLES:
         raise Invalid({"role": f"未知角色 / unknown role {role}; one of {', '.join(ROLES)}"})
@@ -95,6 +98,11 @@ def add_user(username: str, role: str, unit_code: str, password: str | None = No
     elif password_hash:
         user.password_hash = password_hash
         history.admin_event(by, "password_set", target)  # never the hash
+        if password:  # a reset password ends the sessions opened with the old one
+            from app.auth.accounts import end_sessions
+            from app.auth.events import record
+            end_sessions(user)
+            record("password_changed", user=user, commit=False, by="admin")
     if not any(a.role == role and a.unit_id == unit.id for a in user.assignments):
         before = _user_state(user)
         user.assignments.append(RoleAssignment(role=role, unit_id=unit.id, unit=unit))
@@ -113,9 +121,17 @@ def revoke_role(assignment: RoleAssignment, by: history.By, commit: bool = True)
 
 
 def set_active(user: User, active: bool, by: history.By, commit: bool = True) -> User:
+    """Deactivation revokes every API token for good and ends every session; reactivation restores
+    neither (the user logs in again and makes new tokens). Both are admin and authentication events."""
     if user.active != active:
+        from app.auth import events, tokens
+        from app.auth.accounts import end_sessions
         before = _user_state(user)
         user.active = active
+        if not active:
+            tokens.revoke(user, commit=False, by_name=by.name)
+            end_sessions(user)
+        events.record("reactivated" if active else "deactivated", user=user, commit=False, by=by.name)
         history.admin_event(by, "user_reactivated" if active else "user_deactivated", f"user {user.username}",
                             before, _user_state(user))
     _done(commit)

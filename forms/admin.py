@@ -16,7 +16,7 @@ CODE = Regexp(r"^[A-Za-z0-9_\-]+$", message="只能包含字母、数字、- 和
 class UserForm(BaseForm):
     username = StringField("用户名", [DataRequired(), Length(max=64), CODE])
     display_name = short_text("姓名", required=False, max_len=100)
-    password = PasswordField("初始密码", [Optional(), Length(min=8, max=200)])
+    password = PasswordField("初始密码", [Optional(), Length(max=200)])  # the policy: app/auth/passwords.py
     role = SelectField("角色", [DataRequired()], choices=options(ROLE_CHOICES))
     unit = short_text("单位代码", max_len=64)
 

@@ -87,7 +87,10 @@ def database_url(template_db, tmp_path):
 @pytest.fixture
 def app(database_url, redis_url, redis_conn, tmp_path):
     redis_conn.flushdb()
-    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, "TESTING": True})
+    # Many tests move the clock by weeks with a browser logged in and the district's tokens: token
+    # expiry and idle logout are tested on their own (tests/test_sessions.py, tests/test_tokens.py).
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, "TESTING": True,
+                              "BAOXUE_TOKEN_DAYS": 3650, "BAOXUE_IDLE_MINUTES": 10 * 365 * 24 * 60})
     application.instance_path = str(tmp_path)
     if IS_PG:
         _truncate(application)

@@ -26,7 +26,7 @@ def test_cli_users_and_units(runner, app):
                                "--enrolment", "800"]).exit_code == 0
     bad = runner.invoke(args=["units", "add", "XC", "班", "--kind", "class", "--parent", "X"])
     assert bad.exit_code == 1 and "needs a grade parent" in bad.output
-    out = runner.invoke(args=["users", "add", "zhang", "--role", "school_admin", "--unit", "XS", "--password", "pw"])
+    out = runner.invoke(args=["users", "add", "zhang", "--role", "school_admin", "--unit", "XS", "--password", "zhang-secret-26"])
     assert out.exit_code == 0 and "school_admin@XS" in out.output
     out = runner.invoke(args=["users", "add", "zhang", "--role", "grade_leader", "--unit", "XS"])
     assert "grade_leader@XS" in out.output and "school_admin@XS" in out.output

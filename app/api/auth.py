@@ -1,13 +1,17 @@
-"""POST /auth/token: exchange a username and password for a bearer token."""
-from flask import jsonify
+"""Tokens: POST /auth/token exchanges a username and password for a bearer token (under the same
+lockout as the login page, and a per-address request limit); the owner lists and revokes theirs.
+GET /auth-events: the authentication log, for admins."""
+from flask import jsonify, request
 
 from app.api import bp
-from app.api.util import Unauthenticated, json_body
-from app.auth import passwords, tokens
+from app.api.util import TooManyAttempts, Unauthenticated, actor, int_arg, json_body, require_role
+from app.auth import events, lockout, tokens
 from app.engine.errors import Invalid
+from app.limits import token_limit
 
 
 @bp.post("/auth/token")
+@token_limit
 def issue_token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
@@ -15,7 +19,33 @@ def issue_token():
                if not isinstance(v, str) or not v}
     if missing:
         raise Invalid(missing)
-    user = passwords.authenticate(username, password)
+    try:
+        user = lockout.attempt(username.strip(), password, via="api")
+    except lockout.Locked as e:
+        raise TooManyAttempts("登录失败次数过多, 请稍后再试 / too many failed logins: try again later",
+                              retry_after=e.retry_after) from None
     if user is None:
         raise Unauthenticated("用户名或密码错误 / wrong username or password")
-    return jsonify({"token": tokens.issue(user), "user": user.to_dict()}), 201
+    token, row = tokens.issued(user, via="api")
+    return jsonify({"token": token, "token_id": row.id, "expires_at": row.to_dict()["expires_at"],
+                    "user": user.to_dict()}), 201
+
+
+@bp.get("/auth/tokens")
+def list_tokens():
+    return jsonify({"items": [t.to_dict() for t in tokens.listing(actor().user)]})
+
+
+@bp.delete("/auth/tokens/<int:token_id>")
+def revoke_token(token_id):
+    tokens.revoke(actor().user, token_id)  # 404 for a token that is not the caller's
+    return jsonify({"revoked": token_id})
+
+
+@bp.get("/auth-events")
+def auth_events():
+    require_role("admin")
+    result = events.page(events.user_filter(request.args.get("user")), int_arg("page", 1),
+                         int_arg("per_page", 50, 1, 200))
+    result["items"] = [e.to_dict() for e in result["items"]]
+    return jsonify(result)

@@ -11,6 +11,7 @@ from app.engine.operations import fire, open_case
 from app.models import Case
 from app.presenters import case_detail, case_summary, timeline_read
 from app.reports import downloads
+from app.limits import export_limit
 
 
 @bp.post("/cases")
@@ -68,6 +69,7 @@ def timeline(case_id):
 
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
+@export_limit
 def timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
     shown, _, _ = timeline_read(actor(), case, via="api:timeline.csv", what="export")

@@ -22,12 +22,23 @@ def _baoxue_error(err: BaoxueError):
     body = err.to_dict()
     if "error_code" in body:
         body["error"] = body.pop("error_code")
-    return jsonify(body), err.status
+    response = jsonify(body)
+    if "retry_after" in err.extra:
+        response.headers["Retry-After"] = str(err.extra["retry_after"])
+    return response, err.status
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(err: HTTPException):
-    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(err.code, "http_error")
+    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+        err.code, "http_error")
+    if err.code == 429:  # Flask-Limiter's refusal
+        from app.limits import retry_after
+        wait = retry_after()
+        response = jsonify({"error": code, "retry_after": wait,
+                            "message": f"请求过于频繁, 请 {wait} 秒后再试 / too many requests: try again in {wait} s"})
+        response.headers["Retry-After"] = str(wait)
+        return response, 429
     return jsonify({"error": code, "message": err.description}), err.code
 
 

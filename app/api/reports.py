@@ -8,6 +8,7 @@ from app.api.util import actor
 from app.deadlines import calendar
 from app.reports import figures, monthly
 from app.reports.downloads import report_file
+from app.limits import export_limit
 
 
 @bp.get("/dashboard")
@@ -26,5 +27,6 @@ def district_report():
 
 
 @bp.get("/reports/<kind>.<fmt>")
+@export_limit
 def report_download(kind, fmt):
     return report_file(actor(), kind, fmt, request.args)

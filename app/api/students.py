@@ -17,6 +17,7 @@ from app.importer import (
 )
 from app.models import OrgUnit, Pupil
 from app.presenters import log_personal_read, needs_personal_data
+from app.limits import import_limit
 from app.roster import ROSTER_ROLES, create_pupil, roster_scope
 from forms.pupils import PupilForm
 
@@ -62,6 +63,7 @@ def get_student(student_id):
 
 
 @bp.post("/students/import")
+@import_limit
 def import_students():
     require_role(*ROSTER_ROLES)
     upload = request.files.get("file")

@@ -14,6 +14,11 @@ class Unauthenticated(BadRequest):
     status, code = 401, "unauthenticated"
 
 
+class TooManyAttempts(BadRequest):
+    """429; `retry_after` (seconds) becomes the Retry-After header."""
+    status, code = 429, "rate_limited"
+
+
 def authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return

@@ -7,7 +7,8 @@ from app.models.history import AdminEvent, ImportRun, PupilEvent
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import Pupil
-from app.models.users import ApiToken, RoleAssignment, User
+from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
-__all__ = ["AccessLog", "AdminEvent", "ApiToken", "CalendarDay", "Case", "CaseAssignee", "CaseEvent", "CasePartner", "Deadline",
-           "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment", "User"]
+__all__ = ["AccessLog", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
+           "CasePartner", "Deadline", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
+           "User"]

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -27,9 +27,18 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
+    # Bumped by logout, a password change, an idle expiry and deactivation: every session and
+    # remember-me cookie carries the epoch it was made in (get_id), and an older one no longer loads.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When this user last made a page request (written at most once a minute): a remember-me
+    # cookie arriving after the idle time has passed no longer logs in.
+    last_seen_at: Mapped[datetime | None]
 
     assignments = relationship("RoleAssignment", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user's session stops working
@@ -66,5 +75,39 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     user = relationship("User")
+
+    def to_dict(self) -> dict:  # never the hash
+        def iso(t):
+            return t.isoformat() + "Z" if t else None
+        return {"id": self.id, "created_at": iso(self.created_at), "expires_at": iso(self.expires_at),
+                "last_used_at": iso(self.last_used_at), "revoked": self.revoked, "revoked_at": iso(self.revoked_at)}
+
+
+class AuthEvent(db.Model):
+    """Append-only log of logins, failures, logouts, tokens, password changes, idle expiries."""
+    __tablename__ = "auth_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    # No foreign key action: the row is never updated, whatever becomes of the user.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64), default="")   # as typed, for failed logins too
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_auth_events_user_at", "user_id", "at"),
+                      Index("ix_auth_events_username_at", "username", "at"),
+                      Index("ix_auth_events_address_at", "address", "at"))
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "at": self.at.isoformat() + "Z", "user_id": self.user_id, "username": self.username,
+                "action": self.action, "outcome": self.outcome, "address": self.address,
+                "user_agent": self.user_agent, "detail": self.detail or {}}

@@ -4,20 +4,24 @@ Each POST validates its form from forms/admin.py and calls the same operation as
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_babel import lazy_gettext
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import calendar_admin, clock, directory, history
+from app.auth import tokens
+from app.auth import events as auth_events
 from app.auth.scope import load_or_404
 from app.deadlines import calendar
 from app.engine import machine
 from app.engine.errors import BaoxueError, Invalid, NotFound
 from app.extensions import db
 from app.importer import ImportFileError, import_pupils, read_rows
-from app.models import OrgUnit, RoleAssignment, User
+from app.limits import import_limit
+from app.models import ApiToken, OrgUnit, RoleAssignment, User
 from app.roster import EVERYWHERE
-from app.views import access, bp, forms
+from app.views import access, bp, forms, idle
 from app.views.i18n import pick
 from app.views.setup import actor
 from app.workflow_diagram import render as render_workflow
@@ -49,7 +53,8 @@ def _form_page(form_cls, operation, done_message, after):
     runs (its refusals land on the fields) and the browser is sent to after(data) with a notice, or
     the form comes back as typed with its errors (422). Returns (form, status, redirect or None)."""
     if request.method != "POST":
-        return forms.bound(form_cls), 200, None
+        kept = idle.restored(request.path, current_user)
+        return forms.bound(form_cls, kept[1] if kept else None), 200, None
     form, ok = _posted(form_cls)
     if ok and _apply(form, lambda: operation(form.data)):
         flash(done_message(form.data), "ok")
@@ -95,7 +100,10 @@ def admin_users():
         return done
     users = db.session.execute(select(User).options(selectinload(User.assignments).joinedload(RoleAssignment.unit))
                                .order_by(User.username)).scalars().all()
-    return render_template("admin/users.html", form=form, users=users), status
+    by_user = {}
+    for t in db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars():
+        by_user.setdefault(t.user_id, []).append(t)
+    return render_template("admin/users.html", form=form, users=users, tokens=by_user, now=clock.now()), status
 
 
 @bp.post("/admin/users/<int:user_id>/active")
@@ -105,6 +113,32 @@ def admin_user_active(user_id):
     user = load_or_404(User, user_id, "没有这个用户 / no such user")
     directory.set_active(user, request.form.get("active") == "1", _me())
     return redirect(url_for("views.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@login_required
+def admin_token_revoke(user_id, token_id):
+    _guard()
+    user = load_or_404(User, user_id, "没有这个用户 / no such user")
+    tokens.revoke(user, token_id, by=current_user._get_current_object())  # 404 when not this user's
+    return redirect(url_for("views.admin_users") + f"#user-{user.username}")
+
+
+AUTH_ACTIONS = {"login": lazy_gettext("登录"), "login_failed": lazy_gettext("登录失败"), "logout": lazy_gettext("退出"),
+                "token_issued": lazy_gettext("签发令牌"), "token_revoked": lazy_gettext("吊销令牌"), "password_changed": lazy_gettext("修改密码"),
+                "idle_expired": lazy_gettext("闲置超时"), "deactivated": lazy_gettext("停用"), "reactivated": lazy_gettext("启用")}
+AUTH_OUTCOMES = {"ok": lazy_gettext("成功"), "refused": lazy_gettext("拒绝"), "locked": lazy_gettext("已锁定")}
+
+
+@bp.get("/admin/auth-events")
+@login_required
+def admin_auth_events():
+    _guard()
+    user = (request.args.get("user") or "").strip() or None
+    page_no = request.args.get("page", 1, type=int) or 1
+    result = auth_events.page(auth_events.user_filter(user), max(page_no, 1))
+    return render_template("admin/auth_events.html", result=result, user=user, action_labels=AUTH_ACTIONS,
+                           outcome_labels=AUTH_OUTCOMES)
 
 
 @bp.post("/admin/users/<int:user_id>/roles/<int:assignment_id>/delete")
@@ -185,6 +219,7 @@ def admin_workflow():
 
 @bp.route("/admin/import", methods=["GET", "POST"])
 @login_required
+@import_limit
 def admin_import():
     _guard()
     form, report, status = forms.bound(RosterUploadForm), None, 200

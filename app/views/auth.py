@@ -1,22 +1,21 @@
-"""Login, logout and the language switch. Failed logins are rate-limited per account and address."""
+"""Login, logout, the password change and the language switch. Failed logins fall under the one
+lockout shared with the API's token endpoint (app/auth/lockout.py)."""
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import BooleanField, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.auth import passwords
+from app.auth import accounts, events, lockout
+from app.engine.errors import Invalid
 from app.extensions import db
-from app.views import bp, i18n
+from app.views import bp, i18n, idle
 from app.views.forms import meta
 
 log = logging.getLogger("baoxue.auth")
-MAX_FAILURES = 5           # per username and address, in WINDOW
-MAX_FAILURES_PER_IP = 30   # per address, whatever usernames it tries
-WINDOW = 15 * 60
 
 
 class LoginForm(Form):
@@ -25,32 +24,10 @@ class LoginForm(Form):
     remember = BooleanField("在这台电脑上保持登录")
 
 
-def _keys(username: str) -> list[str]:
-    ip = request.remote_addr or "-"
-    return [f"bx:login:{ip}:{username.lower()[:64]}", f"bx:login:{ip}"]
-
-
-def _limited(username: str) -> bool:
-    from app.redis_conn import connection
-    try:
-        counts = connection(current_app).mget(_keys(username))
-    except Exception:  # noqa: BLE001 — Redis away: log in without the limiter rather than lock everyone out
-        log.warning("login rate limiter unavailable (Redis)")
-        return False
-    user_count, ip_count = (int(c or 0) for c in counts)
-    return user_count >= MAX_FAILURES or ip_count >= MAX_FAILURES_PER_IP
-
-
-def _count_failure(username: str) -> None:
-    from app.redis_conn import connection
-    try:
-        with connection(current_app).pipeline() as pipe:
-            for key in _keys(username):
-                pipe.incr(key)
-                pipe.expire(key, WINDOW)
-            pipe.execute()
-    except Exception:  # noqa: BLE001
-        log.warning("login rate limiter unavailable (Redis)")
+class PasswordChangeForm(Form):
+    current_password = PasswordField("当前密码", [DataRequired(), Length(max=1024)])
+    new_password = PasswordField("新密码", [DataRequired(), Length(max=1024)])
+    new_password_again = PasswordField("再次输入新密码", [DataRequired(), Length(max=1024)])
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,9 +38,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def _fresh_session() -> str | None:
-    """Clear the session but keep the language chosen in it; returns that language."""
-    lang = session.get("lang")
+    """Clear the session but keep the language chosen in it (and a form put aside by an idle
+    expiry); returns that language."""
+    lang, restore = session.get("lang"), session.get("_restore")
     session.clear()
+    if restore:
+        session["_restore"] = restore
     if lang in i18n.LANGUAGES:
         session["lang"] = lang
         return lang
@@ -75,35 +55,66 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("views.workbench"))
     form = LoginForm(request.form if request.method == "POST" else None, meta=meta())
-    status, error = 200, None
+    status, error, headers = 200, None, {}
     if request.method == "POST" and form.validate():
-        username = form.username.data.strip()
-        if _limited(username):
-            status = 429
-            error = _("登录失败次数过多, 请 15 分钟后再试")
+        try:
+            user = lockout.attempt(form.username.data.strip(), form.password.data, via="page")
+        except lockout.Locked as e:
+            status, headers = 429, {"Retry-After": str(e.retry_after)}
+            error = _("登录失败次数过多, 请 %(minutes)s 分钟后再试", minutes=max(1, -(-e.retry_after // 60)))
         else:
-            user = passwords.authenticate(username, form.password.data)
             if user is not None:
                 lang = _fresh_session()  # no fixation: a new session, only the language carried over
                 if lang:  # the language picked on the login page stays, and is remembered
                     user.locale = lang
-                    db.session.commit()
                 login_user(user, remember=form.remember.data)
+                session[idle.SEEN] = idle._now()
+                events.record("login", user=user, via="page", remember=bool(form.remember.data))
                 log.info("login", extra={"event": "login", "user": user.username})
                 return redirect(_safe_next(request.args.get("next")))
-            _count_failure(username)
-            log.info("login failed", extra={"event": "login_failed", "user": username[:64]})
             status, error = 401, _("用户名或密码错误")
     elif request.method == "POST":
         status = 422
-    return render_template("login.html", form=form, error=error), status
+    return render_template("login.html", form=form, error=error,
+                           expired=request.args.get("expired") == "1"), status, headers
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        accounts.end_sessions(user)  # every session and remember-me cookie of this user, everywhere
+        events.record("logout", user=user)
     logout_user()
     _fresh_session()
+    session.pop("_restore", None)
     return redirect(url_for("views.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm(request.form if request.method == "POST" else None, meta=meta())
+    form.general_errors = []
+    if request.method != "POST":
+        return render_template("password.html", form=form)
+    if form.validate():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_own_password(user, form.current_password.data, form.new_password.data,
+                                         form.new_password_again.data)
+        except Invalid as e:
+            db.session.rollback()
+            for name, message in e.fields.items():
+                form[name].errors = [i18n.pick(m) for m in message.split("; ")]
+        else:
+            # Every other session has ended; this one goes on under the new epoch.
+            login_user(user)
+            session[idle.SEEN] = idle._now()
+            from flask import flash
+            flash(_("密码已修改，其他地方的登录已全部退出"), "ok")
+            return redirect(url_for("views.workbench"))
+    return render_template("password.html", form=form), 422
 
 
 @bp.post("/language")

@@ -6,7 +6,7 @@ A refusal re-renders the page with the form as the user typed it: field errors b
 (422), or, if someone else moved the case meanwhile (409), a plain notice listing what changed.
 """
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app import audit, clock, worklist
 from app.auth.scope import load_case_in_scope
@@ -15,7 +15,7 @@ from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
 from app.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
-from app.views import bp, forms
+from app.views import bp, forms, idle
 from app.views.setup import actor
 
 # Where each kind of record lives in the case's events (form data of the trigger that logged it).
@@ -57,6 +57,9 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
 @login_required
 def case_page(case_id):
     case = load_case_in_scope(actor(), case_id)
+    kept = idle.restored(f"/cases/{case.id}/actions/", current_user)  # typed before an idle expiry
+    if kept:
+        return _render(case, open_trigger=kept[0].rsplit("/", 1)[-1], posted=kept[1])
     return _render(case)
 
 

@@ -1,7 +1,7 @@
 """The case list (filters, search, paging, XLSX export) and the new-case form."""
 
 from flask import redirect, render_template, request, session, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import case_filters, clock
@@ -12,9 +12,10 @@ from app.engine.operations import open_case
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil
 from app.reports import downloads
-from app.views import access, bp, forms
+from app.views import access, bp, forms, idle
 from app.views.i18n import label
 from app.views.setup import actor
+from app.limits import export_limit
 from forms.base import REASONS
 
 PER_PAGE = 50
@@ -75,6 +76,7 @@ EXPORT_LIMIT = 50_000
 
 @bp.get("/cases/export.xlsx")
 @login_required
+@export_limit
 def case_export():
     flt, now = _filtered()
     rows = db.session.execute(case_filters.listing(now).where(flt.clause).limit(EXPORT_LIMIT)).unique().all()
@@ -118,7 +120,12 @@ def new_case():
         if chosen and not any(p.id == chosen for p in pupils):
             pupils = _roster_matches(None, pupil_id=chosen) + pupils
         return render_template("case_new.html", form=form, pupils=pupils, q=q), 422
-    form = forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now()))
+    kept = idle.restored("/cases/new", current_user)  # typed before an idle expiry
+    form = (forms.bound(defn.open_form, kept[1]) if kept
+            else forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now())))
+    chosen = kept[1].get("student_id", type=int) if kept else None
+    if chosen and not any(p.id == chosen for p in pupils):
+        pupils = _roster_matches(None, pupil_id=chosen) + pupils
     return render_template("case_new.html", form=form, pupils=pupils, q=q)
 
 

@@ -14,6 +14,7 @@ from app.reports import charts, export, figures, monthly, reader
 from app.views import access, bp
 from app.views.i18n import lang
 from app.views.setup import actor
+from app.limits import export_limit
 
 
 def _today() -> date:
@@ -99,6 +100,7 @@ def reports():
 
 @bp.get("/reports/<kind>.<fmt>")
 @login_required
+@export_limit
 def report_download(kind, fmt):
     access.require("reports")
     from app.reports.downloads import report_file

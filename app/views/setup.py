@@ -5,14 +5,15 @@ from datetime import timedelta
 
 from flask import g, render_template, request
 from flask_babel import Babel
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from app.engine.errors import BaoxueError
 from app.extensions import db
-from app.models import User
-from app.views import access, bp, forms, i18n
+from app.auth import accounts
+from app.views import access, bp, forms, i18n, idle
 
 log = logging.getLogger(__name__)
 login_manager = LoginManager()
@@ -22,8 +23,8 @@ babel = Babel()
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    # "<id>:<epoch>": a session or remember-me cookie from before a logout or password change is refused.
+    return accounts.user_for_session_id(user_id)
 
 
 def init_app(app) -> None:
@@ -36,6 +37,8 @@ def init_app(app) -> None:
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # Ahead of CSRF: a form posted into an idle session is kept for after the new login, not refused.
+    app.before_request(idle.guard)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     login_manager.init_app(app)
@@ -51,8 +54,15 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(i18n.template_filters())
     app.jinja_env.add_extension("jinja2.ext.do")
     app.after_request(_security_headers)
+    app.after_request(_seen)
     for status in (404, 405, 413):
         app.register_error_handler(status, _app_http_error)
+
+
+def _seen(response):
+    if request.blueprint == "views" and current_user.is_authenticated:
+        idle.seen(current_user)
+    return response
 
 
 def _security_headers(response):
@@ -78,6 +88,14 @@ def _baoxue_error(err: BaoxueError):
     if "field" in err.extra:
         details[err.extra["field"]] = err.message
     return error_page(err.status, err.message, details)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(err):
+    from app.limits import retry_after
+    wait = retry_after()
+    response, status = error_page(429, f"请求过于频繁, 请 {wait} 秒后再试 / too many requests: try again in {wait} s")
+    return response, status, {"Retry-After": str(wait)}
 
 
 @bp.errorhandler(CSRFError)

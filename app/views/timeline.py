@@ -12,6 +12,7 @@ from app.reports import downloads
 from app.views import bp
 from app.views.i18n import lang
 from app.views.setup import actor
+from app.limits import export_limit
 
 
 @bp.get("/cases/<int:case_id>/timeline")
@@ -31,6 +32,7 @@ def case_timeline(case_id):
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
 @login_required
+@export_limit
 def case_timeline_csv(case_id):
     case = load_case_in_scope(actor(), case_id)
     shown, _, _ = timeline_read(actor(), case, via="page:timeline.csv", what="export")
