@@ -66,9 +66,15 @@ def _op(summary: str, ok: int, body, *codes: int, params=(), request=None, auth=
     return op
 
 
-def _links(*targets: str, body: str = "$response.body#/id") -> dict:
-    """Stateful testing: the case ids a response names feed the case operations."""
-    return {t: {"operationId": t, "parameters": {"case_id": body}} for t in targets}
+def _links(*targets: str) -> dict:
+    """Stateful testing: a case answered (opened, read, stepped) feeds its id, and to a step its
+    version, to the case's operations, so a fuzzer walks real cases instead of guessing ids."""
+    out = {}
+    for t in targets:
+        out[t] = {"operationId": t, "parameters": {"case_id": "$response.body#/id"}}
+        if t.startswith("fire_"):
+            out[t]["requestBody"] = {"version": "$response.body#/version"}  # merged into the generated body
+    return out
 
 
 def _report_paths() -> dict:
@@ -179,7 +185,9 @@ def build_spec() -> dict:
     }
     # Where a response names a case, stateful testing carries its id on to the case's operations.
     paths["/cases"]["post"]["responses"]["201"]["links"] = _links(*case_ops)
-    paths["/cases"]["get"]["responses"]["200"]["links"] = _links(*case_ops, body="$response.body#/items/0/id")
+    steps = [op for p, ops in paths.items() for op in ops.values() if p.startswith("/cases/{case_id}/transitions/")]
+    for op in steps + [paths["/cases/{case_id}"]["get"]]:
+        op["responses"]["200"]["links"] = _links(*(o["operationId"] for o in steps))
     return {
         "openapi": "3.0.3",
         "info": {"title": "Baoxue (保学) API", "version": "1"},

@@ -95,6 +95,7 @@ def schemathesis(base: str, role: str, bearer: str, args, seconds: int, report: 
            "--max-time", str(seconds), "--workers", "1", "--seed", str(args.seed),
            "--request-timeout", "30", "--generation-database", "none", "--no-color",
            "--suppress-health-check", "too_slow,filter_too_much",
+           "--generation-allow-x00", "false" if args.no_x00 else "true",
            "--report", "junit", "--report-junit-path", str(report)]
     if args.exclude_operations:
         cmd += ["--exclude-path-regex", args.exclude_operations]
@@ -109,6 +110,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=int(os.environ.get("BAOXUE_CONF_SEED", "2026")))
     p.add_argument("--roles", default=",".join(ROLES))
     p.add_argument("--exclude-operations", default="", help="a path regex to leave out (debugging only)")
+    p.add_argument("--no-x00", action="store_true", help="generate no NUL characters (debugging only)")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = p.parse_args()
 
