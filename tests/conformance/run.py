@@ -97,6 +97,8 @@ def schemathesis(base: str, role: str, bearer: str, args, seconds: int, report: 
            "--suppress-health-check", "too_slow,filter_too_much",
            "--generation-allow-x00", "false" if args.no_x00 else "true",
            "--report", "junit", "--report-junit-path", str(report)]
+    if args.phases:
+        cmd += ["--phases", args.phases]
     if args.exclude_operations:
         cmd += ["--exclude-path-regex", args.exclude_operations]
     say(f"schemathesis as {role} ({seconds} s budget)")
@@ -106,10 +108,11 @@ def schemathesis(base: str, role: str, bearer: str, args, seconds: int, report: 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--max-examples", type=int, default=25, help="test cases per operation and phase")
-    p.add_argument("--budget", type=int, default=240, help="seconds of schemathesis in all (shared by roles)")
+    p.add_argument("--budget", type=int, default=300, help="seconds of schemathesis in all (shared by roles)")
     p.add_argument("--seed", type=int, default=int(os.environ.get("BAOXUE_CONF_SEED", "2026")))
     p.add_argument("--roles", default=",".join(ROLES))
     p.add_argument("--exclude-operations", default="", help="a path regex to leave out (debugging only)")
+    p.add_argument("--phases", default="", help="schemathesis phases (default: all four)")
     p.add_argument("--no-x00", action="store_true", help="generate no NUL characters (debugging only)")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = p.parse_args()
