@@ -66,15 +66,15 @@ def _op(summary: str, ok: int, body, *codes: int, params=(), request=None, auth=
     return op
 
 
-def _links(*targets: str, case: str = "$response.body#") -> dict:
+def _links(*targets: str) -> dict:
     """Stateful testing: a case answered (opened, read, stepped) feeds its id, and to a step its
     version, to the case's operations, so a fuzzer walks real cases instead of guessing ids. (Not from
     the lists: under fuzzed filters they are mostly empty.)"""
     out = {}
     for t in targets:
-        out[t] = {"operationId": t, "parameters": {"case_id": f"{case}/id"}}
+        out[t] = {"operationId": t, "parameters": {"case_id": "$response.body#/id"}}
         if t.startswith("fire_"):
-            out[t]["requestBody"] = {"version": f"{case}/version"}  # merged into the generated body
+            out[t]["requestBody"] = {"version": "$response.body#/version"}  # merged into the generated body
     return out
 
 
@@ -139,8 +139,8 @@ def build_spec() -> dict:
                                                       "password": {"type": "string", "minLength": 1}}}}})},
         "/workflows/{name}": {"get": _op("A workflow definition: states, transitions with roles and forms, "
                                          "deadline clocks", 200, ref("Workflow"),
-                                         params=[{"name": "name", "in": "path", "required": True,
-                                                  "schema": {"type": "string", "enum": sorted(machine.registered())}}])},
+                                         params=[{"name": "name", "in": "path", "required": True, "schema": {
+                                             "type": "string", "enum": sorted(machine.registered())}}])},
         "/students": {
             "post": _op("Add a pupil to the roster", 201, ref("Student"), 403, 409, 422,
                         request={JSON: {"schema": _pupil_schema()}}),
