@@ -1,144 +1,201 @@
-"""GET /openapi.json: the API described from the same forms and definitions that validate it."""
+"""GET /openapi.json: the API described from the same forms and definitions that validate it.
+
+Request bodies are the forms' JSON Schemas (app/engine/schema.py); parameters carry the types, enums
+and ranges their parsers enforce; response bodies are app/api/openapi_schemas.py. Every operation
+lists every status it can answer, so a conformance run (tests/conformance/run.py) holds the API to
+this document: a status, content type or body that it does not describe is a failure.
+"""
 from flask import jsonify
 
 from app.api import bp
+from app.api.openapi_schemas import REASON_CODES, components, ref
+from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.schema import form_schema
-from forms.pupils import PupilForm
+from app.reports.downloads import MIMETYPES
+from forms.pupils import PHONE, STUDENT_NO, PupilForm
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+JSON = "application/json"
+TEXTS = {400: "bad request: malformed JSON, a bad query parameter, a control character (`field` names it)",
+         401: "no valid bearer token", 403: "your role may not do this (`roles_allowed`)",
+         404: "not found, or not in your scope", 409: "conflict: stale `version` (`current_version`), not "
+         "allowed in this state (`allowed`), or the pupil has an open case (`open_case_id`)",
+         413: "body too large", 422: "invalid fields (each named in `fields`)",
+         429: "too many requests: wait for `Retry-After`",
+         503: "the database is unavailable: retry after `Retry-After`"}
+ALWAYS = (400, 401, 503)
+BOOL_ARG = {"type": "string", "enum": ["true", "false", "1", "0"]}
+PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10**6}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
 
 
-def _responses(ok: str, *codes: int, schema=None) -> dict:
-    texts = {400: "bad request (malformed JSON, bad query parameter)", 401: "no or invalid token",
-             403: "your role may not do this", 404: "not found or not in your scope",
-             409: "conflict: stale version, not allowed in this state, or an open case exists",
-             413: "body too large", 422: "invalid fields (named in `fields`)"}
-    out = {ok: {"description": "success", "content": {"application/json": {"schema": schema or {"type": "object"}}}}}
-    for c in (400, 401, 413) + codes:
-        out[str(c)] = {"description": texts[c], "content": {"application/json": {"schema": ERROR}}}
+def _error(status: int) -> dict:
+    schema = ref("Error")
+    if status == 422:  # an Invalid always names its fields
+        schema = {"allOf": [ref("Error"), {"required": ["fields"]}]}
+    return {"description": TEXTS[status], "content": {JSON: {"schema": schema}}}
+
+
+def _responses(ok: int, body, *codes: int, auth: bool = True, mime: str = JSON) -> dict:
+    out = {str(ok): {"description": "success", "content": {mime: {"schema": body}}}}
+    for c in sorted(set((ALWAYS if auth else (400, 503)) + codes)):
+        out[str(c)] = _error(c)
     return out
 
 
-def _query(*names) -> list:
-    return [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in names]
+def _query(**params) -> list:
+    return [{"name": n, "in": "query", "required": False, "schema": s} for n, s in params.items()]
 
 
-def _path(*names) -> list:
-    return [{"name": n, "in": "path", "required": True,
-             "schema": {"type": "integer" if n.endswith("id") else "string"}} for n in names]
+def _id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "example": 1,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _op(summary: str, ok: int, body, *codes: int, params=(), request=None, auth=True, mime=JSON, **extra) -> dict:
+    if any(p["in"] == "path" for p in params):
+        codes += (404,)
+    if request is not None:
+        codes += (413,)
+    op = {"summary": summary, "parameters": list(params), "responses": _responses(ok, body, *codes, auth=auth,
+                                                                                  mime=mime), **extra}
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": request}
+    if not auth:
+        op["security"] = []
+    return op
+
+
+def _links(*targets: str) -> dict:
+    """Stateful testing: a case answered (opened, read, stepped) feeds its id, and to a step its
+    version, to the case's operations, so a fuzzer walks real cases instead of guessing ids. (Not from
+    the lists: under fuzzed filters they are mostly empty.)"""
+    out = {}
+    for t in targets:
+        out[t] = {"operationId": t, "parameters": {"case_id": "$response.body#/id"}}
+        if t.startswith("fire_"):
+            out[t]["requestBody"] = {"version": "$response.body#/version"}  # merged into the generated body
+    return out
 
 
 def _report_paths() -> dict:
     """The dashboard and the reports (app/api/reports.py): JSON, and CSV / XLSX downloads."""
-    monthly = [{"name": "month", "in": "query", "required": True, "schema": {"type": "string", "example": "2026-10"}},
-               {"name": "school", "in": "query", "required": True, "schema": {"type": "string"}}]
-    district = [{"name": "period", "in": "query", "required": True,
-                 "schema": {"type": "string", "example": "2026-Q4"}, "description": "YYYY-MM or YYYY-Qn"}]
-    files = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-    def download(what, params):
-        out = {}
-        for ext, mime in files.items():
-            responses = _responses("200", 403, 404, 422)
-            responses["200"] = {"description": f"{what} as {ext.upper()} (attachment; CSV is UTF-8 with BOM)",
-                                "content": {mime: {"schema": {"type": "string", "format": "binary"}}}}
-            out[ext] = {"get": {"summary": f"{what} ({ext.upper()})", "parameters": params, "responses": responses}}
-        return out
-
+    monthly = [{"name": "month", "in": "query", "required": True,
+                "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"}},
+               {"name": "school", "in": "query", "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 64, "example": "S01"}}]
+    district = [{"name": "period", "in": "query", "required": True, "description": "YYYY-MM or YYYY-Qn",
+                 "schema": {"type": "string", "pattern": r"^\d{4}-(\d{2}|[Qq][1-4])$", "example": "2026-Q4"}}]
     paths = {
-        "/dashboard": {"get": {"summary": "Dashboard figures in your scope: counts by state, open cases and "
-                                          "overdue/escalation by school, reasons, 12-month trend, dropout rate and "
-                                          "retention per school against targets, home visits per class teacher, "
-                                          "classes without dropout (report roles only)",
-                               "responses": _responses("200", 403)}},
-        "/reports/monthly": {"get": {"summary": "学校辍学月报表: a school's monthly dropout report by grade",
-                                     "parameters": monthly, "responses": _responses("200", 403, 404, 422)}},
-        "/reports/district": {"get": {"summary": "District summary by school for a month or a quarter",
-                                      "parameters": district, "responses": _responses("200", 403, 422)}},
+        "/dashboard": {"get": _op("Dashboard figures in your scope: counts by state, open cases and overdue/"
+                                  "escalation by school, reasons, 12-month trend, dropout rate and retention per "
+                                  "school against targets, home visits per class teacher, classes without "
+                                  "dropout (report roles only)", 200, ref("Dashboard"), 403)},
+        "/reports/monthly": {"get": _op("学校辍学月报表: a school's monthly dropout report by grade", 200,
+                                        ref("MonthlyReport"), 403, 404, 422, params=monthly)},
+        "/reports/district": {"get": _op("District summary by school for a month or a quarter", 200,
+                                         ref("DistrictReport"), 403, 422, params=district)},
     }
-    for ext, spec in download("The school monthly report", monthly).items():
-        paths[f"/reports/monthly.{ext}"] = spec
-    for ext, spec in download("The district summary", district).items():
-        paths[f"/reports/district.{ext}"] = spec
+    for kind, what, params, codes in (("monthly", "The school monthly report", monthly, (403, 404, 422)),
+                                      ("district", "The district summary", district, (403, 422))):
+        for ext, mime in MIMETYPES.items():
+            paths[f"/reports/{kind}.{ext}"] = {"get": _op(
+                f"{what} ({ext.upper()}, an attachment; CSV is UTF-8 with BOM)", 200,
+                {"type": "string", "format": "binary"}, *codes, 429, params=params, mime=mime.split(";")[0])}
     return paths
 
 
-def build_spec() -> dict:
-    paths = {
-        "/auth/token": {"post": {"summary": "Exchange username + password for a bearer token", "security": [],
-                                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                                     "type": "object", "required": ["username", "password"],
-                                     "properties": {"username": {"type": "string"},
-                                                    "password": {"type": "string"}}}}}},
-                                 "responses": _responses("201", 422)}},
-        "/workflows/{name}": {"get": {"summary": "A workflow definition", "parameters": _path("name"),
-                                      "responses": _responses("200", 404)}},
-        "/students": {
-            "post": {"summary": "Add a pupil to the roster",
-                     "requestBody": {"required": True,
-                                     "content": {"application/json": {"schema": form_schema(PupilForm)}}},
-                     "responses": _responses("201", 403, 409, 422)},
-            "get": {"summary": "Search pupils in scope (masked)",
-                    "parameters": _query("school", "class", "q", "page", "per_page"),
-                    "responses": _responses("200")}},
-        "/students/{student_id}": {"get": {"summary": "One pupil (personal data only for roles that need it; "
-                                                      "the read is logged)", "parameters": _path("student_id"),
-                                           "responses": _responses("200", 404)}},
-        "/students/import": {"post": {"summary": "Import a CSV/XLSX roster (multipart field `file`)",
-                                      "requestBody": {"content": {"multipart/form-data": {"schema": {
-                                          "type": "object", "properties": {"file": {"type": "string",
-                                                                                    "format": "binary"}}}}}},
-                                      "responses": _responses("200", 403, 422)}},
-        "/cases": {
-            "get": {"summary": "Cases in scope",
-                    "parameters": _query("state", "school", "overdue", "assignee", "open", "page", "per_page"),
-                    "responses": _responses("200", 422)},
-        },
-        "/cases/{case_id}": {"get": {"summary": "A case with its open deadlines and available transitions",
-                                     "parameters": _path("case_id"), "responses": _responses("200", 404)}},
-        "/cases/{case_id}/timeline": {"get": {"summary": "The case's audit events in order, with hashes",
-                                              "parameters": _path("case_id"), "responses": _responses("200", 404)}},
-        "/cases/{case_id}/timeline.csv": {"get": {"summary": "The timeline as CSV", "parameters": _path("case_id"),
-                                                  "responses": {"200": {"description": "CSV",
-                                                                        "content": {"text/csv": {}}}}}},
-        "/audit/verify": {"get": {"summary": "Recompute the audit hash chains", "parameters": _query("case"),
-                                  "responses": _responses("200", 403)}},
-        "/notifications": {"get": {"summary": "The caller's inbox, newest first, with the unread count",
-                                   "parameters": _query("unread", "page", "per_page"), "responses": _responses("200")}},
-        "/notifications/{notification_id}/read": {"post": {"summary": "Mark one notice read",
-                                                           "parameters": _path("notification_id"),
-                                                           "responses": _responses("200", 404)}},
-        "/notifications/read-all": {"post": {"summary": "Mark every unread notice read",
-                                             "responses": _responses("200")}},
-        "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": _responses("200")}},
-        **_report_paths(),
-    }
+def _transition_paths() -> dict:
+    paths = {}
     for defn in machine.registered().values():
-        if defn.name == "dropout":
-            paths["/cases"]["post"] = {
-                "summary": "Open a case (detected)", "responses": _responses("201", 403, 409, 422),
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": form_schema(defn.open_form)}}}}
         for t in defn.triggers.values():
-            schema = form_schema(t.form, {"version": {"type": "integer", "description": "the case version read"}},
-                                 ["version"])
-            paths.setdefault(f"/cases/{{case_id}}/transitions/{t.name}", {})["post"] = {
-                "summary": f"{defn.name}: {t.zh} ({t.kind}; from {', '.join(t.sources)}"
-                           f"{' to ' + t.dest if t.dest else ''}; roles: {', '.join(t.roles)})",
-                "parameters": _path("case_id"),
-                "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
-                "responses": _responses("200", 403, 404, 409, 422)}
+            schema = form_schema(t.form, {"version": {"type": "integer", "minimum": 1,
+                                                      "description": "the case version read"}}, ["version"])
+            paths[f"/cases/{{case_id}}/transitions/{t.name}"] = {"post": _op(
+                f"{defn.name}: {t.zh} ({t.kind}; from {', '.join(t.sources)}"
+                f"{' to ' + t.dest if t.dest else ''}; roles: {', '.join(t.roles)})", 200, ref("Case"), 403, 409,
+                422, params=[_id("case_id")], request={JSON: {"schema": schema}}, operationId=f"fire_{t.name}")}
+    return paths
+
+
+def _pupil_schema() -> dict:
+    schema = form_schema(PupilForm)
+    # The form checks these in its own validate_* methods; the document states the same patterns.
+    schema["properties"]["student_no"]["pattern"] = STUDENT_NO.pattern
+    schema["properties"]["guardian_phone"]["pattern"] = f"^$|{PHONE.pattern}"
+    return schema
+
+
+def build_spec() -> dict:
+    dropout = machine.get("dropout")
+    states = sorted({s for d in machine.registered().values() for s in d.states})
+    text = lambda n: {"type": "string", "maxLength": n}  # noqa: E731
+    case_ops = ("get_case", "get_timeline", "get_timeline_csv") + tuple(f"fire_{t}" for t in dropout.triggers)
+    paths = {
+        "/auth/token": {"post": _op(
+            "Exchange username + password for a bearer token", 201, ref("Token"), 401, 422, 429, auth=False,
+            request={JSON: {"schema": {"type": "object", "required": ["username", "password"],
+                                       "properties": {"username": {"type": "string", "minLength": 1},
+                                                      "password": {"type": "string", "minLength": 1}}}}})},
+        "/workflows/{name}": {"get": _op("A workflow definition: states, transitions with roles and forms, "
+                                         "deadline clocks", 200, ref("Workflow"),
+                                         params=[{"name": "name", "in": "path", "required": True, "schema": {
+                                             "type": "string", "enum": sorted(machine.registered())}}])},
+        "/students": {
+            "post": _op("Add a pupil to the roster", 201, ref("Student"), 403, 409, 422,
+                        request={JSON: {"schema": _pupil_schema()}}),
+            "get": _op("Search pupils in scope (masked)", 200, ref("StudentPage"),
+                       params=_query(school=text(64), **{"class": text(64)}, q=text(50)) + PAGE)},
+        "/students/{student_id}": {"get": _op("One pupil (personal data only for roles that need it; the read "
+                                              "is logged)", 200, ref("Student"), params=[_id("student_id")])},
+        "/students/import": {"post": _op(
+            "Import a CSV/XLSX roster: multipart field `file`, or the file itself as the body", 200,
+            ref("ImportReport"), 403, 422, 429,
+            request={"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}}}},
+                **{m.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for m in MIMETYPES.values()}})},
+        "/cases": {
+            "get": _op("Cases in scope, filtered, a page at a time", 200, ref("CasePage"), 422,
+                       params=_query(state={"type": "string", "enum": states}, school=text(64),
+                                     **{"class": text(64)}, reason={"type": "string", "enum": REASON_CODES},
+                                     overdue=BOOL_ARG, level={"type": "integer", "minimum": 0, "maximum": 3},
+                                     assignee=text(64), q=text(64), open=BOOL_ARG) + PAGE,
+                       operationId="list_cases"),
+            "post": _op("Open a case (detected)", 201, ref("Case"), 403, 409, 422,
+                        request={JSON: {"schema": form_schema(dropout.open_form)}}, operationId="open_case"),
+        },
+        "/cases/{case_id}": {"get": _op("A case with its open deadlines and available transitions", 200,
+                                        ref("Case"), params=[_id("case_id")], operationId="get_case")},
+        "/cases/{case_id}/timeline": {"get": _op("The case's audit events in order, with hashes", 200,
+                                                 ref("Timeline"), params=[_id("case_id")],
+                                                 operationId="get_timeline")},
+        "/cases/{case_id}/timeline.csv": {"get": _op("The timeline as CSV", 200, {"type": "string"},
+                                                     params=[_id("case_id")], mime="text/csv",
+                                                     operationId="get_timeline_csv")},
+        "/audit/verify": {"get": _op("Recompute the audit hash chains (all, or one case's)", 200,
+                                     ref("AuditVerify"), 403,
+                                     params=_query(case={"type": "integer", "minimum": 0, "maximum": MAX_ID}))},
+        "/notifications": {"get": _op("The caller's inbox, newest first, with the unread count", 200,
+                                      ref("NotificationPage"), params=_query(unread=BOOL_ARG) + PAGE)},
+        "/notifications/{notification_id}/read": {"post": _op("Mark one notice read", 200, ref("Notification"),
+                                                              params=[_id("notification_id")])},
+        "/notifications/read-all": {"post": _op("Mark every unread notice read", 200, ref("Marked"))},
+        "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, auth=False)},
+        **_report_paths(),
+        **_transition_paths(),
+    }
+    # Where a response names a case, stateful testing carries its id on to the case's operations.
+    paths["/cases"]["post"]["responses"]["201"]["links"] = _links(*case_ops)
+    steps = [op for p, ops in paths.items() for op in ops.values() if p.startswith("/cases/{case_id}/transitions/")]
+    for op in steps + [paths["/cases/{case_id}"]["get"]]:
+        op["responses"]["200"]["links"] = _links(*(o["operationId"] for o in steps))
     return {
         "openapi": "3.0.3",
         "info": {"title": "Baoxue (保学) API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
-                "error": {"type": "string"}, "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": components()},
         "paths": paths,
     }
 

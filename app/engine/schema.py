@@ -6,27 +6,42 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+
+from app.engine.validation import MAX_LIST_ITEMS
 
 
 def field_schema(field) -> dict:
+    """The field's JSON type and every constraint its validators state (so a client, or a fuzzer,
+    knows what will be accepted): lengths, ranges, patterns, choices, what "required" means."""
+    required = is_required(field)
     if isinstance(field, BooleanField):
         s = {"type": "boolean"}
+        if any(isinstance(v, DataRequired) for v in field.validators):
+            s["enum"] = [True]  # a required checkbox must be ticked
     elif isinstance(field, IntegerField):
         s = {"type": "integer"}
     elif isinstance(field, DateField):
         s = {"type": "string", "format": "date"}
     elif isinstance(field, SelectMultipleField):
-        s = {"type": "array", "items": {"type": "string"}}
+        s = {"type": "array", "items": {"type": "string"}, "maxItems": MAX_LIST_ITEMS}
+        if required:
+            s["minItems"] = 1
         if field.choices:
             s["items"]["enum"] = [choice_value(c) for c in field.choices]
     elif isinstance(field, SelectField):
         s = {"type": "string", "enum": [choice_value(c) for c in field.choices]}
     else:
         s = {"type": "string"}
+        if required:  # DataRequired refuses blank text
+            s.update(minLength=1, pattern=r"\S")
     for v in field.validators:
         if isinstance(v, Length) and v.max and v.max > 0:
             s["maxLength"] = v.max
+        if isinstance(v, Length) and v.min and v.min > 0:
+            s["minLength"] = v.min
+        if isinstance(v, Regexp):
+            s["pattern"] = v.regex.pattern
         if isinstance(v, NumberRange):
             if v.min is not None:
                 s["minimum"] = v.min

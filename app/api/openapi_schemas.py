@@ -1,0 +1,204 @@
+"""The response bodies of /api/v1 as JSON Schemas (OpenAPI 3.0 components), built from the sources
+the code answers from: the workflow definitions (states, triggers, clocks), the forms' choice lists,
+the report columns and targets, the pupil flags. A value the code guarantees is `required`; an object
+whose keys the code fixes is closed (`additionalProperties: false`), so a conformance check catches
+a field added or dropped without the document.
+"""
+from app.engine import machine
+from app.models.pupils import FLAGS
+from app.reports import TARGETS
+from app.reports.monthly import COUNT_FIELDS
+from forms.admin import ROLE_CHOICES
+from forms.base import REASONS
+from forms.intake import SOURCES
+
+INT = {"type": "integer"}
+COUNT = {"type": "integer", "minimum": 0}
+ID = {"type": "integer", "minimum": 1}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+RATE = {"type": "number", "minimum": 0, "nullable": True}  # None: no enrolment to divide by
+# (enrolment - out of school) / enrolment: below 0 when more pupils are out than enrolled
+RETENTION = {"type": "number", "maximum": 1, "nullable": True}
+ROLES = [value for value, _ in ROLE_CHOICES]
+REASON_CODES = [code for code, _ in REASONS]
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    return {**schema, "nullable": True}
+
+
+def array(items: dict, **extra) -> dict:
+    return {"type": "array", "items": items, **extra}
+
+
+def obj(props: dict, *, optional=(), closed: bool = True, **extra) -> dict:
+    """An object with `props`, all required but `optional`; closed unless the keys are data."""
+    return {"type": "object", "properties": props, "required": [k for k in props if k not in optional],
+            "additionalProperties": not closed, **extra}
+
+
+def counts_of(keys) -> dict:
+    return obj({k: COUNT for k in keys})
+
+
+def page_of(item: str, **extra_props) -> dict:
+    return obj({"items": array(ref(item)), "page": ID, "per_page": ID, "total": COUNT, "pages": COUNT,
+                **extra_props})
+
+
+def _workflow_sets() -> dict:
+    defns = list(machine.registered().values())
+    return {"workflows": sorted(d.name for d in defns),
+            "states": sorted({s for d in defns for s in d.states}),
+            "triggers": sorted({t for d in defns for t in d.triggers}),
+            "clocks": sorted({c.name for d in defns for c in d.clocks}),
+            "open_states": [s for s, st in machine.get("dropout").states.items() if not st.final]}
+
+
+def components() -> dict:
+    w = _workflow_sets()
+    period = obj({"start": DATE, "end": DATE})
+    targets = obj({k: ({"type": "integer"} if isinstance(v, int) else {"type": "number"})
+                   for k, v in TARGETS.items()})
+    reason_list = array(obj({"code": {"type": "string", "enum": REASON_CODES}, "label": STR, "count": COUNT}))
+    meets = {"meets_dropout_target": nullable(BOOL), "meets_retention_target": nullable(BOOL)}
+    person = {"username": STR, "display_name": STR}
+
+    pupil_masked = {"id": ID, "student_no": STR, "name": STR, "gender": {"type": "string", "enum": ["M", "F"]},
+                    "class": nullable(STR), "class_name": nullable(STR), "flags": obj({f: BOOL for f in FLAGS})}
+    personal = {"birth_date": DATE, "address": STR, "township": STR, "village": STR,
+                "guardians": array(obj({"name": STR, "phone": STR, "relation": STR}, optional=("relation",)))}
+    summary = {
+        "id": ID, "workflow": {"type": "string", "enum": w["workflows"]},
+        "state": {"type": "string", "enum": w["states"]}, "state_label": STR, "version": ID, "confirmed": BOOL,
+        "reasons": array({"type": "string", "enum": REASON_CODES}),
+        "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3}, "detected_on": DATE,
+        "source": {"type": "string", "enum": [v for v, _ in SOURCES]}, "opened_at": DATETIME,
+        "updated_at": DATETIME, "closed_at": nullable(DATETIME), "pupil": ref("Student"),
+        "assignees": array(obj({**person, "role": {"type": "string", "enum": ROLES}})),
+        "overdue": BOOL,
+    }
+    report_row = obj({"code": nullable(STR), "name": STR, "enrolment": COUNT,
+                      **{f: COUNT for f in COUNT_FIELDS}, "dropout_rate": RATE, "retention_rate": RETENTION,
+                      **meets, "reasons": counts_of(REASON_CODES)})
+
+    return {
+        "Error": obj({
+            "error": {"type": "string", "description": "a stable code: invalid, not_found, forbidden, …"},
+            "message": {"type": "string", "description": "中文 / English"},
+            "fields": {"type": "object", "additionalProperties": STR,
+                       "description": "each bad field (or `_body`) with what is wrong with it"},
+            "field": {"type": "string", "description": "the parameter or body field a 400 is about"},
+            "roles_allowed": array({"type": "string", "enum": ROLES}),
+            "current_version": nullable(INT), "state": {"type": "string", "enum": w["states"]},
+            "allowed": array({"type": "string", "enum": w["triggers"]}),
+            "triggers": array({"type": "string", "enum": w["triggers"]}),
+            "open_case_id": nullable(ID),
+            "retry_after": {"type": "integer", "minimum": 0, "description": "seconds, as in Retry-After"},
+        }, optional=("fields", "field", "roles_allowed", "current_version", "state", "allowed", "triggers",
+                     "open_case_id", "retry_after")),
+        "Student": obj({**pupil_masked, **personal}, optional=tuple(personal),
+                       description="masked (no personal fields) unless the reader's role needs personal data"),
+        "CaseSummary": obj(summary, optional=("overdue",)),
+        "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
+                     "open_deadlines": array(ref("Deadline")),
+                     "available_transitions": array({"type": "string", "enum": w["triggers"]}),
+                     "your_roles": array({"type": "string", "enum": ROLES})}),
+        "Deadline": obj({"id": ID, "clock": {"type": "string", "enum": w["clocks"]}, "point": COUNT,
+                         "status": {"type": "string", "enum": ["open", "met", "cancelled"]},
+                         "due_at": DATETIME, "remind_at": nullable(DATETIME),
+                         "level": {"type": "integer", "minimum": 0, "maximum": 3}, "overdue": BOOL}),
+        "CasePage": page_of("CaseSummary"),
+        "StudentPage": page_of("Student"),
+        "Event": obj({"seq": ID, "at": DATETIME, "actor": STR, "role": STR, "action": STR,
+                      "from_state": nullable(STR), "to_state": nullable(STR),
+                      "data": {"type": "object", "description": "the form data and deadline changes"},
+                      "prev_hash": STR, "hash": STR}),
+        "Timeline": obj({"case_id": ID, "state": {"type": "string", "enum": w["states"]},
+                         "events": array(ref("Event"), minItems=1),
+                         "masked": {"type": "boolean", "description": "form data shown masked for your role"}},
+                        optional=("masked",)),
+        "Token": obj({"token": {"type": "string", "minLength": 20}, "token_id": ID, "expires_at": nullable(DATETIME),
+                      "user": obj({"id": ID, **person, "roles": array(obj(
+                          {"role": {"type": "string", "enum": ROLES}, "unit": STR, "unit_name": STR}))})},
+                     optional=("token_id", "expires_at")),
+        "Notification": obj({"id": ID, "case_id": nullable(ID), "kind": STR, "level": COUNT, "title": STR,
+                             "body": STR, "created_at": DATETIME, "read_at": nullable(DATETIME)}),
+        "NotificationPage": page_of("Notification", unread=COUNT),
+        "Marked": obj({"marked": COUNT}),
+        "Workflow": _workflow_schema(w),
+        "AuditVerify": obj({"ok": BOOL, "events_checked": COUNT, "first_broken": nullable(obj(
+            {"case_id": ID, "seq": ID, "event_id": nullable(ID), "reason": STR}))}),
+        "ImportReport": obj({"rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
+                             "failed": COUNT, "errors": array(obj({
+                                 "line": ID, "student_no": STR,
+                                 "errors": {"type": "object", "additionalProperties": STR}}))}),
+        "Dashboard": obj({
+            "today": DATE, "school_year": period, "semester": period, "targets": targets,
+            "states": array(obj({"state": {"type": "string", "enum": w["states"]}, "zh": STR, "en": STR,
+                                 "final": BOOL, "count": COUNT, "confirmed": COUNT})),
+            "totals": counts_of(["cases", "open", "overdue"]),
+            "open_by_school": array(obj({"school": STR, "name": STR, "total": COUNT,
+                                         "by_state": counts_of(w["open_states"])})),
+            "overdue_by_school": array(obj({"school": STR, "name": STR, "level_1": COUNT, "level_2": COUNT,
+                                            "level_3": COUNT, "overdue": COUNT})),
+            "reasons": reason_list,
+            "trend": array(obj({"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "opened": COUNT,
+                                "re_enrolled": COUNT, "closed": COUNT}), minItems=12, maxItems=12),
+            "rates": array(obj({"school": STR, "name": STR, "enrolment": COUNT, "dropouts": COUNT,
+                                "out_of_school": COUNT, "dropout_rate": RATE,
+                                "retention_rate": RETENTION, **meets})),
+            "home_visits": array(obj({**person, "classes": array(STR), "visits": COUNT, "standard": COUNT,
+                                      "meets_standard": BOOL})),
+            "classes_without_dropout": array(obj({
+                "school": STR, "name": STR, "classes": COUNT, "without_dropout": COUNT,
+                "class_list": array(obj({"code": STR, "name": STR}))})),
+        }),
+        "ReportRow": report_row,
+        "MonthlyReport": obj({
+            "school": obj({"code": STR, "name": STR}), "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+            "period": period, "school_year": period, "enrolment": COUNT, "grades": array(ref("ReportRow")),
+            "totals": ref("ReportRow"),
+            "school_year_to_date": obj({**{k: COUNT for k in ("suspected", "dropouts", "confirmed", "returned",
+                                                               "visits", "out_at_end")},
+                                        "dropout_rate": RATE, "retention_rate": RETENTION, **meets}),
+            "reasons": reason_list, "targets": targets}),
+        "DistrictReport": obj({
+            "period": {"type": "string", "pattern": r"^\d{4}-(\d{2}|Q[1-4])$"},
+            "kind": {"type": "string", "enum": ["month", "quarter"]}, "start": DATE, "end": DATE,
+            "school_year": period, "schools": array(ref("ReportRow")), "totals": ref("ReportRow"),
+            "reasons": reason_list, "targets": targets}),
+    }
+
+
+def _workflow_schema(w: dict) -> dict:
+    """GET /workflows/{name}: app/api/workflows.py describe()."""
+    names = lambda key: array({"type": "string", "enum": w[key]})  # noqa: E731
+    roles = array({"type": "string", "enum": ROLES})
+    form = {"type": "object", "description": "the JSON Schema of the step's body"}
+    return obj({
+        "name": {"type": "string", "enum": w["workflows"]}, "title": obj({"zh": STR, "en": STR}),
+        "initial": {"type": "string", "enum": w["states"]},
+        "states": array(obj({"name": {"type": "string", "enum": w["states"]}, "zh": STR, "en": STR,
+                             "main": BOOL, "final": BOOL})),
+        "open": obj({"roles": roles, "form": form}),
+        "transitions": array(obj({
+            "trigger": {"type": "string", "enum": w["triggers"]}, "zh": STR,
+            "kind": {"type": "string", "enum": ["transition", "action", "off_ramp"]},
+            "sources": names("states"), "dest": nullable(STR), "roles": roles,
+            "guards": array(obj({"name": STR, "doc": STR})), "form": nullable(form)})),
+        "deadlines": array(obj({
+            "clock": {"type": "string", "enum": w["clocks"]}, "zh": STR, "starts_on": STR,
+            "due": array({"type": "object"}), "met_by": names("triggers"), "while_in": names("states"),
+            "remind": roles, "remind_before_working_days": COUNT, "ladder": array(obj({
+                "level": {"type": "integer", "minimum": 1, "maximum": 3}, "after_working_days": COUNT,
+                "notify": roles}))})),
+        "reminder_working_days_before": COUNT,
+    })
