@@ -172,3 +172,35 @@ def test_an_error_of_each_status_answers_as_documented(app, bx, doc):
     assert doc.check(bx.get("/reports/district?period=2026-13"), "GET", "/reports/district").status_code == 422
     assert doc.check(bx.post("/auth/token", {}), "POST", "/auth/token").status_code == 422
     assert {s for _, _, s in doc.seen} == {400, 401, 403, 404, 409, 413, 422}
+
+
+def test_the_histories_and_logs_answer_as_documented(bx, doc):
+    """A pupil's history, the admin-event, access and authentication logs, one's tokens, the posted search."""
+    from tests.web import PASSWORD, set_passwords
+    case = bx.case_in("reported")
+    pupil = case["pupil"]["id"]
+    bx.post("/students", {"student_no": "G522601201109010011", "name": "王小明", "gender": "M",
+                          "birth_date": "2011-09-01", "class_code": "SA-7-1"}, as_="school_admin")
+    for who in ("school_admin", "supervisor"):
+        r = doc.check(bx.get(f"/students/{pupil}/history", as_=who), "GET", "/students/{student_id}/history")
+    doc.check(bx.get(f"/cases/{case['id']}/timeline", as_="supervisor"), "GET", "/cases/{case_id}/timeline")
+    r = doc.check(bx.get("/access-log", as_="supervisor"), "GET", "/access-log")
+    assert r.get_json()["total"] >= 1
+    doc.check(bx.get("/access-log", as_="bureau"), "GET", "/access-log")                         # 403
+    r = doc.check(bx.get("/admin-events", as_="supervisor"), "GET", "/admin-events")
+    doc.check(bx.get("/admin-events?action=nope", as_="supervisor"), "GET", "/admin-events")    # 400
+    set_passwords(bx.app, "teacher")
+    issued = doc.check(bx.client.post("/api/v1/auth/token", json={"username": "teacher", "password": PASSWORD}),
+                       "POST", "/auth/token").get_json()
+    r = doc.check(bx.get("/auth/tokens", as_="teacher"), "GET", "/auth/tokens")
+    assert issued["token_id"] in [t["id"] for t in r.get_json()["items"]]
+    doc.check(bx.client.delete(f"/api/v1/auth/tokens/{issued['token_id']}", headers=bx.headers("teacher")),
+              "DELETE", "/auth/tokens/{token_id}")
+    doc.check(bx.client.delete("/api/v1/auth/tokens/999999", headers=bx.headers("teacher")),
+              "DELETE", "/auth/tokens/{token_id}")                                                  # 404
+    r = doc.check(bx.get("/auth-events", as_="admin"), "GET", "/auth-events")
+    assert {"login", "token_issued", "token_revoked"} & {e["action"] for e in r.get_json()["items"]}
+    doc.check(bx.get("/auth-events", as_="supervisor"), "GET", "/auth-events")                  # 403
+    r = doc.check(bx.post("/cases/search", {"state": "reported", "q": case["pupil"]["name"][:1]}),
+                  "POST", "/cases/search")
+    assert [c["id"] for c in r.get_json()["items"]] == [case["id"]]

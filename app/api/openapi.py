@@ -12,6 +12,7 @@ from app.api.openapi_schemas import REASON_CODES, components, ref
 from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.schema import form_schema
+from app.history import ADMIN_ACTIONS
 from app.reports.downloads import MIMETYPES
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 
@@ -126,6 +127,28 @@ def _pupil_schema() -> dict:
     return schema
 
 
+def _log_paths(text) -> dict:
+    """The histories and logs: a pupil's history, admin events, the access log, logins, one's tokens."""
+    return {
+        "/students/{student_id}/history": {"get": _op(
+            "Every change to a pupil, oldest first (personal values masked for roles with masked cards)", 200,
+            ref("StudentHistory"), params=[_id("student_id")])},
+        "/admin-events": {"get": _op(
+            "The admin-event log, newest first (supervisor, admin)", 200, ref("AdminEventPage"), 403,
+            params=_query(action={"type": "string", "enum": list(ADMIN_ACTIONS)}, actor=text(64)) + PAGE)},
+        "/access-log": {"get": _op(
+            "Who read which pupil's data or a case's timeline, newest first (supervisor)", 200,
+            ref("AccessLogPage"), 403,
+            params=_query(pupil={"type": "integer", "minimum": 1, "maximum": MAX_ID}, user=text(64)) + PAGE)},
+        "/auth-events": {"get": _op(
+            "Logins, failed logins, logouts, tokens, password changes (admin)", 200, ref("AuthEventPage"), 403,
+            params=_query(user=text(64)) + PAGE)},
+        "/auth/tokens": {"get": _op("Your API tokens (never the token itself)", 200, ref("TokenList"))},
+        "/auth/tokens/{token_id}": {"delete": _op("Revoke one of your tokens", 200, ref("Revoked"),
+                                                  params=[_id("token_id")])},
+    }
+
+
 def build_spec() -> dict:
     dropout = machine.get("dropout")
     states = sorted({s for d in machine.registered().values() for s in d.states})
@@ -164,6 +187,14 @@ def build_spec() -> dict:
             "post": _op("Open a case (detected)", 201, ref("Case"), 403, 409, 422,
                         request={JSON: {"schema": form_schema(dropout.open_form)}}, operationId="open_case"),
         },
+        "/cases/search": {"post": _op(
+            "The case list with its filters in a JSON body (a searched name or 学籍号 stays out of URLs)", 200,
+            ref("CasePage"), 422, params=PAGE, operationId="search_cases",
+            request={JSON: {"schema": {"type": "object", "properties": {
+                "state": {"type": "string", "enum": states}, "school": text(64), "class": text(64),
+                "reason": {"type": "string", "enum": REASON_CODES}, "overdue": {"type": "boolean"},
+                "level": {"type": "integer", "minimum": 0, "maximum": 3}, "assignee": text(64), "q": text(64),
+                "open": {"type": "boolean"}}}}})},
         "/cases/{case_id}": {"get": _op("A case with its open deadlines and available transitions", 200,
                                         ref("Case"), params=[_id("case_id")], operationId="get_case")},
         "/cases/{case_id}/timeline": {"get": _op("The case's audit events in order, with hashes", 200,
@@ -181,6 +212,7 @@ def build_spec() -> dict:
                                                               params=[_id("notification_id")])},
         "/notifications/read-all": {"post": _op("Mark every unread notice read", 200, ref("Marked"))},
         "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, auth=False)},
+        **_log_paths(text),
         **_report_paths(),
         **_transition_paths(),
     }

@@ -4,7 +4,9 @@ the report columns and targets, the pupil flags. A value the code guarantees is 
 whose keys the code fixes is closed (`additionalProperties: false`), so a conformance check catches
 a field added or dropped without the document.
 """
+from app.access_log import WHAT
 from app.engine import machine
+from app.history import ADMIN_ACTIONS
 from app.models.pupils import FLAGS
 from app.reports import TARGETS
 from app.reports.monthly import COUNT_FIELDS
@@ -136,10 +138,11 @@ def components() -> dict:
         "Workflow": _workflow_schema(w),
         "AuditVerify": obj({"ok": BOOL, "events_checked": COUNT, "first_broken": nullable(obj(
             {"case_id": ID, "seq": ID, "event_id": nullable(ID), "reason": STR}))}),
-        "ImportReport": obj({"rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
+        "ImportReport": obj({"import_id": nullable(ID), "rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
                              "failed": COUNT, "errors": array(obj({
                                  "line": ID, "student_no": STR,
                                  "errors": {"type": "object", "additionalProperties": STR}}))}),
+        **_history_schemas(person, pupil_masked),
         "Dashboard": obj({
             "today": DATE, "school_year": period, "semester": period, "targets": targets,
             "states": array(obj({"state": {"type": "string", "enum": w["states"]}, "zh": STR, "en": STR,
@@ -202,3 +205,33 @@ def _workflow_schema(w: dict) -> dict:
                 "notify": roles}))})),
         "reminder_working_days_before": COUNT,
     })
+
+
+def _history_schemas(person: dict, pupil_masked: dict) -> dict:
+    """The logs: a pupil's history, the admin-event log, the access log, the authentication log, tokens."""
+    changes = {"type": "object", "description": "field: [old, new]",
+               "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}}
+    import_run = obj({"id": ID, "at": DATETIME, "actor": STR, "via": {"type": "string", "enum": ["api", "page", "cli"]},
+                      "filename": STR, "finished_at": nullable(DATETIME), "rows": COUNT, "created": COUNT,
+                      "updated": COUNT, "unchanged": COUNT, "failed": COUNT, "error": nullable(STR)})
+    token = obj({"id": ID, "created_at": DATETIME, "expires_at": nullable(DATETIME),
+                 "last_used_at": nullable(DATETIME), "revoked": BOOL, "revoked_at": nullable(DATETIME)})
+    return {
+        "StudentHistory": obj({"student_id": ID, "events": array(obj({
+            "id": ID, "at": DATETIME, "actor": STR, "actor_id": nullable(ID),
+            "action": {"type": "string", "enum": ["created", "imported", "updated"]}, "changes": changes,
+            "import": nullable(import_run)}))}),
+        "AdminEventPage": page_of("AdminEvent"),
+        "AdminEvent": obj({"id": ID, "at": DATETIME, "actor": STR, "actor_id": nullable(ID),
+                           "action": {"type": "string", "enum": list(ADMIN_ACTIONS)}, "target": STR,
+                           "before": nullable({"type": "object"}), "after": nullable({"type": "object"})}),
+        "AccessLogPage": page_of("AccessEntry"),
+        "AccessEntry": obj({"id": ID, "at": DATETIME, "what": {"type": "string", "enum": list(WHAT)}, "via": STR,
+                            "case_id": nullable(ID), "user": obj(person), "pupil": obj(pupil_masked)}),
+        "AuthEventPage": page_of("AuthEvent"),
+        "AuthEvent": obj({"id": ID, "at": DATETIME, "user_id": nullable(ID), "username": STR, "action": STR,
+                          "outcome": STR, "address": nullable(STR), "user_agent": nullable(STR),
+                          "detail": {"type": "object"}}),
+        "TokenList": obj({"items": array(token)}),
+        "Revoked": obj({"revoked": ID}),
+    }
