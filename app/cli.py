@@ -1,4 +1,5 @@
 """The `baoxue` command: every operator task (DESIGN §8). `baoxue db upgrade` comes from Flask-Migrate."""
+import os
 import sys
 
 import click
@@ -100,6 +101,10 @@ def import_pupils_cmd(path, batch_size):
         import_pupils,
         read_rows,
     )
+    from app.import_files import current_limits
+    limits = current_limits()
+    if os.path.getsize(path) > limits.max_bytes:  # before reading it all into memory
+        raise click.ClickException(f"文件超过 {limits.max_bytes:,} 字节 / the file is larger than {limits.max_bytes:,} bytes")
     with open(path, "rb") as f:
         data = f.read()
     try:

@@ -18,6 +18,7 @@ from app.views.setup import actor
 from forms.base import REASONS
 
 PER_PAGE = 50
+PAGE_MAX = 10**6
 
 
 def _filtered():
@@ -30,7 +31,8 @@ def _filtered():
 @login_required
 def case_list():
     flt, now = _filtered()
-    page = max(1, request.args.get("page", 1, type=int))
+    # a page number past any list is an empty page, but its OFFSET must still fit a database integer
+    page = min(max(1, request.args.get("page", 1, type=int)), PAGE_MAX)
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
     total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
