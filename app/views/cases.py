@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app import case_filters, clock
 from app.deadlines import calendar
+from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.errors import Conflict, Invalid
 from app.engine.operations import open_case
@@ -85,7 +86,7 @@ def new_case():
         else:
             return redirect(url_for("views.case_page", case_id=case_id, opened=1))
         chosen = request.form.get("student_id", type=int)
-        if chosen and not any(p.id == chosen for p in pupils):
+        if chosen and 0 < chosen <= MAX_ID and not any(p.id == chosen for p in pupils):
             pupils = _roster_matches(None, pupil_id=chosen) + pupils
         return render_template("case_new.html", form=form, pupils=pupils, q=q), 422
     form = forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now()))
