@@ -365,6 +365,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
 
     def data_rows():
         for i, row in enumerate(rows, start=2):
-            if any(_cell(c) for c in row):
+            # row.count(None) first: openpyxl pads missing rows with all-None tuples, up to max_row
+            if row.count(None) != len(row) and any(_cell(c) for c in row):
                 yield i, _row(cols, row, limits)
     return data_rows()

@@ -157,15 +157,18 @@ def good_rows() -> list[list[str]]:
 
 
 def bounded(bx, data: bytes, *, seconds: float = 5.0, megabytes: float = 40.0):
-    """The import's answer, asserted to cost at most `seconds` and `megabytes` of Python allocations."""
-    tracemalloc.start()
+    """The import's answer, asserted to take at most `seconds` and, in a second run under tracemalloc
+    (which slows Python code several times, so it is not timed), `megabytes` of allocations."""
     start = time.perf_counter()
+    r = api_import(bx, data, "roster.xlsx")
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()
     try:
-        r = api_import(bx, data, "roster.xlsx")
-        elapsed = time.perf_counter() - start
+        again = api_import(bx, data, "roster.xlsx")
         peak = tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
+    assert again.status_code == r.status_code
     assert elapsed < seconds and peak < megabytes, (elapsed, peak)
     return r
 
@@ -179,7 +182,7 @@ def test_a_sheet_claiming_a_million_rows_and_every_column_is_read_quickly(app, b
     # <dimension> says A1:XFD1048576 and the last row is 1,048,576: openpyxl would pad every row to
     # 16,384 columns and yield a million empty rows (the 78 s upload).
     sheet = sheet_xml(good_rows(), "A1:XFD1048576", '<row r="1048576"><c r="XFD1048576"/></row>')
-    r = bounded(bx, workbook(sheet))
+    r = bounded(bx, workbook(sheet), seconds=10)
     assert r.status_code == 200 and r.get_json()["created"] == 2, r.get_json()
 
 
@@ -198,8 +201,8 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory(app, bx):
 
 def test_too_many_rows_is_refused_before_any_row_is_imported(app, bx):
     rows = good_rows() + [[f"G52260120110101{n:04d}", "某", "男", "2011-01-01", "SA-7-1"] for n in range(50_001)]
-    # (the scan of 50,000 rows takes about 3 s on a loaded 2-core machine; tracemalloc triples it)
-    r = bounded(bx, workbook(sheet_xml(rows)), seconds=25)
+    # the scan of 50,000 rows takes about 3 s on this shared 2-core machine (78 s before, unbounded)
+    r = bounded(bx, workbook(sheet_xml(rows)), seconds=15)
     assert r.status_code == 422 and "more than 50,000 rows" in r.get_json()["fields"]["file"]
     assert pupils(app) == 9
 
