@@ -31,8 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     load_workflows()
 
-    from app import views
+    from app import edge, outage, views
     from app.api import bp as api_bp
+    edge.init_app(app)
+    outage.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(views.bp)
     views.init_app(app)

@@ -197,8 +197,12 @@ def users_password(username, password):
 @click.option("--batch-size", default=500, show_default=True)
 def import_pupils_cmd(path, batch_size):
     """Import a roster (CSV or XLSX); bad rows are listed with their line numbers."""
+    from app.import_files import current_limits
     from app.importer import ImportFileError, count_rows, import_pupils, read_rows
     from app.roster import EVERYWHERE
+    limits = current_limits()
+    if os.path.getsize(path) > limits.max_bytes:  # before reading it all into memory
+        raise click.ClickException(f"文件超过 {limits.max_bytes:,} 字节 / the file is larger than {limits.max_bytes:,} bytes")
     with open(path, "rb") as f:
         data = f.read()
     try:

@@ -63,6 +63,11 @@ def from_env(instance_path: str) -> dict:
         # A request body larger than this is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
         "API_PAGE_SIZE_MAX": 200,
+        # What one roster import may cost (app/import_files.py): beyond, the file is refused naming the limit.
+        "IMPORT_MAX_ROWS": int(os.environ.get("BAOXUE_IMPORT_MAX_ROWS", 50_000)),
+        "IMPORT_MAX_COLUMNS": int(os.environ.get("BAOXUE_IMPORT_MAX_COLUMNS", 40)),
+        "IMPORT_MAX_CELL": int(os.environ.get("BAOXUE_IMPORT_MAX_CELL", 2_000)),
+        "IMPORT_MAX_BYTES": int(os.environ.get("BAOXUE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)),
         # Pre-ping costs a round trip on every request; off by default (a connection broken by a
         # database restart fails one request and the pool is renewed). BAOXUE_DB_PRE_PING=1 turns it on.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": os.environ.get("BAOXUE_DB_PRE_PING", "0") == "1",

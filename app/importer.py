@@ -6,13 +6,8 @@ a row equal to what is stored changes nothing, a row that differs updates the pu
 in the importer's scope, and never into another school (that is a transfer). Each import is an
 import run; each pupil it creates or changes gets a pupil event.
 """
-import codecs
-import csv
-import io
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
 from collections import Counter
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,26 +15,22 @@ from werkzeug.datastructures import MultiDict
 
 from app import history
 from app.extensions import db
+from app.import_files import (  # noqa: F401  (reading a file lives there; these names are the importer's API)
+    REQUIRED_COLUMNS,
+    UNREADABLE,
+    ImportFileError,
+    Limits,
+    count_rows,
+    read_rows,
+)
 from app.models import ImportRun, OrgUnit, Pupil
 from app.roster import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
-HEADER_ALIASES = {
-    "学籍号": "student_no", "姓名": "name", "性别": "gender", "出生日期": "birth_date", "班级代码": "class_code",
-    "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
-    "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
-    "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
-    "监护人关系": "guardian_relation",
-}
-REQUIRED_COLUMNS = ("student_no", "name", "gender", "birth_date", "class_code")
 FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
 TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
 FALSE = {"", "0", "n", "no", "false", "否", "f"}
 GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (wrong type, no header, missing columns)."""
 
 
 @dataclass
@@ -54,80 +45,6 @@ class ImportReport:
     def to_dict(self) -> dict:
         return {"import_id": self.import_id, "rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors}
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header(names) -> list[str]:
-    cols = [HEADER_ALIASES.get(_cell(n), _cell(n).lower()) for n in names]
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
-    if missing:
-        raise ImportFileError("缺少列 / missing columns: " + ", ".join(missing))
-    return cols
-
-
-def read_rows(data: bytes, filename: str):
-    """Yield (line number, {column: text}) for each data row; line 1 is the header."""
-    if filename.lower().endswith(".xlsx"):
-        yield from _xlsx_rows(data)
-    elif filename.lower().endswith(".csv"):
-        yield from _csv_rows(data)
-    else:
-        raise ImportFileError("仅支持 .csv 或 .xlsx / only .csv and .xlsx files are accepted")
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel on Chinese Windows saves CSV in GB18030/GBK.
-        return data.decode("gb18030")
-
-
-def _csv_rows(data: bytes):
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    try:
-        cols = _header(next(reader))
-    except StopIteration:
-        raise ImportFileError("文件为空 / the file is empty") from None
-    for row in reader:
-        if any(c.strip() for c in row):
-            yield reader.line_num, dict(zip(cols, (c.strip() for c in row)))
-
-
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportFileError(f"无法读取 XLSX / not a readable XLSX file ({type(e).__name__})") from None
-    rows = wb.active.iter_rows(values_only=True)
-    try:
-        cols = _header(next(rows))
-    except StopIteration:
-        raise ImportFileError("文件为空 / the file is empty") from None
-    for i, row in enumerate(rows, start=2):
-        if any(_cell(c) for c in row):
-            yield i, {c: _cell(v) for c, v in zip(cols, row)}
-
-
-def count_rows(data: bytes, filename: str) -> int:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-        return max(load_workbook(io.BytesIO(data), read_only=True).active.max_row - 1, 0)
-    return max(data.count(b"\n") - 1, 0)
 
 
 def _normalise(raw: dict) -> tuple[MultiDict, dict]:
@@ -160,12 +77,14 @@ def _iso_date(value: str) -> str:
 
 
 def validate_row(raw: dict, classes: dict) -> tuple[dict | None, dict]:
+    unreadable = raw.pop(UNREADABLE, {})  # cells the file reader refused (too long, control characters)
     formdata, errors = _normalise(raw)
     form = PupilForm(formdata=formdata, meta={"csrf": False})
     if not form.validate():
         errors.update({k: "; ".join(map(str, v)) for k, v in form.errors.items()})
     values, more = pupil_values(form.data, classes, raw.get("guardian_relation", ""))
     errors.update(more)
+    errors.update(unreadable)
     return (None, errors) if errors else (values, {})
 
 

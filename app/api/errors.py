@@ -4,6 +4,7 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app import outage
 from app.api import bp
 from app.api.util import authenticate
 from app.engine.errors import BaoxueError
@@ -15,6 +16,9 @@ log = logging.getLogger(__name__)
 @bp.before_request
 def _authenticate():
     authenticate()
+
+
+outage.register(bp)
 
 
 @bp.errorhandler(BaoxueError)

@@ -1,8 +1,7 @@
 """Request plumbing shared by the API resources: the caller, the JSON body, paging."""
-import json
-
 from flask import g, request
 
+from app import edge
 from app.auth import tokens
 from app.auth.scope import Actor
 from app.engine.errors import BadRequest, NotPermitted
@@ -39,36 +38,9 @@ def require_role(*roles: str) -> None:
         raise NotPermitted("您的角色不能执行此操作 / your role may not do this", roles_allowed=list(roles))
 
 
-def _clean(value, path="body"):
-    """Refuse what a database cannot store faithfully: NUL characters and lone surrogates."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise BadRequest(f"{path}: 含有 NUL 字符 / contains a NUL character", field=path)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadRequest(f"{path}: 不是有效的 Unicode / not valid Unicode", field=path) from None
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _clean(k, path)
-            _clean(v, f"{k}" if path == "body" else f"{path}.{k}")
-    elif isinstance(value, list):
-        for v in value:
-            _clean(v, path)
-    return value
-
-
 def json_body() -> dict:
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise BadRequest("请求体不是有效的 JSON / the body is not valid JSON", error_code="bad_json") from None
-    if not isinstance(body, dict):
-        raise BadRequest("请求体须为 JSON 对象 / the body must be a JSON object")
-    return _clean(body)
+    """The body as a JSON object, refused at the edge (app/edge.py) if it holds what cannot be stored."""
+    return edge.json_body()
 
 
 def int_arg(name: str, default: int, lo: int = 1, hi: int = 10**6) -> int:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app import case_filters, clock
 from app.deadlines import calendar
+from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.errors import Conflict, Invalid
 from app.engine.operations import open_case
@@ -19,6 +20,7 @@ from app.limits import export_limit
 from forms.base import REASONS
 
 PER_PAGE = 50
+PAGE_MAX = 10**6
 
 
 SEARCH_KEY = "case_search"
@@ -60,7 +62,8 @@ def case_search():
 @login_required
 def case_list():
     flt, now = _filtered()
-    page = max(1, request.args.get("page", 1, type=int))
+    # a page number past any list is an empty page, but its OFFSET must still fit a database integer
+    page = min(max(1, request.args.get("page", 1, type=int)), PAGE_MAX)
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
     total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
@@ -117,7 +120,7 @@ def new_case():
         else:
             return redirect(url_for("views.case_page", case_id=case_id, opened=1))
         chosen = request.form.get("student_id", type=int)
-        if chosen and not any(p.id == chosen for p in pupils):
+        if chosen and 0 < chosen <= MAX_ID and not any(p.id == chosen for p in pupils):
             pupils = _roster_matches(None, pupil_id=chosen) + pupils
         return render_template("case_new.html", form=form, pupils=pupils, q=q), 422
     kept = idle.restored("/cases/new", current_user)  # typed before an idle expiry

@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from app import outage
 from app.engine.errors import BaoxueError
 from app.extensions import db
 from app.auth import accounts
@@ -57,6 +58,7 @@ def init_app(app) -> None:
     app.after_request(_seen)
     for status in (404, 405, 413):
         app.register_error_handler(status, _app_http_error)
+    app.register_error_handler(BaoxueError, _app_refusal)
 
 
 def _seen(response):
@@ -79,6 +81,9 @@ def _security_headers(response):
 def error_page(status: int, message: str, details: dict | None = None):
     details = {k: i18n.pick(v) for k, v in (details or {}).items()}
     return render_template("error.html", status=status, message=i18n.pick(message), details=details), status
+
+
+outage.register(bp)
 
 
 @bp.errorhandler(BaoxueError)
@@ -111,6 +116,14 @@ def _app_http_error(err: HTTPException):
     messages = {404: "页面不存在 / no such page", 405: "不支持此操作 / method not allowed",
                 413: "上传的内容太大 / the upload is too large"}
     return error_page(err.code, messages.get(err.code, err.description or ""))
+
+
+def _app_refusal(err: BaoxueError):
+    """A refusal before a blueprint is chosen (the edge refusing a path no route matches)."""
+    if request.path.startswith("/api/"):
+        from app.api.errors import _baoxue_error as api_error
+        return api_error(err)
+    return _baoxue_error(err)
 
 
 @bp.errorhandler(Exception)
