@@ -8,7 +8,7 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-# Reason categories from the seeds (DESIGN §2). Several may apply.
+# Reason categories from the seeds. Several may apply.
 REASONS = [
     ("economic", "经济困难"), ("learning", "学习困难/厌学"), ("family", "家庭原因"),
     ("psychological", "心理问题"), ("social", "社会环境"), ("illness_disability", "疾病残疾"),

@@ -1,4 +1,4 @@
-"""The dropout case (控辍保学个案): DESIGN §2-3 written as data.
+"""The dropout case (控辍保学个案): the lifecycle, its guards, deadlines and escalation written as data.
 
 Nothing here imports app/: states, triggers, roles, forms, guards and clocks are plain values; guards
 and effects are small pure functions of the step's context (ctx.vars, ctx.data, ctx.case), which the
@@ -85,7 +85,7 @@ def revoke(ctx):
     ctx.revoke_partner(ctx.data["username"])
 
 
-# --- escalation ladders (DESIGN §3): level 1 at the deadline, +2 and +5 working days after ------------
+# --- escalation ladders: level 1 at the deadline, +2 and +5 working days after ------------
 
 def ladder(first, second, third="bureau_head"):
     return [{"level": 1, "after_working_days": 0, "notify": first},
@@ -158,7 +158,7 @@ DEFINITION = {
         {"name": "close_exempt", "zh": "免于入学结案", "en": "Close: exempt", "source": OPEN, "dest": "closed_exempt",
          "roles": ["bureau_officer"], "form": ExemptForm},
     ],
-    # Deadline clocks (DESIGN §3). A clock opens when its state is entered, is met by one of its
+    # Deadline clocks. A clock opens when its state is entered, is met by one of its
     # triggers, and is cancelled when the case moves to a state outside `while_in`. Its reminder goes
     # to `remind` `remind_before_working_days` before the due day (default below); after the due day
     # the ladder escalates: level 1 at the deadline, 2 and 3 after more working days.

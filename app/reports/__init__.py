@@ -1,4 +1,4 @@
-"""Reports (DESIGN §5): figures as plain functions over SQL aggregates, and their CSV/XLSX/SVG forms.
+"""Reports (the figures the seeds report: dropout rate, retention, home visits, reasons): figures as plain functions over SQL aggregates, and their CSV/XLSX/SVG forms.
 
 Shared here: who may read reports and over what scope, the targets, the definitions every figure
 uses (what counts as a dropout, who is still out of school), and the school calendar's periods.

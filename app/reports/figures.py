@@ -1,4 +1,4 @@
-"""The dashboard: every figure of DESIGN §5 over the reader's scope, in a fixed number of SQL queries.
+"""The dashboard: every figure the reports promise over the reader's scope, in a fixed number of SQL queries.
 
 Each figure is one aggregate (GROUP BY and conditional SUMs), so the cost does not grow with the
 number of cases beyond the database's own scan; no case is loaded into Python. Only portable SQL

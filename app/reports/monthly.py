@@ -73,7 +73,7 @@ def _school(view, code: str | None) -> OrgUnit:
     unit = unit_by_code(code)
     if unit is None or unit.kind != "school":
         raise Invalid({"school": f"没有代码为 {code} 的学校 / no school has the code {code!r}"})
-    if not view.roles_for_path(unit.path):  # out of scope does not exist (DESIGN §1)
+    if not view.roles_for_path(unit.path):  # out of scope does not exist (404, never 403)
         raise NotFound("没有这个学校 / no such school")
     return unit
 

@@ -1,4 +1,4 @@
-"""The case timeline (DESIGN §4): build() turns a case's events and deadline rows into data,
+"""The case timeline (what a supervisor audits): build() turns a case's events and deadline rows into data,
 render_svg() draws it. Load the rows with load(case) (two queries), then build(case, events, deadlines, now)."""
 from app.timeline.model import (
                                 Band,
