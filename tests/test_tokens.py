@@ -125,3 +125,10 @@ def test_admin_users_page_lists_and_revokes_tokens(app, bx):
     assert bx.client.get("/api/v1/cases", headers=_auth(mine["token"])).status_code == 401
     assert "已吊销" in admin.text("/admin/users").split(f'id="token-{mine["token_id"]}"')[1][:400]
     assert Browser(app, "teacher").post(f"/admin/users/{uid}/tokens/{mine['token_id']}/revoke").status_code == 403
+
+
+def test_revoking_a_token_id_beyond_the_database_integer_is_404(bx):
+    # Found by the conformance run: 2**31 overflowed PostgreSQL's integer and answered 500.
+    for token_id in (2**31, 2**31 - 1, 10**30):
+        r = bx.client.delete(f"/api/v1/auth/tokens/{token_id}", headers=bx.headers("teacher"))
+        assert r.status_code == 404 and r.get_json()["error"] == "not_found", (token_id, r.get_json())

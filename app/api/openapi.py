@@ -200,7 +200,7 @@ def build_spec() -> dict:
         "/cases/{case_id}/timeline": {"get": _op("The case's audit events in order, with hashes", 200,
                                                  ref("Timeline"), params=[_id("case_id")],
                                                  operationId="get_timeline")},
-        "/cases/{case_id}/timeline.csv": {"get": _op("The timeline as CSV", 200, {"type": "string"},
+        "/cases/{case_id}/timeline.csv": {"get": _op("The timeline as CSV", 200, {"type": "string"}, 429,
                                                      params=[_id("case_id")], mime="text/csv",
                                                      operationId="get_timeline_csv")},
         "/audit/verify": {"get": _op("Recompute the audit hash chains (all, or one case's)", 200,

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from app import clock
 from app.auth import events
+from app.auth.scope import MAX_ID
 from app.engine.errors import NotFound
 from app.extensions import db
 from app.models import ApiToken, User
@@ -72,6 +73,8 @@ def revoke(user: User, token_id: int | None = None, *, by: User | None = None, b
     """Revoke one of this user's tokens (404 if it is not theirs), or all of them with None.
     Returns the ids revoked now (a token already revoked is not revoked again)."""
     q = select(ApiToken).where(ApiToken.user_id == user.id)
+    if token_id is not None and not 0 < token_id <= MAX_ID:  # beyond the database's integer: cannot exist
+        raise NotFound("没有这个令牌 / no such token")
     if token_id is not None:
         row = db.session.execute(q.where(ApiToken.id == token_id)).scalar_one_or_none()
         if row is None:
