@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app import clock
+from app.engine.errors import BadRequest
 from app.extensions import db
 from app.models import AdminEvent, ImportRun, PupilEvent
 from app.models.pupils import FLAGS, mask_middle, mask_name
@@ -73,6 +74,18 @@ def _mask_numbers(values: dict | None) -> dict | None:
 def admin_event_dict(e: AdminEvent) -> dict:
     return {"id": e.id, "at": e.at.isoformat() + "Z", "actor": e.actor, "actor_id": e.actor_id, "action": e.action,
             "target": e.target, "before": _mask_numbers(e.before), "after": _mask_numbers(e.after)}
+
+
+def admin_event_filters(args) -> tuple[str | None, str | None]:
+    """The action and actor filters of a request (page and API alike); an unknown action is 400."""
+    action = args.get("action", "").strip() or None
+    if action and action not in ADMIN_ACTIONS:
+        raise BadRequest(f"action 须为 {', '.join(ADMIN_ACTIONS)} 之一 / action must be one of "
+                         f"{', '.join(ADMIN_ACTIONS)}", field="action")
+    who = args.get("actor", "").strip() or None
+    if who and len(who) > 64:
+        raise BadRequest("actor 过长 / actor is too long", field="actor")
+    return action, who
 
 
 # --- pupil history --------------------------------------------------------------------------------

@@ -72,3 +72,14 @@ def test_the_access_log_page_for_supervisors(app, bx):
     assert "page:case" in html
     assert "没有记录" in page.text("/audit/access?user=nobody")
     assert page.get("/audit/access?pupil=x").status_code == 400
+
+
+def test_a_page_number_past_the_database_integer_is_the_last_page_not_a_500(app, bx):
+    # The access log and admin-event pages used an unbounded page number for their OFFSET
+    # (PostgreSQL: bigint out of range -> 500); they share the case list's bounded one now.
+    Browser(app, "teacher").text(f"/cases/{bx.open()['id']}")
+    page = Browser(app, "supervisor")
+    for path in ("/audit/access", "/audit/admin-events"):
+        for n in ("99999999999999999999", "-3", "x"):
+            r = page.get(f"{path}?page={n}")
+            assert r.status_code == 200, (path, n, r.status_code)

@@ -1,7 +1,8 @@
 """Request plumbing shared by the API resources: the caller, the JSON body, paging."""
 from flask import g, request
 
-from app import edge
+from app import edge, paging
+from app.paging import PAGE_MAX
 from app.auth import tokens
 from app.auth.scope import Actor
 from app.engine.errors import BadRequest, NotPermitted
@@ -43,7 +44,7 @@ def json_body() -> dict:
     return edge.json_body()
 
 
-def int_arg(name: str, default: int, lo: int = 1, hi: int = 10**6) -> int:
+def int_arg(name: str, default: int, lo: int = 1, hi: int = PAGE_MAX) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -58,11 +59,6 @@ def int_arg(name: str, default: int, lo: int = 1, hi: int = 10**6) -> int:
 
 def paginate(query, count_query, render, *, scalars: bool = True, max_size: int = 200) -> dict:
     """One page of `query` rendered item by item, with the total from `count_query`."""
-    from app.extensions import db
-    page = int_arg("page", 1)
-    per_page = int_arg("per_page", 50, 1, max_size)
-    total = db.session.execute(count_query).scalar_one()
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique()
-    rows = result.scalars().all() if scalars else result.all()
-    return {"items": [render(r) for r in rows], "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+    rows, meta = paging.fetch(query, count_query, int_arg("page", 1), int_arg("per_page", 50, 1, max_size),
+                              scalars=scalars)
+    return {"items": [render(r) for r in rows], **meta}

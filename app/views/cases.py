@@ -4,7 +4,7 @@ from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app import case_filters, clock
+from app import case_filters, clock, paging
 from app.deadlines import calendar
 from app.auth.scope import MAX_ID
 from app.engine import machine
@@ -20,7 +20,6 @@ from app.limits import export_limit
 from forms.base import REASONS
 
 PER_PAGE = 50
-PAGE_MAX = 10**6
 
 
 SEARCH_KEY = "case_search"
@@ -62,8 +61,7 @@ def case_search():
 @login_required
 def case_list():
     flt, now = _filtered()
-    # a page number past any list is an empty page, but its OFFSET must still fit a database integer
-    page = min(max(1, request.args.get("page", 1, type=int)), PAGE_MAX)
+    page = paging.lenient_page(request.args)
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
     total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two

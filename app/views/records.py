@@ -2,13 +2,11 @@
 
 The pupil page loads the pupil in the user's scope (404 otherwise) and masks what the user's roles
 may not see, as the case page does; the admin-event log is for supervisors and the admin."""
-from flask import render_template
+from flask import render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from app import history
-from app.api.admin_events import filters
-from app.api.util import int_arg
+from app import history, paging
 from app.auth.scope import load_pupil_in_scope
 from app.extensions import db
 from app.models import Case
@@ -38,11 +36,7 @@ def student_page(student_id):
 @login_required
 def admin_events_page():
     access.require("admin_events")
-    action, who = filters()
-    page = int_arg("page", 1)
-    query, count = history.admin_events_query(action, who)
-    total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars().all()
+    action, who = history.admin_event_filters(request.args)
+    rows, pages = paging.fetch(*history.admin_events_query(action, who), paging.lenient_page(request.args), PER_PAGE)
     return render_template("admin_events.html", events=[history.admin_event_dict(e) for e in rows],
-                           actions=history.ADMIN_ACTIONS, action=action or "", who=who or "",
-                           pages={"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total})
+                           actions=history.ADMIN_ACTIONS, action=action or "", who=who or "", pages=pages)
