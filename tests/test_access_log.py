@@ -75,7 +75,7 @@ def test_the_access_log_page_for_supervisors(app, bx):
 
 
 def test_a_page_number_past_the_database_integer_is_the_last_page_not_a_500(app, bx):
-    # The access log and admin-event pages used an unbounded page number for their OFFSET
+    # The access log, admin-event and authentication-log pages used an unbounded page number for their OFFSET
     # (PostgreSQL: bigint out of range -> 500); they share the case list's bounded one now.
     Browser(app, "teacher").text(f"/cases/{bx.open()['id']}")
     page = Browser(app, "supervisor")
@@ -83,3 +83,6 @@ def test_a_page_number_past_the_database_integer_is_the_last_page_not_a_500(app,
         for n in ("99999999999999999999", "-3", "x"):
             r = page.get(f"{path}?page={n}")
             assert r.status_code == 200, (path, n, r.status_code)
+    admin = Browser(app, "admin")
+    for n in ("99999999999999999999", "-3", "x"):
+        assert admin.get(f"/admin/auth-events?page={n}").status_code == 200, n

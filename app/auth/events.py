@@ -2,7 +2,7 @@
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
-from app import clock
+from app import clock, paging
 from app.extensions import db
 from app.models import AuthEvent
 
@@ -51,12 +51,8 @@ def user_filter(name: str | None) -> int | None:
 
 
 def page(user_id: int | None, page_no: int, per_page: int = 50) -> dict:
-    q = select(AuthEvent)
-    count = select(func.count()).select_from(AuthEvent)
+    q, count = select(AuthEvent), select(func.count()).select_from(AuthEvent)
     if user_id is not None:
         q, count = q.where(AuthEvent.user_id == user_id), count.where(AuthEvent.user_id == user_id)
-    total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(q.order_by(AuthEvent.id.desc()).limit(per_page)
-                              .offset((page_no - 1) * per_page)).scalars().all()
-    return {"items": rows, "page": page_no, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+    rows, meta = paging.fetch(q.order_by(AuthEvent.id.desc()), count, page_no, per_page)
+    return {"items": rows, **meta}

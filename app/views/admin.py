@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import calendar_admin, clock, directory, history
+from app import calendar_admin, clock, directory, history, paging
 from app.auth import tokens
 from app.auth import events as auth_events
 from app.auth.scope import load_or_404
@@ -135,8 +135,7 @@ AUTH_OUTCOMES = {"ok": lazy_gettext("成功"), "refused": lazy_gettext("拒绝")
 def admin_auth_events():
     _guard()
     user = (request.args.get("user") or "").strip() or None
-    page_no = request.args.get("page", 1, type=int) or 1
-    result = auth_events.page(auth_events.user_filter(user), max(page_no, 1))
+    result = auth_events.page(auth_events.user_filter(user), paging.lenient_page(request.args))
     return render_template("admin/auth_events.html", result=result, user=user, action_labels=AUTH_ACTIONS,
                            outcome_labels=AUTH_OUTCOMES)
 
