@@ -50,7 +50,19 @@ def test_tampered_content_is_caught_and_named(app, bx, runner):
     assert result["ok"] is False
     assert result["first_broken"]["case_id"] == case["id"] and result["first_broken"]["seq"] == 2
     assert result["first_broken"]["reason"] == "content does not match its hash"
-    assert target["hash"]  # the stored hash is the one that no longer matches
+    # the stored hash is untouched (the chain's next link still points at it) yet no longer covers the
+    # content: recomputed over the stored row it differs, over the row as written it is the stored one
+    after = bx.events(case["id"])
+    assert (after[1]["actor"], after[1]["hash"], after[2]["prev_hash"]) == ("mallory", target["hash"], target["hash"])
+    from app.audit import event_hash, key
+    with app.app_context():
+        from app.models import CaseEvent
+        e = db.session.execute(sa.select(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 2)
+                               ).scalar_one()
+        fields = dict(case_id=e.case_id, seq=e.seq, at=e.at, actor_id=e.actor_id, role=e.role, action=e.action,
+                      from_state=e.from_state, to_state=e.to_state, data=e.data, prev_hash=e.prev_hash, key=key())
+        assert event_hash(actor="mallory", **fields) != target["hash"]
+        assert event_hash(actor=target["actor"], **fields) == target["hash"]
     out = runner.invoke(args=["audit", "verify"])
     assert out.exit_code == 1 and f"case {case['id']} event seq 2" in out.output
     # the other case's chain still holds on its own
@@ -68,6 +80,8 @@ def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
         forged = event_hash(case_id=e.case_id, seq=e.seq, at=e.at, actor_id=e.actor_id, actor="mallory",
                             role=e.role, action=e.action, from_state=e.from_state, to_state=e.to_state,
                             data=e.data, prev_hash=e.prev_hash, key=key())
+        assert forged != e.hash  # the forgery really changes the stored hash
+    assert bx.get("/audit/verify", as_="supervisor").get_json()["ok"] is True
     tamper(app, "UPDATE case_events SET actor = 'mallory', hash = :h WHERE case_id = :c AND seq = 2",
             h=forged, c=case["id"])
     broken = bx.get("/audit/verify", as_="supervisor").get_json()["first_broken"]

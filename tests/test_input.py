@@ -35,13 +35,19 @@ def test_wrong_types_and_values_are_422_naming_the_field(bx, field, value):
 
 
 def test_version_must_be_an_integer(bx):
+    # The type is checked before the value is compared: a version that is not an integer (a string, a
+    # float, a bool, null, a list, or none at all) is 422 naming "version", never 409; only an integer
+    # that is not the case's current version is a conflict.
     case = bx.case_in("detected")
-    for bad in ("1", 1.0, True, None, [1]):
-        body = {**VALID["report"], "version": bad}
+    before = bx.footprint(case["id"])
+    for bad in ("1", 1.0, True, None, [1], "absent"):
+        body = dict(VALID["report"]) if bad == "absent" else {**VALID["report"], "version": bad}
         r = bx.post(f"/cases/{case['id']}/transitions/report", body, as_="school_admin")
-        assert r.status_code in (409, 422), (bad, r.get_json())
-        if r.status_code == 422:
-            assert "version" in r.get_json()["fields"]
+        assert r.status_code == 422 and list(r.get_json()["fields"]) == ["version"], (bad, r.get_json())
+    r = bx.post(f"/cases/{case['id']}/transitions/report", {**VALID["report"], "version": case["version"] + 1},
+                as_="school_admin")
+    assert r.status_code == 409 and r.get_json()["current_version"] == case["version"], r.get_json()
+    assert bx.footprint(case["id"]) == before
 
 
 def test_unknown_fields_are_422_naming_them(bx):

@@ -81,9 +81,13 @@ def test_roster_import_reports_each_bad_row(app, district):
     rows = page.split('id="import-errors"')[1]
     assert "<td>3</td>" in rows and "<td>4</td>" in rows and "student_no" in rows and "class_code" in rows
     with app.app_context():
-        assert db.session.scalar(select(User.id).where(User.username == "admin"))
-        from app.models import Pupil
+        from app.models import ImportRun, Pupil
+        # the good row is written, the two bad ones are not, and the run records who imported what
         assert db.session.scalar(select(Pupil.name).where(Pupil.student_no == "G522601201203150011")) == "新同学"
+        assert db.session.scalars(select(Pupil.name).where(Pupil.name.in_(("坏学籍号", "没有班级")))).all() == []
+        run = db.session.execute(select(ImportRun)).scalar_one()
+        assert (run.actor, run.via, run.filename, run.rows, run.created, run.failed) == \
+            ("admin", "page", "roster.csv", 3, 1, 2)
 
 
 def test_roster_import_without_a_file_names_the_field(app, district):
