@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.extensions import db
-from app.models import AuthEvent
+from app.models import AuthEvent, User
 from tests.web import PASSWORD, Browser, set_passwords
 
 
@@ -41,7 +41,9 @@ def test_each_kind_of_event_is_logged_with_who_and_where(app, bx, runner):
     with app.app_context():
         failed = db.session.execute(sa.select(AuthEvent).where(AuthEvent.action == "login_failed")
                                     .order_by(AuthEvent.id)).scalars().first()
-        assert failed.address == "127.0.0.1" and failed.user_agent == "TestBrowser/1.0" and failed.user_id
+        teacher_id = db.session.scalar(sa.select(User.id).where(User.username == "teacher"))
+        assert (failed.username, failed.user_id, failed.address, failed.user_agent) == \
+            ("teacher", teacher_id, "127.0.0.1", "TestBrowser/1.0")
         ghost = db.session.execute(sa.select(AuthEvent).where(AuthEvent.username == "ghost")).scalar_one()
         assert ghost.user_id is None
         cli = db.session.execute(sa.select(AuthEvent).where(AuthEvent.action == "password_changed")).scalar_one()

@@ -31,7 +31,9 @@ def test_same_transition_fired_twice_at_once_one_wins(bx):
         codes = sorted(r.status_code for r in rs)
         assert codes == [200, 409], [r.get_json() for r in rs]
         loser = next(r for r in rs if r.status_code == 409).get_json()
-        assert loser["error"] in ("stale_version", "not_allowed_now")
+        # the version is checked before the state: the loser is a stale version whether it read the case
+        # before the winner's commit (its guarded write finds the version moved) or after it
+        assert loser["error"] == "stale_version" and loser["current_version"] == case["version"] + 1, loser
         after = bx.case(case["id"])
         assert after["version"] == case["version"] + 1 and after["state"] == "reported"
         assert [e["action"] for e in bx.events(case["id"])] == ["open", "report"]

@@ -166,6 +166,7 @@ def test_a_table_a_later_migration_adds_is_covered(app, granted):
         with role_conn() as conn:
             conn.execute(f'INSERT INTO "{table}" (x) VALUES (1)')
             conn.execute(f'UPDATE "{table}" SET x = 2')
+            assert conn.execute(f'SELECT x FROM "{table}"').fetchall() == [(2,)]
     finally:
         _admin(f'DROP TABLE "{table}"')
 

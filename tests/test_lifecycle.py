@@ -1,6 +1,8 @@
 """The whole lifecycle, each off-ramp and the relapse path, through the JSON API as the right roles."""
 import pytest
 
+from tests.payloads import VALID
+
 
 def states(bx, case_id):
     return [(e["action"], e["from_state"], e["to_state"]) for e in bx.events(case_id)]
@@ -81,7 +83,7 @@ def test_off_ramps_close_the_case_with_bureau_approval(bx, trigger, from_state, 
     closed = bx.step(case["id"], trigger, "bureau")
     assert closed["state"] == dest and closed["closed_at"] is not None and closed["open_deadlines"] == []
     last = bx.events(case["id"])[-1]
-    assert last["role"] == "bureau_officer" and last["data"]["form"]["evidence"]
+    assert last["role"] == "bureau_officer" and last["data"]["form"]["evidence"] == VALID[trigger]["evidence"]
     # closed: nothing more may happen, and the pupil may get a new case later
     r = bx.fire(case["id"], "add_note", "bureau")
     assert r.status_code == 409 and r.get_json()["allowed"] == []

@@ -132,7 +132,8 @@ def test_deadlines_list_and_notifications_api(app, bx, runner):
     assert notes["unread"] == 1 and "逾期" in notes["items"][0]["title"]
     nid = notes["items"][0]["id"]
     assert bx.post(f"/notifications/{nid}/read", as_="teacher").status_code == 404  # not theirs
-    assert bx.post(f"/notifications/{nid}/read", as_="bureau").get_json()["read_at"]
+    r = bx.post(f"/notifications/{nid}/read", as_="bureau")
+    assert r.status_code == 200 and r.get_json()["read_at"] == (DUE + timedelta(minutes=1)).isoformat() + "Z"
     assert bx.get("/notifications?unread=true", as_="bureau").get_json()["unread"] == 0
     with app.app_context():
         assert db.session.scalar(select(func.count(Notification.id))) == 2  # school_admin's reminder + this

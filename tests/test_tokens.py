@@ -74,7 +74,8 @@ def test_deactivation_revokes_every_token_for_good(app, bx, runner):
     assert runner.invoke(args=["users", "activate", "teacher"]).exit_code == 0
     assert bx.client.get("/api/v1/cases", headers=_auth(token)).status_code == 401  # not revived
     assert bx.get("/cases", as_="teacher").status_code == 401
-    assert _new_token(bx)["token"]  # a new one can be made
+    fresh = _new_token(bx)["token"]  # a new one can be made, and it works
+    assert fresh != token and bx.client.get("/api/v1/cases", headers=_auth(fresh)).status_code == 200
 
 
 def test_deactivation_from_the_admin_page_revokes_tokens(app, bx):
