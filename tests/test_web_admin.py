@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.deadlines import calendar
 from app.extensions import db
-from app.models import OrgUnit, User
+from app.models import OrgUnit
 from tests.web import Browser
 
 
