@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app import audit, clock
 from app.deadlines import calendar, timers
+from app.engine import machine
 from app.extensions import db
 from app.models import Deadline
 from tests.web import Browser
@@ -137,3 +138,26 @@ def test_the_admin_page_says_how_many_deadlines_moved(app, bx):
     r = admin.post("/admin/calendar", {"day": "2026-11-05", "kind": "clear", "note": ""})
     assert "2 项进行中的时限已重新计算" in admin.text(r.headers["Location"])
     assert (due_day(app, a), due_day(app, b)) == (date(2026, 11, 5), date(2026, 11, 9))
+
+
+def test_a_months_point_moves_only_when_its_day_becomes_a_day_off(app, bx, runner):
+    # The follow-up clock's one-month point is calendar arithmetic (same day next month, then the next
+    # working day): a holiday on that day moves it, the working-day and three-month points stay.
+    case = bx.case_in("re_enrolled")["id"]
+    defn = machine.get("dropout")
+    with app.app_context():
+        rows = db.session.execute(select(Deadline).where(Deadline.case_id == case, Deadline.status == "open")
+                                  ).scalars().all()
+        months = [r for r in rows if "months" in defn.clock(r.clock).due[r.point]]
+        month_row = min(months, key=lambda r: r.due_at)
+        others = {r.id: r.due_at for r in rows if r.id != month_row.id}
+        day = calendar.local_date(month_row.due_at)
+    out = runner.invoke(args=["calendar", "set", day.isoformat(), "holiday", "校庆"])
+    assert "1 open deadline re-timed" in out.output, out.output
+    with app.app_context():
+        moved = db.session.get(Deadline, month_row.id)
+        assert calendar.local_date(moved.due_at) == calendar.next_workday(day + timedelta(days=1))
+        assert {r.id: r.due_at for r in db.session.execute(select(Deadline).where(
+            Deadline.id.in_(list(others)))).scalars()} == others
+    [event] = retimed(bx, case)
+    assert [(m["from"], m["point"]) for m in event["data"]["retimed"]] == [(day.isoformat(), month_row.point)]

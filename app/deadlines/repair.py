@@ -14,7 +14,7 @@ for an old time finds its action no longer due and does nothing).
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import audit
 from app.deadlines import calendar
@@ -25,6 +25,13 @@ from app.extensions import db
 from app.models import Case, Deadline
 
 ACTION = "deadline_retimed"
+CHUNK = 500  # cases locked and re-timed per round of statements
+D, C = Deadline.__table__, Case.__table__
+_MOVE = update(D).where(D.c.id == bindparam("row_id")).values(
+    due_at=bindparam("new_due_at"), remind_at=bindparam("new_remind_at"), next_action=bindparam("new_next_action"),
+    next_action_at=bindparam("new_next_action_at"))
+_HEAD = update(C).where(C.c.id == bindparam("row_id")).values(last_seq=bindparam("new_seq"),
+                                                               last_hash=bindparam("new_hash"))
 
 
 @dataclass
@@ -63,58 +70,70 @@ def timing(row, clock_def, due_day: date, now: datetime) -> dict:
 
 def retime(day: date, why: dict, now: datetime) -> Repair:
     """Re-time every open deadline whose count crosses `day`, with the calendar as it now reads (the
-    override change flushed, calendar.invalidate() called); `why` goes into each case's audit event."""
+    override change flushed, calendar.invalidate() called); `why` goes into each case's audit event.
+
+    Set-based, a few statements per CHUNK cases (a district-wide holiday moves every open case)."""
     floor = calendar.to_utc(day, datetime.min.time())
     # A row due before the changed day never counted it: only rows due on or after it can move.
-    candidates = db.session.execute(select(Deadline.case_id).where(
-        Deadline.status == "open", Deadline.due_at >= floor).distinct()).scalars().all()
+    case_ids = sorted(db.session.execute(select(D.c.case_id).where(
+        D.c.status == "open", D.c.due_at >= floor).distinct()).scalars())
     result = Repair()
-    for case_id in sorted(candidates):  # one lock order (case ids ascending), as every writer of a case
-        moves = _retime_case(case_id, day, why, now)
-        if moves:
-            result.moved += len(moves)
-            result.cases.append(case_id)
+    for i in range(0, len(case_ids), CHUNK):
+        _retime_chunk(case_ids[i:i + CHUNK], day, why, now, result)
     return result
 
 
-def _retime_case(case_id: int, day: date, why: dict, now: datetime) -> list[dict]:
-    # Lock the case row first (a user's step locks it before its deadlines), then its deadline rows,
-    # so a timer or a step waits for this transaction and then finds its action re-timed.
-    case = db.session.execute(select(Case).where(Case.id == case_id).with_for_update()
-                              .execution_options(populate_existing=True)).scalar_one()
-    rows = db.session.execute(select(Deadline).where(Deadline.case_id == case_id, Deadline.status == "open")
-                              .order_by(Deadline.clock, Deadline.point).with_for_update()).scalars().all()
-    defn = machine.get(case.workflow)
-    moves = []
-    clocks = {c.name: c for c in defn.clocks}
-    for row in rows:
-        clock_def = clocks.get(row.clock)
-        if clock_def is None or row.point >= len(clock_def.due):
-            continue  # a clock since removed from the definition: nothing to count it by
-        start = start_of(row, case, defn)
-        old_day = calendar.local_date(row.due_at)
-        new_day = due_date(start, clock_def.due[row.point])
-        if new_day == old_day or not (start < day <= max(old_day, new_day)):
-            continue
-        values = timing(row, clock_def, new_day, now)
-        db.session.execute(update(Deadline).where(Deadline.id == row.id).values(**values)
-                           .execution_options(synchronize_session=False))
-        moves.append({"clock": row.clock, "point": row.point, "from": old_day.isoformat(),
-                      "to": new_day.isoformat(), "due_at": values["due_at"].isoformat() + "Z",
-                      "level": row.level})
-    if moves:
-        _record(case, moves, why, now)
-    return moves
+def _retime_chunk(case_ids: list[int], day: date, why: dict, now: datetime, result: Repair) -> None:
+    # Lock the case rows first, in id order (a user's step locks its case before its deadlines), then
+    # their deadline rows: a timer or a step waits for this transaction, then finds its action re-timed.
+    cases = db.session.execute(select(C.c.id, C.c.workflow, C.c.state, C.c.detected_on, C.c.last_seq, C.c.last_hash)
+                               .where(C.c.id.in_(case_ids)).order_by(C.c.id).with_for_update()).all()
+    rows: dict[int, list] = {}
+    for row in db.session.execute(select(D).where(D.c.case_id.in_(case_ids), D.c.status == "open")
+                                  .order_by(D.c.case_id, D.c.clock, D.c.point).with_for_update()):
+        rows.setdefault(row.case_id, []).append(row)
+    moved, heads = [], []
+    for case in cases:
+        defn = machine.get(case.workflow)
+        moves = []
+        for row in rows.get(case.id, ()):
+            change = _move(row, case, defn, day, now)
+            if change is not None:
+                moved.append(change[0])
+                moves.append(change[1])
+        if moves:
+            event = _event(case, moves, why, now)
+            audit.append(event)
+            heads.append({"row_id": case.id, "new_seq": event["seq"], "new_hash": event["hash"]})
+            result.cases.append(case.id)
+    if moved:
+        db.session.execute(_MOVE, moved)
+        db.session.execute(_HEAD, heads)
+        result.moved += len(moved)
 
 
-def _record(case: Case, moves: list[dict], why: dict, now: datetime) -> None:
+def _move(row, case, defn, day: date, now: datetime) -> tuple[dict, dict] | None:
+    """(the row's new times, the move as the audit event names it), or None if its count misses `day`."""
+    clock_def = next((c for c in defn.clocks if c.name == row.clock), None)
+    if clock_def is None or row.point >= len(clock_def.due):
+        return None  # a clock since removed from the definition: nothing to count it by
+    start = start_of(row, case, defn)
+    old_day = calendar.local_date(row.due_at)
+    new_day = due_date(start, clock_def.due[row.point])
+    if new_day == old_day or not (start < day <= max(old_day, new_day)):
+        return None
+    values = {"due_at": row.due_at, "remind_at": row.remind_at, "next_action": row.next_action,
+              "next_action_at": row.next_action_at, **timing(row, clock_def, new_day, now)}
+    params = {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}}
+    return params, {"clock": row.clock, "point": row.point, "from": old_day.isoformat(),
+                    "to": new_day.isoformat(), "due_at": values["due_at"].isoformat() + "Z", "level": row.level}
+
+
+def _event(case, moves: list[dict], why: dict, now: datetime) -> dict:
     """One system event on the case's chain naming each moved deadline and the override that moved it."""
-    event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=None, actor="system", role="system",
-                          action=ACTION, from_state=case.state, to_state=case.state,
-                          data={"retimed": moves, "calendar": why}, at=now)
-    audit.append(event)
-    db.session.execute(update(Case).where(Case.id == case.id).values(last_seq=event["seq"], last_hash=event["hash"])
-                       .execution_options(synchronize_session=False))
+    return audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=None, actor="system", role="system",
+                         action=ACTION, from_state=case.state, to_state=case.state,
+                         data={"retimed": moves, "calendar": why}, at=now)
 
 
 def describe_change(day: date, change: str, before: dict | None, after: dict | None, by: str) -> dict:
