@@ -341,13 +341,17 @@ def calendar_set(day, kind, note):
     """Override a day (workday|holiday), or `clear` the override."""
     from app.calendar_admin import clear_day, set_day
     if kind == "clear":
-        click.echo(f"{day.date()}: {'override removed' if clear_day(day.date(), by=CLI) else 'no override'}")
-        return
-    try:
-        set_day(day.date(), kind, note, by=CLI)
-    except BaoxueError as e:
-        _fail(e)
-    click.echo(f"{day.date()}: {kind} {note}".rstrip())
+        done = clear_day(day.date(), by=CLI)
+        click.echo(f"{day.date()}: {'override removed' if done else 'no override'}")
+    else:
+        try:
+            done = set_day(day.date(), kind, note, by=CLI)
+        except BaoxueError as e:
+            _fail(e)
+        click.echo(f"{day.date()}: {kind} {note}".rstrip())
+    moved = done.moved if done else 0
+    click.echo(f"{moved} open deadline{'' if moved == 1 else 's'} re-timed"
+               + (f" in {len(done.cases)} case{'' if len(done.cases) == 1 else 's'}" if moved else ""))
 
 
 @deadlines_group.command("sweep")

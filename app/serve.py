@@ -1,36 +1,75 @@
 """`baoxue serve`: the whole system in one command — schema, demo data, Redis, RQ worker, web server."""
+import logging
 import os
+import signal
 import subprocess
 import sys
 
 import click
 
 
-def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> None:
-    from app.redis_conn import redis_url
-    with app.app_context():
-        if with_demo:
-            from flask_migrate import upgrade
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+WORKER_GRACE = 10  # seconds a worker gets to finish its job (RQ's warm shutdown) before it is killed
 
-            from app import demo
-            upgrade()
-            if not demo.already_loaded():
-                demo.load(progress=True)
-        url = redis_url(app)
-    env = dict(os.environ, REDIS_URL=url, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               BAOXUE_INSTANCE=app.instance_path)
-    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env) if with_worker else None
-    click.echo(f"\n保学 Baoxue is running: http://{host}:{port}/   (API: http://{host}:{port}/api/v1/openapi.json)")
-    click.echo(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}\nredis: {url}"
-               f"\nworker: {'pid ' + str(worker.pid) if worker else 'not started'}")
-    if with_demo:
-        from app import demo
-        with app.app_context():
-            demo.print_logins(click.echo)
+
+def _stop_on_signals() -> None:
+    """`kill <pid>`, Ctrl-C or a closed terminal all end the run the same way: SystemExit in the main
+    thread, which stops waitress's loop (it returns on SystemExit) or whatever step is under way, so
+    run()'s `finally` stops the worker and the embedded Redis. Without this, SIGTERM and SIGHUP killed
+    this process outright and left both running."""
+    def stop(signum, _frame):
+        for s in STOP_SIGNALS:  # a second signal must not interrupt the shutdown itself
+            signal.signal(s, signal.SIG_IGN)
+        click.echo(f"\n{signal.Signals(signum).name}: stopping the web server, the worker and Redis", err=True)
+        raise SystemExit(0)
+    for s in STOP_SIGNALS:
+        signal.signal(s, stop)
+
+
+def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> None:
+    from app.redis_conn import redis_url, stop_embedded
+    _stop_on_signals()
+    worker = None
     try:
-        from waitress import serve
-        serve(app, host=host, port=port, threads=8)
+        with app.app_context():
+            if with_demo:
+                from flask_migrate import upgrade
+
+                from app import demo
+                upgrade()
+                if not demo.already_loaded():
+                    demo.load(progress=True)
+            url = redis_url(app)
+        env = dict(os.environ, REDIS_URL=url, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                   BAOXUE_INSTANCE=app.instance_path)
+        # Its own session (process group): the terminal's Ctrl-C reaches only this process, which stops the
+        # worker in order; and killing the group takes the worker's cron child too if it will not stop.
+        worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, start_new_session=True) \
+            if with_worker else None
+        click.echo(f"\n保学 Baoxue is running: http://{host}:{port}/   (API: http://{host}:{port}/api/v1/openapi.json)")
+        click.echo(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}\nredis: {url}"
+                   f"\nworker: {'pid ' + str(worker.pid) if worker else 'not started'}")
+        if with_demo:
+            from app import demo
+            with app.app_context():
+                demo.print_logins(click.echo)
+        from waitress import create_server
+        logging.basicConfig()  # as waitress.serve() does: its notices go to stderr
+        server = create_server(app, host=host, port=port, threads=8)
+        server.print_listen("Serving on http://{}:{}")
+        server.run()  # returns on SystemExit (a stop signal) or KeyboardInterrupt
+        server.close()
     finally:
-        if worker:
-            worker.terminate()
-            worker.wait(10)
+        _stop_worker(worker)
+        stop_embedded()
+
+
+def _stop_worker(worker) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()  # RQ's warm shutdown: the job under way finishes, then the worker and its cron exit
+    try:
+        worker.wait(WORKER_GRACE)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()

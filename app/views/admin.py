@@ -189,8 +189,11 @@ def admin_calendar():
         first = date(year, month_no, 1)
     except ValueError:
         raise Invalid({"month": "月份格式为 YYYY-MM / month must be YYYY-MM"}) from None
+    moved = []  # what the change re-timed, for the notice
     form, status, done = _form_page(
-        CalendarDayForm, _set_calendar_day, lambda d: f"已更新 {d['day']} / updated {d['day']}",
+        CalendarDayForm, lambda d: moved.append(_set_calendar_day(d)),
+        lambda d: f"已更新 {d['day']}，{moved[0]} 项进行中的时限已重新计算 / updated {d['day']}, "
+                  f"{moved[0]} open deadline(s) re-timed",
         lambda d: url_for("views.admin_calendar", month=f"{d['day']:%Y-%m}"))
     if done:
         return done
@@ -201,11 +204,13 @@ def admin_calendar():
                            next=f"{date(first.year + first.month // 12, first.month % 12 + 1, 1):%Y-%m}"), status
 
 
-def _set_calendar_day(d: dict) -> None:
+def _set_calendar_day(d: dict) -> int:
+    """Set or clear the override; how many open deadlines it re-timed."""
     if d["kind"] == "clear":
-        calendar_admin.clear_day(d["day"], by=_me())
+        done = calendar_admin.clear_day(d["day"], by=_me())
     else:
-        calendar_admin.set_day(d["day"], d["kind"], d["note"] or "", by=_me())
+        done = calendar_admin.set_day(d["day"], d["kind"], d["note"] or "", by=_me())
+    return done.moved if done else 0
 
 
 @bp.get("/admin/workflow")
