@@ -12,6 +12,7 @@ the importer, the demo and the benchmarks all read and make numbers here.
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -90,9 +91,18 @@ def warnings(number: PupilNumber, birth_date: date | None) -> dict[str, str]:
     if birth_date and birth_date != number.birth_date:
         out["birth_date"] = (f"出生日期与学籍号中的 {number.birth_date.isoformat()} 不符, 已按花名册导入 / differs "
                              f"from {number.birth_date.isoformat()} inside the 学籍号; imported as the roster says")
-    try:
-        ric.get_birth_place(number.body)
-    except (StdnumError, KeyError):  # KeyError: python-stdnum 2.2 on a code its list knows only as a prefecture
+    if not _area_known(number.area, number.birth_date.year):
         out["student_no"] = (f"学籍号的地区代码 {number.area} 未知 / area code {number.area} of the 学籍号 "
                              "is not a known area")
     return out
+
+
+@lru_cache(maxsize=4096)
+def _area_known(area: str, year: int) -> bool:
+    """python-stdnum knows the area code as a county in that year (a roster has few areas: cached, as a
+    lookup in its list costs ~0.2 ms)."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}01010000")  # only the area and the year are read
+    except (StdnumError, KeyError):  # KeyError: python-stdnum 2.2 on a code it knows only as a prefecture
+        return False
+    return True

@@ -107,6 +107,8 @@ def test_an_l_number_replaced_by_a_g_number_keeps_the_pupil_and_its_case(app, bx
     assert [p["id"] for p in bx.get(f"/students?q={L}", as_="school_admin").get_json()["items"]] == [pupil_id]
     found = bx.post("/cases/search", {"q": L}, as_="school_admin")  # posted: no 学籍号 in URLs
     assert found.status_code == 200 and [c["id"] for c in found.get_json()["items"]] == [case["id"]]
+    roster_search = Browser(app, "teacher").post("/cases/new", {"find": "1", "q": L})  # the new-case page's
+    assert f'name="student_id" value="{pupil_id}"' in roster_search.get_data(as_text=True)
     r = bx.post("/students", {"student_no": L, "name": "林小雨", "gender": "F", "birth_date": BORN.isoformat(),
                               "class_code": "SA-7-1"}, as_="school_admin")
     assert r.status_code == 409 and pupil_count(app) == before
@@ -167,3 +169,17 @@ def test_another_schools_pupil_by_old_or_new_number_is_refused_for_that_row(app,
         logged = db.session.execute(select(AdminEvent.after).where(AdminEvent.action == "student_no_collision")
                                     ).scalars().all()
         assert sorted(a["student_no"] for a in logged) == sorted([L, G, G])
+
+
+def test_j_and_former_numbers_are_masked_for_the_roles_with_masked_cards(app, bx):
+    from app.privacy import redact
+    assert api_import(bx, roster(row(J, name="无身份证", born=date(2011, 9, 1))))["created"] == 1
+    with app.app_context():
+        pupil_id = db.session.execute(select(Pupil.id).where(Pupil.student_no == J)).scalar_one()
+    stranger = number(date(2010, 1, 2), 61, kind="J")  # a J number the roster does not know
+    case = bx.open(pupil_id, note=f"学籍号 {J}, 同村 {stranger} 也未到校")
+    seen = str(bx.get(f"/cases/{case['id']}/timeline", as_="supervisor").get_json())
+    assert J not in seen and stranger not in seen
+    assert J[:4] + "*" * 11 + J[-4:] in seen and stranger[:4] + "*" * 11 + stranger[-4:] in seen
+    assert J in str(bx.get(f"/cases/{case['id']}/timeline", as_="teacher").get_json())  # who needs it sees it
+    assert J not in redact(f"GET /x?id={J} {stranger.lower()}") and stranger.lower() not in redact(stranger.lower())
