@@ -20,7 +20,7 @@ HEADER_ALIASES = {
     "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
     "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
     "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
-    "监护人关系": "guardian_relation",
+    "监护人关系": "guardian_relation", "旧学籍号": "previous_student_no", "原学籍号": "previous_student_no",
 }
 REQUIRED_COLUMNS = ("student_no", "name", "gender", "birth_date", "class_code")
 UNREADABLE = "_unreadable"   # a row's {column: reason} for cells that could not be taken as they are

@@ -5,6 +5,12 @@ batch); each bad row is reported with its line number and reasons. Import is ide
 a row equal to what is stored changes nothing, a row that differs updates the pupil — only a pupil
 in the importer's scope, and never into another school (that is a transfer). Each import is an
 import run; each pupil it creates or changes gets a pupil event.
+
+A row may carry `previous_student_no` (旧学籍号): the pupil registered under that number (an L or J
+number, or an ID since corrected) now has the row's number; the old one is kept as a former number
+(app/models/pupils.FormerNumber), so a row or a search under it still finds the pupil. What the
+registry allows but a person should see (a birth date unlike the number's, an unknown area code) is
+a warning on the row, beside the errors.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from app import history
+from app import history, pupil_numbers
 from app.extensions import db
 from app.import_files import (  # noqa: F401  (reading a file lives there; these names are the importer's API)
     REQUIRED_COLUMNS,
@@ -23,11 +29,12 @@ from app.import_files import (  # noqa: F401  (reading a file lives there; these
     count_rows,
     read_rows,
 )
-from app.models import ImportRun, OrgUnit, Pupil
+from app.models import FormerNumber, ImportRun, OrgUnit, Pupil
 from app.roster import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
 FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
+NUMBER_COLUMNS = ("student_no", "previous_student_no")
 TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
 FALSE = {"", "0", "n", "no", "false", "否", "f"}
 GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
@@ -41,10 +48,24 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # [{line, student_no, warnings: {field: message}}], rows written
 
     def to_dict(self) -> dict:
         return {"import_id": self.import_id, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors}
+                "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors,
+                "warnings": self.warnings}
+
+
+@dataclass
+class Row:
+    """A validated row: the pupil's column values, the number it replaces (if any), its warnings."""
+    values: dict
+    previous: str = ""
+    warnings: dict = field(default_factory=dict)
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        return (self.values["student_no"], self.previous) if self.previous else (self.values["student_no"],)
 
 
 def _normalise(raw: dict) -> tuple[MultiDict, dict]:
@@ -61,6 +82,8 @@ def _normalise(raw: dict) -> tuple[MultiDict, dict]:
             form.add(key, GENDERS.get(value.lower(), value))
         elif key == "birth_date":
             form.add(key, _iso_date(value))
+        elif key in NUMBER_COLUMNS:  # typed by hand in a spreadsheet: "g5226 ... x" is the same number
+            form.add(key, pupil_numbers.normalise(value))
         else:
             form.add(key, value)
     return form, errors
@@ -76,7 +99,7 @@ def _iso_date(value: str) -> str:
     return v
 
 
-def validate_row(raw: dict, classes: dict) -> tuple[dict | None, dict]:
+def validate_row(raw: dict, classes: dict) -> tuple[Row | None, dict]:
     unreadable = raw.pop(UNREADABLE, {})  # cells the file reader refused (too long, control characters)
     formdata, errors = _normalise(raw)
     form = PupilForm(formdata=formdata, meta={"csrf": False})
@@ -85,7 +108,22 @@ def validate_row(raw: dict, classes: dict) -> tuple[dict | None, dict]:
     values, more = pupil_values(form.data, classes, raw.get("guardian_relation", ""))
     errors.update(more)
     errors.update(unreadable)
-    return (None, errors) if errors else (values, {})
+    previous = formdata.get("previous_student_no", "")
+    if previous:
+        try:
+            pupil_numbers.parse(previous)
+        except pupil_numbers.InvalidNumber as e:
+            errors["previous_student_no"] = str(e)
+        if previous == form.student_no.data:
+            errors["previous_student_no"] = "旧学籍号与学籍号相同 / the same as student_no"
+    if errors:
+        return None, errors
+    return Row(values, previous, number_warnings(values["student_no"], values["birth_date"])), {}
+
+
+def number_warnings(student_no: str, birth_date) -> dict:
+    """The row's (or the POST's) warnings about its valid number: see pupil_numbers.warnings."""
+    return pupil_numbers.warnings(pupil_numbers.parse(student_no), birth_date)
 
 
 def pupil_values(d: dict, classes: dict, relation: str = "") -> tuple[dict | None, dict]:
@@ -121,7 +159,11 @@ class _Writer:
     classes: dict  # class id -> (code, path), for the classes in scope
 
 
-OTHER_SCHOOL = {"student_no": "该学生属于其他学校, 请办理转学 / belongs to another school; ask for a transfer"}
+OTHER_SCHOOL_TEXT = "该学生属于其他学校, 请办理转学 / belongs to another school; ask for a transfer"
+OTHER_SCHOOL = {"student_no": OTHER_SCHOOL_TEXT}
+OTHER_SCHOOL_PREVIOUS = {"previous_student_no": OTHER_SCHOOL_TEXT}
+PREVIOUS_IS_ANOTHER = {"previous_student_no": "旧学籍号是另一名学生的学籍号 / previous_student_no is another "
+                                              "pupil's number"}
 TRANSFER = {"class_code": "转到其他学校须办理转学, 不能通过导入 / moving a pupil to another school is a transfer, "
                           "not an import"}
 
@@ -134,20 +176,20 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
     writer = _Writer(scope, who, history.start_import(who, via, filename),
                      {cid: (code, path) for code, cid, path in found})
     report = ImportReport(import_id=writer.run.id)
-    seen: dict[str, int] = {}
-    batch: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}  # each number of a row written (its own and the one it replaces) -> line
+    batch: list[tuple[int, Row]] = []
     try:
         for line, raw in rows:
             report.rows += 1
-            values, errors = validate_row(raw, classes)
-            if values and values["student_no"] in seen:
-                errors = {"student_no": f"文件中重复, 首次出现在第 {seen[values['student_no']]} 行 / "
-                                        f"duplicate in this file (first on line {seen[values['student_no']]})"}
+            row, errors = validate_row(raw, classes)
+            if row and (first := next((seen[n] for n in row.numbers if n in seen), None)):
+                errors = {"student_no": f"文件中重复, 首次出现在第 {first} 行 / "
+                                        f"duplicate in this file (first on line {first})"}
             if errors:
                 report.errors.append({"line": line, "student_no": raw.get("student_no", ""), "errors": errors})
             else:
-                seen[values["student_no"]] = line
-                batch.append((line, values))
+                seen.update({n: line for n in row.numbers})
+                batch.append((line, row))
             if len(batch) >= batch_size:
                 _write_batch(batch, report, writer)
                 batch = []
@@ -159,6 +201,8 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
         history.finish_import(writer.run, report, error=str(e))
         raise
     report.errors.sort(key=lambda e: e["line"])
+    refused = {e["line"] for e in report.errors}  # a row refused when written: its error says it all
+    report.warnings = sorted((w for w in report.warnings if w["line"] not in refused), key=lambda w: w["line"])
     history.finish_import(writer.run, report)
     return report
 
@@ -172,12 +216,12 @@ def _write_batch(batch, report: ImportReport, w: _Writer) -> None:
     except SQLAlchemyError:
         db.session.rollback()
         counts, errors = Counter(), []
-        for line, values in batch:
+        for line, row in batch:
             try:
                 with db.session.begin_nested():
-                    one, refused = _write_rows([(line, values)], w)
+                    one, refused = _write_rows([(line, row)], w)
             except SQLAlchemyError as e:
-                errors.append({"line": line, "student_no": values["student_no"], "errors": {
+                errors.append({"line": line, "student_no": row.values["student_no"], "errors": {
                     "_row": f"数据库拒绝写入此行 / the database refused this row ({type(e).__name__})"}})
             else:
                 counts.update(one)
@@ -186,37 +230,84 @@ def _write_batch(batch, report: ImportReport, w: _Writer) -> None:
     for key in ("created", "updated", "unchanged"):
         setattr(report, key, getattr(report, key) + counts[key])
     report.errors.extend(errors)
+    report.warnings.extend({"line": line, "student_no": row.values["student_no"], "warnings": row.warnings}
+                           for line, row in batch if row.warnings)
+
+
+def _pupils_by_number(numbers: list[str]) -> tuple[dict, dict]:
+    """({current number: pupil}, {former number: pupil}) for the numbers a batch names."""
+    current = {p.student_no: p for p in db.session.execute(
+        select(Pupil).where(Pupil.student_no.in_(numbers))).scalars()}
+    former = {no: p for no, p in db.session.execute(
+        select(FormerNumber.student_no, Pupil).join(Pupil, Pupil.id == FormerNumber.pupil_id)
+        .where(FormerNumber.student_no.in_(numbers))).all()}
+    return current, former
+
+
+def _resolve(row: Row, current: dict, former: dict) -> tuple[Pupil | None, str, str | None, dict]:
+    """(the pupil a row means, the number that found it, the number the row replaces on that pupil, error).
+
+    By the row's number (current, or a former one: the pupil keeps the number that replaced it); else
+    by its previous number, which the row's number then replaces; else a new pupil (None)."""
+    no = row.values["student_no"]
+    by_prev = (current.get(row.previous) or former.get(row.previous)) if row.previous else None
+    if row.previous and by_prev is None:
+        row.warnings["previous_student_no"] = "旧学籍号未登记, 已忽略 / previous_student_no is not registered; ignored"
+    if (pupil := current.get(no) or former.get(no)) is not None:
+        if by_prev is not None and by_prev is not pupil:
+            return pupil, no, None, PREVIOUS_IS_ANOTHER
+        return pupil, no, None, {}
+    if by_prev is None:
+        return None, no, None, {}
+    if by_prev.student_no != row.previous:  # replaced before: the row's number would be a third one
+        return by_prev, row.previous, None, {
+            "previous_student_no": f"旧学籍号已更换为 {by_prev.student_no} / previous_student_no was already "
+                                   f"replaced by {by_prev.student_no}"}
+    return by_prev, row.previous, row.previous, {}
 
 
 def _write_rows(batch, w: _Writer) -> tuple[Counter, list]:
     """Add or update each row's pupil with its event (flushed, not committed); scope refusals are row errors."""
-    existing = {p.student_no: p for p in db.session.execute(
-        select(Pupil).where(Pupil.student_no.in_([v["student_no"] for _, v in batch]))).scalars()}
+    current, former = _pupils_by_number([n for _, row in batch for n in row.numbers])
     outcome = Counter()
     errors = []
-    for line, values in batch:
-        pupil = existing.get(values["student_no"])
+    for line, row in batch:
+        values = row.values
+        pupil, found_by, replaces, refused = _resolve(row, current, former)
         code, path = w.classes[values["class_id"]]
-        new = history.pupil_snapshot(values, code)
         if pupil is None:
             pupil = Pupil(**values)
             db.session.add(pupil)
-            history.pupil_event(pupil, w.who, "imported", history.changes(None, new), w.run)
+            history.pupil_event(pupil, w.who, "imported", history.changes(None, history.pupil_snapshot(values, code)),
+                                w.run)
+            current[values["student_no"]] = pupil
             outcome["created"] += 1
             continue
-        # Found by 学籍号 anywhere in the district: refused, revealing nothing, unless the importer's
-        # scope holds the pupil; and a move to another school is a transfer, for every importer.
+        # Found by 学籍号 (its own, or the one it replaces) anywhere in the district: refused, revealing
+        # nothing, unless the importer's scope holds the pupil; a move to another school is a transfer.
         if not w.scope.covers(pupil.klass.path):
-            record_collision(values["student_no"], w.who, f"import:{w.run.id}")
-            errors.append({"line": line, "student_no": values["student_no"], "errors": OTHER_SCHOOL})
+            record_collision(found_by, w.who, f"import:{w.run.id}")
+            errors.append({"line": line, "student_no": values["student_no"],
+                           "errors": OTHER_SCHOOL if found_by == values["student_no"] else OTHER_SCHOOL_PREVIOUS})
+            continue
+        if refused:
+            errors.append({"line": line, "student_no": values["student_no"], "errors": refused})
             continue
         if school_of(pupil.klass.path) != school_of(path):
             errors.append({"line": line, "student_no": values["student_no"], "errors": TRANSFER})
             continue
-        changed = history.changes(history.snapshot_of(pupil), new)
+        if found_by != pupil.student_no and not replaces:  # a former number: the pupil keeps its new one
+            values["student_no"] = pupil.student_no
+            row.warnings["student_no"] = (f"此学籍号已更换为 {pupil.student_no}, 已按新号更新 / this number was "
+                                          f"replaced by {pupil.student_no}; the pupil was updated under it")
+        changed = history.changes(history.snapshot_of(pupil), history.pupil_snapshot(values, code))
         if not changed:
             outcome["unchanged"] += 1
             continue
+        if replaces:
+            db.session.add(FormerNumber(pupil_id=pupil.id, student_no=replaces, replaced_by=values["student_no"],
+                                        replaced_at=w.run.at, import_run_id=w.run.id))
+            former[replaces] = pupil
         for k, v in values.items():
             setattr(pupil, k, v)
         history.pupil_event(pupil, w.who, "imported", changed, w.run)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.pupils import Pupil, mask_middle, mask_name
 
-# A 学籍号 (G/L + 18) or a bare 18-character ID number, and a mainland mobile number, not inside a longer token.
-ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[GLgl]?\d{17}[\dXx](?![0-9A-Za-z])")
+# A 学籍号 (G/L/J + 18, app/pupil_numbers.py) or a bare 18-character ID number, and a mainland mobile
+# number, not inside a longer token. Shape only: a mistyped check digit is masked all the same.
+ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[GLJglj]?\d{17}[\dXx](?![0-9A-Za-z])")
 PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ADDRESS_MASK = "***"
 MIN_NAME = 2          # a one-character "name" would mask that character everywhere

@@ -18,7 +18,7 @@ from app.masking import PHONE_LIKE, mask_phone, mask_student_no
 # URL (the login page's next=/cases?q%3D...).
 SEARCH_PARAMS = re.compile(r"(?i)((?:[?&]|%3F|%26)(?:q|student_no|id_number|name)(?:=|%3D))(?:(?!%26)[^&\s\"'])*")
 # An ID number between any non-digits (in a log line it may follow "%3D" or "q=").
-ID_IN_LOGS = re.compile(r"(?<!\d)[GLgl]?\d{17}[\dXx](?!\d)")
+ID_IN_LOGS = re.compile(r"(?<!\d)[GLJglj]?\d{17}[\dXx](?!\d)")
 REDACTED = "[redacted]"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app import history
 from app.engine.errors import Conflict
 from app.extensions import db
-from app.models import OrgUnit, Pupil
+from app.models import FormerNumber, OrgUnit, Pupil
 from app.models.pupils import mask_middle
 
 ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")
@@ -50,9 +50,12 @@ def school_of(path: str) -> str:
 
 
 def collision(student_no: str, scope: RosterScope, who: history.By, via: str) -> bool:
-    """True if the number is registered; one outside the scope is logged as an admin event."""
+    """True if the number is registered (a pupil's, or one a pupil had before); one outside the scope is
+    logged as an admin event."""
     row = db.session.execute(select(OrgUnit.path).join(Pupil, Pupil.class_id == OrgUnit.id)
-                             .where(Pupil.student_no == student_no)).first()
+                             .where(or_(Pupil.student_no == student_no, Pupil.id.in_(
+                                 select(FormerNumber.pupil_id).where(FormerNumber.student_no == student_no))))
+                             ).first()
     if row is None:
         return False
     if not scope.covers(row.path):

@@ -26,6 +26,17 @@ import sqlalchemy as sa  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/baoxue_bench")
 TODAY = date.today().isoformat()
+BIRTH = date(2012, 1, 1)
+
+
+def birth(i: int) -> date:
+    return BIRTH + timedelta(days=i // 1000)
+
+
+def student_no(i: int) -> str:
+    """A valid 学籍号 for bench pupil i (app/pupil_numbers.py, as the demo makes them): 1000 a birth day."""
+    from app.pupil_numbers import make
+    return make("G", "522601", birth(i), i % 1000)
 
 # One lifecycle: (trigger, actor key, form data). Visits/follow-ups repeat as the workflow needs.
 LIFECYCLE = [
@@ -77,7 +88,7 @@ def setup(app, n):
         add_user("teacher", "class_teacher", "S-7-1", commit=False)
         add_user("admin", "school_admin", "S", commit=False)
         add_user("bureau", "bureau_officer", "D", commit=False)
-        db.session.add_all(Pupil(student_no=f"G{i:018d}", name=f"学生{i}", gender="M", birth_date=date(2012, 1, 1),
+        db.session.add_all(Pupil(student_no=student_no(i), name=f"学生{i}", gender="M", birth_date=birth(i),
                                  class_id=klass.id, guardians=[]) for i in range(2 * n))
         db.session.commit()
 

@@ -80,17 +80,21 @@ def sweep_find(app, open_n=100_000, due_n=10_000):
         now = clock.now()
         # bulk rows straight in SQL: pupils, one case each, ten open deadlines per case
         cases = open_n // 10
+        # valid 学籍号 made as everywhere (after the numbers base.district() gave its pupils), sent as one array
+        offset = db.session.scalar(select(func.count()).select_from(text("pupils")))
+        numbers = [(base.student_no(offset + g), base.birth(offset + g)) for g in range(cases)]
         db.session.execute(text("""
             INSERT INTO pupils (student_no, name, gender, birth_date, class_id, guardians, address, township, village,
                                 economic_hardship, disability, left_behind, migrant)
-            SELECT 'S' || lpad(g::text, 18, '0'), 'x', 'M', DATE '2012-01-01',
+            SELECT n.no, 'x', 'M', n.born,
                    (SELECT id FROM org_units WHERE kind = 'class' LIMIT 1), '[]', '', '', '', false, false, false, false
-              FROM generate_series(1, :n) g"""), {"n": cases})
+              FROM unnest(CAST(:nos AS text[]), CAST(:borns AS date[])) AS n(no, born)"""),
+                           {"nos": [no for no, _ in numbers], "borns": [b for _, b in numbers]})
         db.session.execute(text("""
             INSERT INTO cases (workflow, pupil_id, state, version, unit_path, school_id, confirmed, reasons, vars,
                                escalation_level, detected_on, source, opened_at, updated_at, last_seq, last_hash)
             SELECT 'dropout', p.id, 'detected', 1, '/1/2/3/4/', 2, false, '[]', '{}', 0, DATE '2026-11-01', 'bench',
-                   :now, :now, 0, '' FROM pupils p WHERE p.student_no LIKE 'S%'"""), {"now": now})
+                   :now, :now, 0, '' FROM pupils p WHERE p.name = 'x'"""), {"now": now})
         db.session.execute(text("""
             INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, level, next_action, next_action_at)
             SELECT c.id, 'report', k, 'open', :now, t, 0, 'due', t

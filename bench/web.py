@@ -39,7 +39,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 import engine_vs_sql as base  # noqa: E402  (fresh_database(): drop and re-create BENCH_DATABASE_URL)
 from app.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
-from app.demo import _id_check_digit as _check_digit  # noqa: E402
+from app.pupil_numbers import make as student_no  # noqa: E402  (valid 学籍号, as the demo makes them)
 
 URL = base.URL
 REDIS = os.environ["REDIS_URL"]
@@ -145,7 +145,6 @@ class District:
             county = f"{klass.school.index:02d}"
             key = (county, birth)
             seq[key] += 1
-            body = f"5226{county}{birth:%Y%m%d}{seq[key]:03d}"
             surname = _weighted(rng, surnames)
             name = surname + "".join(rng.sample(GIVEN, rng.choice([1, 2, 2])))
             town = TOWNS[(klass.school.index - 1) % len(TOWNS)]
@@ -153,7 +152,7 @@ class District:
             guardians = [{"name": surname + rng.choice(["建华", "秀英", "国强", "桂兰", "志明"]),
                           "phone": f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
                           "relation": rng.choice(["父亲", "母亲", "祖父", "祖母"])}]
-            rows.append((pid, "G" + body + _check_digit(body), name, rng.choice("MF"), birth, klass.id,
+            rows.append((pid, student_no("G", f"5226{county}", birth, seq[key]), name, rng.choice("MF"), birth, klass.id,
                          json.dumps(guardians, ensure_ascii=False), f"{town}{village}{rng.randint(1, 99)}号", town,
                          village, rng.random() < 0.2, rng.random() < 0.05, rng.random() < 0.25,
                          rng.random() < 0.1))

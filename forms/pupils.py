@@ -4,10 +4,11 @@ import re
 from wtforms import BooleanField, DateField, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
+from app.pupil_numbers import SHAPE, InvalidNumber, parse
 from forms.base import BaseForm, options, short_text
 
-# 全国学籍号: G + the 18-character resident ID (last may be X); L + the same for a temporary number.
-STUDENT_NO = re.compile(r"^[GL]\d{17}[\dX]$")
+# 全国学籍号 G / L / J (app/pupil_numbers.py): the shape the OpenAPI document states; the form checks more.
+STUDENT_NO = re.compile(SHAPE)
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 
@@ -28,13 +29,12 @@ class PupilForm(BaseForm):
     migrant = BooleanField("随迁子女")
 
     def validate_student_no(self, field):
-        if not STUDENT_NO.match(field.data or ""):
-            raise ValidationError("学籍号格式应为 G/L + 18 位身份证号 / must be G or L followed by 18 ID digits")
-
-    def validate_birth_date(self, field):
-        no = self.student_no.data or ""
-        if field.data and STUDENT_NO.match(no) and no[7:15] != field.data.strftime("%Y%m%d"):
-            raise ValidationError("出生日期与学籍号不符 / does not match the birth date in the 学籍号")
+        # G, L or J with a valid check digit (app/pupil_numbers.py). A birth date unlike the one inside
+        # the number is a warning of the import or POST (the registry keeps corrected IDs), not an error.
+        try:
+            parse(field.data)
+        except InvalidNumber as e:
+            raise ValidationError(str(e)) from None
 
     def validate_guardian_phone(self, field):
         if field.data and not PHONE.match(field.data):

@@ -88,7 +88,7 @@ def test_json_bodies_are_refused_nested_naming_the_field(bx, body, field):
 
 def test_json_without_content_type_and_deep_documents(bx, app):
     before = counts(app)
-    body = json.dumps({"student_no": "G522601201109010011", "name": "王\x00", "gender": "M",
+    body = json.dumps({"student_no": "G522601201109010012", "name": "王\x00", "gender": "M",
                        "birth_date": "2011-09-01", "class_code": "SA-7-1"})
     r = bx.client.post("/api/v1/students", data=body, headers=bx.headers("school_admin"))
     assert r.status_code == 400 and r.get_json()["field"] == "name"

@@ -10,10 +10,10 @@ from app.extensions import db
 from app.models import AdminEvent, ImportRun, OrgUnit, PupilEvent, RoleAssignment, User
 from tests.web import Browser
 
-NEW = {"student_no": "G522601201109010011", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
+NEW = {"student_no": "G522601201109010012", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
        "class_code": "SA-7-1", "guardian_name": "王建华", "guardian_phone": "13800001111", "address": "河口村3号"}
 HEADER = "student_no,name,gender,birth_date,class_code,guardian_name,guardian_phone,address\n"
-CHANGED = "G522601201109010011,王小明,男,2011-09-01,SA-7-2,王建华,13911112222,河口村3号\n"
+CHANGED = "G522601201109010012,王小明,男,2011-09-01,SA-7-2,王建华,13911112222,河口村3号\n"
 
 
 def _pupil_with_history(bx) -> int:

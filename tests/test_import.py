@@ -7,21 +7,22 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Pupil
 from tests.district import _pupil  # noqa: F401  (the district fixture's pupils exist already)
+from tests.district import number
 
 HEADER = "student_no,name,gender,birth_date,class_code,guardian_name,guardian_phone,address,economic_hardship\n"
 GOOD = [
-    "G522601201109010011,王小明,男,2011-09-01,SA-7-1,王建华,13800001111,河口村3号,是",
-    "G52260120110315002X,李小红,F,2011/3/15,SA-7-2,李秀英,0851-2345678,石门村8号,0",
+    "G522601201109010012,王小明,男,2011-09-01,SA-7-1,王建华,13800001111,河口村3号,是",
+    "G522601201103150022,李小红,F,2011/3/15,SA-7-2,李秀英,0851-2345678,石门村8号,0",
 ]
 BAD = [
     ("G12345,张三,男,2011-01-01,SA-7-1,,,,", "student_no"),                         # 学籍号 format
-    ("G522601201109010029,赵四,男,2011-13-01,SA-7-1,,,,", "birth_date"),            # impossible date
-    ("G522601201101010038,钱五,男,2011-01-01,NOPE,,,,", "class_code"),              # unknown class
-    ("G522601201101010046,孙六,X,2011-01-01,SA-7-1,,,,", "gender"),
-    ("G522601201101010054,周七,男,2011-02-01,SA-7-1,,,,", "birth_date"),            # ≠ date in 学籍号
-    ("G522601201101010062,吴八,男,2011-01-01,SA-7-1,吴,12345,,", "guardian_phone"),
-    ("G522601201101010070,郑九,男,2011-01-01,SA-7-1,,,,maybe", "economic_hardship"),
-    ("G522601201109010011,王小明重复,男,2011-09-01,SA-7-1,,,,", "student_no"),      # duplicate in file
+    ("G522601201109010020,赵四,男,2011-13-01,SA-7-1,,,,", "birth_date"),            # impossible date
+    ("G522601201101010034,钱五,男,2011-01-01,NOPE,,,,", "class_code"),              # unknown class
+    ("G522601201101010042,孙六,X,2011-01-01,SA-7-1,,,,", "gender"),
+    ("G522601201101010051,周七,男,2011-01-01,SA-7-1,,,,", "student_no"),            # wrong check digit
+    ("G522601201101010069,吴八,男,2011-01-01,SA-7-1,吴,12345,,", "guardian_phone"),
+    ("G522601201101010077,郑九,男,2011-01-01,SA-7-1,,,,maybe", "economic_hardship"),
+    ("G522601201109010012,王小明重复,男,2011-09-01,SA-7-1,,,,", "student_no"),      # duplicate in file
 ]
 
 
@@ -67,7 +68,7 @@ def test_xlsx_with_chinese_headers_and_gbk_csv(app, runner, district, tmp_path):
     ws = wb.active
     ws.append(["学籍号", "姓名", "性别", "出生日期", "班级代码", "监护人", "监护人电话"])
     from datetime import datetime
-    ws.append(["G522601201109010011", "王小明", "男", datetime(2011, 9, 1), "SA-7-1", "王建华", 13800001111])
+    ws.append(["G522601201109010012", "王小明", "男", datetime(2011, 9, 1), "SA-7-1", "王建华", 13800001111])
     ws.append(["bad", "错", "男", "2011-09-01", "SA-7-1", None, None])
     path = tmp_path / "roster.xlsx"
     wb.save(path)
@@ -106,13 +107,13 @@ def test_api_import_is_scoped_and_reports_rows(app, bx):
 
 
 def test_api_student_create_and_search(bx):
-    body = {"student_no": "G522601201109010011", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
+    body = {"student_no": "G522601201109010012", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
             "class_code": "SA-7-1", "guardian_name": "王建华", "guardian_phone": "13800001111",
             "economic_hardship": True}
     r = bx.post("/students", body, as_="school_admin")
     assert r.status_code == 201, r.get_json()
     assert bx.post("/students", body, as_="school_admin").status_code == 409
-    r = bx.post("/students", {**body, "student_no": "G522601201109010029", "class_code": "SB-7-1"},
+    r = bx.post("/students", {**body, "student_no": "G522601201109010020", "class_code": "SB-7-1"},
                 as_="school_admin")
     assert r.status_code == 422 and "class_code" in r.get_json()["fields"]
     r = bx.post("/students", {**body, "birth_date": 5}, as_="school_admin")
@@ -144,7 +145,7 @@ def _other_pupil(app, district) -> dict:
     """SB's pupil, given a 学籍号 that agrees with its birth date (as a real roster row must)."""
     with app.app_context():
         p = db.session.get(Pupil, district.other_pupil)
-        p.student_no = f"G522601{p.birth_date:%Y%m%d}0203"
+        p.student_no = number(p.birth_date, 20)
         db.session.commit()
         return {"student_no": p.student_no, "birth_date": p.birth_date.isoformat(), "name": p.name,
                 "guardians": p.guardians, "class_id": p.class_id}
@@ -236,14 +237,14 @@ def test_a_row_the_database_refuses_fails_alone(app, runner, district, tmp_path)
             for statement in REFUSE_PG if pg else REFUSE_SQLITE:
                 conn.execute(sa.text(statement))
     try:
-        bad = "G522601201101010089,坏行,男,2011-01-01,SA-7-1,,,,"
+        bad = "G522601201101010085,坏行,男,2011-01-01,SA-7-1,,,,"
         path = tmp_path / "roster.csv"
         path.write_bytes(roster([GOOD[0], bad, GOOD[1]]))
         before = pupils(app)
         out = runner.invoke(args=["import", "pupils", str(path), "--batch-size", "10"])
         assert out.exit_code == 1
         assert "created 2, updated 0, unchanged 0, failed 1" in out.output
-        assert "line 3 (G522601201101010089): _row: 数据库拒绝写入此行 / the database refused this row" in out.output
+        assert "line 3 (G522601201101010085): _row: 数据库拒绝写入此行 / the database refused this row" in out.output
         assert pupils(app) == before + 2
         with app.app_context():
             assert db.session.scalar(select(func.count(PupilEvent.id))) == 2  # an event per kept row, none else

@@ -55,7 +55,7 @@ def test_utf16_with_bom_as_excel_saves_unicode_text_is_read(app, bx, runner, tmp
     assert out.exit_code == 0 and "unchanged 2" in out.output, out.output
 
 
-INVALID = csv_text(GOOD).encode() + b"G522601201101010062,\xff\xfe\x80\x81,M,2011-01-01,SA-7-1,,,,\n"
+INVALID = csv_text(GOOD).encode() + b"G522601201101010069,\xff\xfe\x80\x81,M,2011-01-01,SA-7-1,,,,\n"
 
 
 def test_bytes_that_are_neither_utf8_nor_gb18030_are_a_file_error(app, bx, runner, tmp_path):

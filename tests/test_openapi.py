@@ -103,7 +103,7 @@ def test_other_resources_answer_as_documented(bx, doc):
     doc.check(bx.get("/students", as_="teacher"), "GET", "/students")
     for who in ("teacher", "supervisor"):
         doc.check(bx.get(f"/students/{bx.district.pupils[0]}", as_=who), "GET", "/students/{student_id}")
-    pupil = {"student_no": "G522601201109010011", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
+    pupil = {"student_no": "G522601201109010012", "name": "王小明", "gender": "M", "birth_date": "2011-09-01",
              "class_code": "SA-7-1", "guardian_name": "王建华", "guardian_phone": "13800001111"}
     doc.check(bx.post("/students", pupil, as_="school_admin"), "POST", "/students")
     doc.check(bx.post("/students", pupil, as_="school_admin"), "POST", "/students")       # 409
@@ -179,7 +179,7 @@ def test_the_histories_and_logs_answer_as_documented(bx, doc):
     from tests.web import PASSWORD, set_passwords
     case = bx.case_in("reported")
     pupil = case["pupil"]["id"]
-    bx.post("/students", {"student_no": "G522601201109010011", "name": "王小明", "gender": "M",
+    bx.post("/students", {"student_no": "G522601201109010012", "name": "王小明", "gender": "M",
                           "birth_date": "2011-09-01", "class_code": "SA-7-1"}, as_="school_admin")
     for who in ("school_admin", "supervisor"):
         r = doc.check(bx.get(f"/students/{pupil}/history", as_=who), "GET", "/students/{student_id}/history")

@@ -74,7 +74,7 @@ def test_roster_import_reports_each_bad_row(app, district):
     csv_text = ("student_no,name,gender,birth_date,class_code,guardian_name,guardian_phone,address\n"
                 "G522601201203150011,新同学,F,2012-03-15,SA-7-2,王母,13900000000,河口村\n"
                 "G12,坏学籍号,M,2012-01-01,SA-7-2,,,\n"
-                "G522601201203160012,没有班级,M,2012-03-16,NOPE,,,\n")
+                "G522601201203160017,没有班级,M,2012-03-16,NOPE,,,\n")
     r = Browser(app, "admin").post("/admin/import", {"file": (io.BytesIO(csv_text.encode()), "roster.csv")})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="import-errors"' in page

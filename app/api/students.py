@@ -12,10 +12,11 @@ from app.importer import (
     ImportFileError,
     class_codes,
     import_pupils,
+    number_warnings,
     pupil_values,
     read_rows,
 )
-from app.models import OrgUnit, Pupil
+from app.models import FormerNumber, OrgUnit, Pupil
 from app.presenters import log_personal_read, needs_personal_data
 from app.limits import import_limit
 from app.roster import ROSTER_ROLES, create_pupil, roster_scope
@@ -31,7 +32,9 @@ def create_student():
     if errors:
         raise Invalid(errors)
     pupil = create_pupil(values, form.data["class_code"], scope, history.by(actor()))
-    return jsonify(pupil.to_dict(masked=False)), 201
+    # Registered as given (the registry allows a corrected ID); what a person should look at is said.
+    return jsonify({**pupil.to_dict(masked=False),
+                    "warnings": number_warnings(pupil.student_no, pupil.birth_date)}), 201
 
 
 @bp.get("/students")
@@ -46,7 +49,9 @@ def list_students():
     if q := request.args.get("q", "").strip():
         if len(q) > 50:
             raise BadRequest("q 过长 / q is too long", field="q")
-        where.append(or_(Pupil.name.contains(q, autoescape=True), Pupil.student_no.startswith(q, autoescape=True)))
+        where.append(or_(Pupil.name.contains(q, autoescape=True), Pupil.student_no.startswith(q, autoescape=True),
+                         Pupil.id.in_(select(FormerNumber.pupil_id).where(  # an old L/J number finds the pupil
+                             FormerNumber.student_no.startswith(q, autoescape=True)))))
     query = select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where).order_by(Pupil.id)
     count = select(func.count(Pupil.id)).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where)
     return jsonify(paginate(query, count, lambda p: p.to_dict(masked=True)))

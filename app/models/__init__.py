@@ -6,9 +6,9 @@ from app.models.events import AccessLog, CaseEvent
 from app.models.history import AdminEvent, ImportRun, PupilEvent
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
-from app.models.pupils import Pupil
+from app.models.pupils import FormerNumber, Pupil
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["AccessLog", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
+           "CasePartner", "Deadline", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
            "User"]

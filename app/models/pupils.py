@@ -1,5 +1,5 @@
 """Pupils (学生) on the roster, keyed by 学籍号."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +45,19 @@ class Pupil(db.Model):
             d.update(birth_date=self.birth_date.isoformat(), guardians=self.guardians,
                      address=self.address, township=self.township, village=self.village)
         return d
+
+
+class FormerNumber(db.Model):
+    """A 学籍号 the pupil was known by before (an L or J number replaced by a G number, a corrected ID):
+    an import or a search by it still finds the pupil, and no one else can be registered under it."""
+    __tablename__ = "pupil_former_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    student_no: Mapped[str] = mapped_column(String(32), unique=True)
+    replaced_by: Mapped[str] = mapped_column(String(32))  # the number that replaced it
+    replaced_at: Mapped[datetime]
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
 def mask_name(name: str) -> str:
