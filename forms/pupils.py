@@ -4,7 +4,7 @@ import re
 from wtforms import BooleanField, DateField, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from forms.base import BaseForm, options, short_text
+from forms.base import BaseForm, NotFuture, options, short_text
 
 # 全国学籍号: G + the 18-character resident ID (last may be X); L + the same for a temporary number.
 STUDENT_NO = re.compile(r"^[GL]\d{17}[\dX]$")
@@ -15,7 +15,7 @@ class PupilForm(BaseForm):
     student_no = short_text("学籍号", max_len=19)
     name = short_text("姓名", max_len=50)
     gender = SelectField("性别", [DataRequired()], choices=options([("M", "男"), ("F", "女")]))
-    birth_date = DateField("出生日期", [DataRequired()])
+    birth_date = DateField("出生日期", [DataRequired(), NotFuture()])
     class_code = short_text("班级代码", max_len=64)
     guardian_name = short_text("监护人", required=False, max_len=50)
     guardian_phone = short_text("监护人电话", required=False, max_len=20)
