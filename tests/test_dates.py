@@ -4,6 +4,7 @@ round by their date, and the figures count events by the day they happened, not 
 
 The district's pupils are born 2012-03-02 .. 2012-03-09 (SA-7-1) and 2012-03-21 (SB's pupil).
 """
+import csv
 import io
 from datetime import date, datetime, timedelta
 
@@ -182,6 +183,10 @@ def test_a_visit_typed_in_december_dated_in_november_is_in_novembers_figures(bx)
     events = bx.events(case["id"])
     visit = next(e for e in events if e["action"] == "log_visit")
     assert visit["at"].startswith("2026-12-02") and visit["occurred_on"] == "2026-11-20"  # both kept
+
+    exported = csv.DictReader(io.StringIO(bx.get(f"/cases/{case['id']}/timeline.csv").get_data(as_text=True)))
+    row = next(r for r in exported if r["action"] == "log_visit")
+    assert row["occurred_on"] == "2026-11-20" and row["at"].startswith("2026-12-02")
 
     nov = bx.get("/reports/monthly?month=2026-11&school=SA", as_="school_admin").get_json()["totals"]
     dec = bx.get("/reports/monthly?month=2026-12&school=SA", as_="school_admin").get_json()["totals"]
