@@ -301,3 +301,24 @@ def test_migration_backfills_old_events_from_their_form_and_the_chain_still_veri
             db.session.commit()
         db.session.rollback()
 
+
+
+# --- the definition names only dates that exist -------------------------------------------------------
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t, s: t["log_visit"].update(dates={"visited_on": {"not_before": ["nonsense"]}}),
+     "ordered after unknown case date 'nonsense'"),
+    (lambda t, s: t["log_visit"].update(occurred_on="outcome"), "'outcome' is not a date field"),
+    (lambda t, s: t["report"].update(records=["return_date"]), "'return_date' is not a date field"),
+    (lambda t, s: s["visiting"].update(stamps="since_whenever"), "stamps unknown case date"),
+])
+def test_a_definition_naming_a_date_that_does_not_exist_is_refused_at_start_up(change, message):
+    import copy
+
+    from app.engine import definition
+    from app.models.users import ROLES
+    from workflows.dropout import DEFINITION
+    raw = copy.deepcopy(DEFINITION)
+    change({t["name"]: t for t in raw["triggers"]}, {s["name"]: s for s in raw["states"]})
+    with pytest.raises(definition.DefinitionError, match=message):
+        definition.build(raw, ROLES)
