@@ -12,12 +12,13 @@ import json
 import logging
 import os
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import insert, select
 
+from app.deadlines.calendar import local_date
 from app.extensions import db
 from app.models import Case, CaseEvent
 
@@ -79,15 +80,21 @@ _INSERT = insert(CaseEvent.__table__)
 
 
 def prepare(case_id: int, head: tuple[int, str], *, actor_id, actor: str, role: str, action: str, from_state,
-            to_state, data: dict, at: datetime) -> dict:
+            to_state, data: dict, at: datetime, occurred_on: date | None = None) -> dict:
     """The next event after `head` (the case's last seq and hash), hashed; the caller stores the new
-    head (event["seq"], event["hash"]) on the case row and append()s the event in one transaction."""
+    head (event["seq"], event["hash"]) on the case row and append()s the event in one transaction.
+
+    occurred_on: the day the thing happened in the world (a visit's date), which the figures count
+    by; it goes into the hashed data, and the indexed column is its copy (check_event compares them).
+    Without it the event happened the local day it is recorded."""
+    if occurred_on is not None:
+        data = {**data, "occurred_on": occurred_on.isoformat()}
     seq, prev = head[0] + 1, head[1] or GENESIS
     h = event_hash(case_id=case_id, seq=seq, at=at, actor_id=actor_id, actor=actor, role=role, action=action,
                    from_state=from_state, to_state=to_state, data=data, prev_hash=prev, key=key())
     return {"case_id": case_id, "seq": seq, "at": at, "actor_id": actor_id, "actor": actor, "role": role,
             "action": action, "from_state": from_state, "to_state": to_state, "data": data, "prev_hash": prev,
-            "hash": h}
+            "hash": h, "occurred_on": occurred_on or local_date(at)}
 
 
 def append(event: dict) -> None:
@@ -177,6 +184,10 @@ def check_event(event, expect_seq: int, prev: str, k: bytes) -> str | None:
                             to_state=event.to_state, data=event.data, prev_hash=event.prev_hash, key=k)
     if recomputed != event.hash:
         return "content does not match its hash"
+    stated = (event.data or {}).get("occurred_on") if isinstance(event.data, dict) else None
+    if stated is not None and getattr(event, "occurred_on", None) is not None \
+            and event.occurred_on.isoformat() != stated:
+        return "occurred_on does not match the date in its hashed data"
     return None
 
 

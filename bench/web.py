@@ -223,10 +223,10 @@ class Walk:
         return max(at, self.at + timedelta(seconds=1))
 
     # rows
-    def _event(self, at, actor_id, actor, role, action, frm, to, data):
+    def _event(self, at, actor_id, actor, role, action, frm, to, data, occurred_on=None):
         from app import audit
         event = audit.prepare(self.case_id, self.head, actor_id=actor_id, actor=actor, role=role, action=action,
-                              from_state=frm, to_state=to, data=data, at=at)
+                              from_state=frm, to_state=to, data=data, at=at, occurred_on=occurred_on)
         event["id"] = self.g.ids("case_events")
         self.g.events.append(event)
         self.head = (event["seq"], event["hash"])
@@ -276,6 +276,7 @@ class Walk:
 
     def open(self):
         from app.deadlines import calendar, clocks
+        from app.engine import dates
         at = self.at
         detected_on = calendar.local_date(at)
         source = self.rng.choice(["teacher", "teacher", "teacher", "attendance", "registry", "report"])
@@ -286,13 +287,15 @@ class Walk:
         opened = self._add_rows(clocks.new_rows(self.defn, self.case_id, "detected", at, start=detected_on))
         uid = self.who[opener]
         self._event(at, uid, self.g.d.user_name[uid], opener, "open", None, "detected",
-                    {"form": data, "deadlines": {"opened": clocks.describe(opened)}})
+                    {"form": data, "deadlines": {"opened": clocks.describe(opened)}},
+                    dates.occurred_on(self.defn.open_occurred_on, data, at))
         self.g.assignees.append((self.g.ids("case_assignees"), self.case_id, uid, opener))
         self.assigned.append((uid, opener))
         self.version, self.source, self.detected_on, self.opened_at = 1, source, detected_on, at
 
     def step(self, trigger, role, payload, lo=1, hi=3):
         from app.deadlines import clocks
+        from app.engine import dates
         from app.engine.context import StepContext
         at = self.later(lo, hi)
         self.timers(at)
@@ -324,6 +327,9 @@ class Walk:
         if new_state != self.state:
             for name in self.defn.states[new_state].reset_vars:
                 ctx.vars.pop(name, None)
+        occurred = dates.occurred_on(t.occurred_on, data, at)
+        dates.record(ctx.vars, t.records, data, self.defn.states[new_state].stamps if new_state != self.state
+                     else None, occurred)
         met, cancelled = clocks.settle(self.defn, self.open_rows, trigger, new_state)
         opened = clocks.new_rows(self.defn, self.case_id, new_state, at) if new_state != self.state else []
         summary = clocks.summary(met, cancelled, opened)
@@ -333,7 +339,7 @@ class Walk:
                 self.open_rows.remove(r)
         self._add_rows(opened)
         self._event(at, uid, self.g.d.user_name[uid], role, trigger, self.state, new_state,
-                    {"form": data, "deadlines": summary, **ctx.notes})
+                    {"form": data, "deadlines": summary, **ctx.notes}, occurred)
         self.vars = ctx.vars
         self.reasons = ctx.sets.get("reasons", self.reasons)
         self.confirmed = ctx.sets.get("confirmed", self.confirmed)
@@ -509,7 +515,7 @@ def generate(app, n_pupils, n_cases, seed):
                               "reasons", "vars", "escalation_level", "detected_on", "source", "opened_at",
                               "updated_at", "closed_at", "last_seq", "last_hash"], gen.cases)
         ev_cols = ["id", "case_id", "seq", "at", "actor_id", "actor", "role", "action", "from_state", "to_state",
-                   "data", "prev_hash", "hash"]
+                   "data", "prev_hash", "hash", "occurred_on"]
         _copy(conn, "case_events", ev_cols,
               ([e[c] if c != "data" else json.dumps(e["data"], ensure_ascii=False) for c in ev_cols]
                for e in gen.events))

@@ -1,5 +1,5 @@
 """Shared field kinds and choice lists used across the case forms."""
-from wtforms import Form, SelectMultipleField, StringField, TextAreaField
+from wtforms import Form, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -17,6 +17,19 @@ REASONS = [
 
 SHORT = 200    # names, codes, one-line answers
 LONG = 4000    # narrative fields (analysis, measures, visit notes)
+
+
+class NotFuture:
+    """A date that has happened: not after today in the district (Asia/Shanghai, by the app's clock).
+
+    The case forms' dates are checked by the engine (app/engine/dates.py) against the case too; this
+    is for forms outside a case (a pupil's birth date)."""
+
+    def __call__(self, form, field):
+        from app import clock  # late: forms/ is imported by the definition, before the app exists
+        from app.deadlines.calendar import local_date
+        if field.data and field.data > local_date(clock.now()):
+            raise ValidationError("不能晚于今天 / cannot be in the future")
 
 
 class BaseForm(Form):

@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
 from app.pupil_numbers import SHAPE, InvalidNumber, parse
-from forms.base import BaseForm, options, short_text
+from forms.base import BaseForm, NotFuture, options, short_text
 
 # 全国学籍号 G / L / J (app/pupil_numbers.py): the shape the OpenAPI document states; the form checks more.
 STUDENT_NO = re.compile(SHAPE)
@@ -16,7 +16,7 @@ class PupilForm(BaseForm):
     student_no = short_text("学籍号", max_len=19)
     name = short_text("姓名", max_len=50)
     gender = SelectField("性别", [DataRequired()], choices=options([("M", "男"), ("F", "女")]))
-    birth_date = DateField("出生日期", [DataRequired()])
+    birth_date = DateField("出生日期", [DataRequired(), NotFuture()])
     class_code = short_text("班级代码", max_len=64)
     guardian_name = short_text("监护人", required=False, max_len=50)
     guardian_phone = short_text("监护人电话", required=False, max_len=20)

@@ -58,8 +58,13 @@ def confirm(ctx):
 
 
 def count_visit(ctx):
-    ctx.vars["visits"] = ctx.vars.get("visits", 0) + 1
+    """A visit counts for this round of visiting by its date: one dated before the case (re-)entered
+    visiting (the stamp `visiting_since`) is recorded and in the total, not in the round."""
     ctx.vars["visits_total"] = ctx.vars.get("visits_total", 0) + 1
+    since = (ctx.vars.get("dates") or {}).get("visiting_since")
+    if since and ctx.data["visited_on"] < since:  # ISO dates compare as text
+        return
+    ctx.vars["visits"] = ctx.vars.get("visits", 0) + 1
     if ctx.data["outcome"] in ("failed", "not_met"):
         ctx.vars["failed_visits"] = ctx.vars.get("failed_visits", 0) + 1
 
@@ -98,12 +103,18 @@ DEFINITION = {
     "title": {"zh": "辍学个案", "en": "Dropout case"},
     "initial": "detected",
     "open": {"roles": ["class_teacher", "grade_leader", "school_admin", "bureau_officer"],
-             "form": DetectionForm},
+             "form": DetectionForm, "occurred_on": "detected_on"},
+    # The case's own dates, which a step's dates are ordered after (a trigger's "dates"): detected_on is
+    # the case's; the others are recorded by a trigger ("records") or stamped when a state is entered.
+    "case_dates": {"detected_on": ("发现日期", "the detection date"),
+                   "dropout_date": ("辍学日期", "the dropout date"),
+                   "return_date": ("返校日期", "the return date"),
+                   "visiting_since": ("进入劝返日期", "the day home visits (re)started")},
     "states": [
         {"name": "detected", "zh": "发现疑似辍学", "en": "Detected", "main": True},
         {"name": "reported", "zh": "已上报", "en": "Reported", "main": True},
         {"name": "visiting", "zh": "劝返中", "en": "Home-visit persuasion", "main": True,
-         "reset_vars": ["visits", "failed_visits"]},
+         "reset_vars": ["visits", "failed_visits"], "stamps": "visiting_since"},
         {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True},
         {"name": "re_enrolled", "zh": "已复学", "en": "Re-enrolled", "main": True,
          "reset_vars": ["follow_ups", "relapse_risk"]},
@@ -119,27 +130,34 @@ DEFINITION = {
     "triggers": [
         # main path
         {"name": "report", "zh": "上报", "en": "Report", "source": "detected", "dest": "reported",
-         "roles": ["school_admin"], "form": ReportForm, "effects": [take_reasons]},
+         "roles": ["school_admin"], "form": ReportForm, "effects": [take_reasons],
+         "occurred_on": "dropout_date", "records": ["dropout_date"]},
         {"name": "start_visits", "zh": "制定一人一案并开始劝返", "en": "Plan and start home visits", "source": "reported", "dest": "visiting",
          "roles": ["school_admin"], "form": PlanForm},
         {"name": "escalate_joint", "zh": "提请联合劝返", "en": "Request joint return", "source": "visiting", "dest": "joint_return",
          "roles": ["school_admin"], "form": NoteForm, "guards": [two_failed_visits]},
         {"name": "re_enroll", "zh": "复学", "en": "Re-enrol", "source": ["visiting", "joint_return"], "dest": "re_enrolled",
-         "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason]},
+         "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason],
+         "occurred_on": "return_date", "records": ["return_date"],
+         "dates": {"return_date": {"not_before": ["dropout_date"]}}},
         {"name": "complete_follow_up", "zh": "跟踪完成", "en": "Complete follow-up", "source": "re_enrolled", "dest": "followed_up",
          "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "guards": [follow_ups_done]},
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
-         "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse]},
+         "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse],
+         "occurred_on": "absent_since", "dates": {"absent_since": {"not_before": ["return_date"]}}},
         # internal actions: recorded, state unchanged
         {"name": "verify", "zh": "核查确认", "en": "Verify", "source": ["reported", "visiting", "joint_return"], "dest": None,
          "roles": ["bureau_officer"], "form": VerifyForm, "guards": [not_yet_confirmed],
          "effects": [confirm]},
         {"name": "log_visit", "zh": "记录家访", "en": "Log a home visit", "source": "visiting", "dest": None,
-         "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit]},
+         "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit],
+         "occurred_on": "visited_on", "dates": {"visited_on": {"not_before": ["detected_on"]}}},
         {"name": "log_joint_action", "zh": "记录联合劝返行动", "en": "Log a joint-return action", "source": "joint_return", "dest": None,
-         "roles": ["bureau_officer", "partner"], "form": JointActionForm},
+         "roles": ["bureau_officer", "partner"], "form": JointActionForm,
+         "occurred_on": "acted_on", "dates": {"acted_on": {"not_before": ["detected_on"]}}},
         {"name": "log_follow_up", "zh": "记录跟踪回访", "en": "Log a follow-up", "source": "re_enrolled", "dest": None,
-         "roles": ["class_teacher", "school_admin"], "form": FollowUpForm, "effects": [count_follow_up]},
+         "roles": ["class_teacher", "school_admin"], "form": FollowUpForm, "effects": [count_follow_up],
+         "occurred_on": "checked_on", "dates": {"checked_on": {"not_before": ["return_date"]}}},
         {"name": "assign", "zh": "指派负责人", "en": "Assign", "source": OPEN, "dest": None,
          "roles": ["grade_leader", "school_admin", "bureau_officer"], "form": AssignForm, "effects": [assign]},
         {"name": "invite_partner", "zh": "邀请成员单位", "en": "Invite a partner department", "source": OPEN, "dest": None,
@@ -152,9 +170,11 @@ DEFINITION = {
         {"name": "close_false_alarm", "zh": "误报结案", "en": "Close: false alarm", "source": "detected", "dest": "closed_false_alarm",
          "roles": ["bureau_officer"], "form": FalseAlarmForm},
         {"name": "close_enrolled_elsewhere", "zh": "已在他校就读结案", "en": "Close: enrolled elsewhere", "source": OPEN,
-         "dest": "closed_enrolled_elsewhere", "roles": ["bureau_officer"], "form": EnrolledElsewhereForm},
+         "dest": "closed_enrolled_elsewhere", "roles": ["bureau_officer"], "form": EnrolledElsewhereForm,
+         "occurred_on": "transfer_date"},
         {"name": "close_special_placement", "zh": "特殊安置结案", "en": "Close: special placement", "source": OPEN,
-         "dest": "closed_special_placement", "roles": ["bureau_officer"], "form": SpecialPlacementForm},
+         "dest": "closed_special_placement", "roles": ["bureau_officer"], "form": SpecialPlacementForm,
+         "occurred_on": "placed_on"},
         {"name": "close_exempt", "zh": "免于入学结案", "en": "Close: exempt", "source": OPEN, "dest": "closed_exempt",
          "roles": ["bureau_officer"], "form": ExemptForm},
     ],

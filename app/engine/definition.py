@@ -3,6 +3,8 @@ from dataclasses import dataclass, field
 
 from wtforms import Form
 
+from app.engine.validation import date_fields
+
 OPEN = "*"
 
 
@@ -18,6 +20,8 @@ class State:
     main: bool = False
     final: bool = False
     reset_vars: tuple = ()
+    # A case date set, when the state is entered, to the date of the step entering it (its occurred_on).
+    stamps: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Trigger:
     effects: tuple = ()
     kind: str = "transition"  # transition | action | off_ramp
     en: str = ""
+    # When the step happened in the world: the form's date field naming it (None: the day it is recorded).
+    occurred_on: str | None = None
+    records: tuple = ()     # form date fields kept as case dates of the same name
+    dates: tuple = ()       # (form date field, (case dates it may not be before, ...)) pairs
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,10 @@ class Definition:
     reminder_working_days_before: int = 1
     # Invited partners lose the case when it leaves one of these states (and whenever it closes).
     partners_leave_with: frozenset = frozenset()
+    # The case's own dates a step's dates are ordered against: name -> (中文, English) for messages.
+    # "detected_on" is the case's column; the others are recorded by triggers (`records`) or states (`stamps`).
+    case_dates: dict = field(default_factory=dict)
+    open_occurred_on: str | None = None
     machine: object = field(default=None, repr=False)
 
     def clocks_starting(self, state: str) -> list[Clock]:
@@ -80,7 +92,8 @@ def build(raw: dict, known_roles) -> Definition:
     """Check a raw definition and return it frozen; every inconsistency is a DefinitionError."""
     try:
         states = {s["name"]: State(s["name"], s.get("zh", s["name"]), s.get("en", s["name"]),
-                                   s.get("main", False), s.get("final", False), _listify(s.get("reset_vars")))
+                                   s.get("main", False), s.get("final", False), _listify(s.get("reset_vars")),
+                                   s.get("stamps"))
                   for s in raw["states"]}
         open_states = tuple(n for n, s in states.items() if not s.final)
         triggers = {}
@@ -94,7 +107,9 @@ def build(raw: dict, known_roles) -> Definition:
                 raise DefinitionError(f"trigger {t['name']} defined twice")
             triggers[t["name"]] = Trigger(t["name"], t.get("zh", t["name"]), sources, dest, _listify(t["roles"]),
                                           t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind,
-                                          t.get("en", t["name"]))
+                                          t.get("en", t["name"]), t.get("occurred_on"), _listify(t.get("records")),
+                                          tuple((name, _listify(rule.get("not_before")))
+                                                for name, rule in (t.get("dates") or {}).items()))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
@@ -105,7 +120,9 @@ def build(raw: dict, known_roles) -> Definition:
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
                           raw.get("reminder_working_days_before", 1),
-                          frozenset(_listify(raw.get("partners_leave_with"))))
+                          frozenset(_listify(raw.get("partners_leave_with"))),
+                          {name: tuple(labels) for name, labels in (raw.get("case_dates") or {}).items()},
+                          raw["open"].get("occurred_on"))
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)
@@ -137,8 +154,28 @@ def validate(defn: Definition, known_roles) -> None:
         for point in c.due:
             if set(point) - {"working_days", "months"} or len(point) != 1:
                 problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+    problems += _date_problems(defn)
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
                  if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))
+
+
+def _date_problems(defn: Definition) -> list[str]:
+    """Every date a definition names must be a date field of the form, or a declared case date."""
+    problems = []
+    known = set(defn.case_dates) | {"detected_on"}
+    for s in defn.states.values():
+        if s.stamps is not None and s.stamps not in known:
+            problems.append(f"state {s.name}: stamps unknown case date {s.stamps!r}")
+    checks = [("open", defn.open_form, defn.open_occurred_on, (), ())]
+    checks += [(f"trigger {t.name}", t.form, t.occurred_on, t.records, t.dates) for t in defn.triggers.values()]
+    for where, form, occurred, records, dates in checks:
+        fields = date_fields(form) if isinstance(form, type) and issubclass(form, Form) else {}
+        named = ([occurred] if occurred else []) + list(records) + [name for name, _ in dates]
+        problems += [f"{where}: {n!r} is not a date field of its form" for n in named if n not in fields]
+        problems += [f"{where}: records unknown case date {n!r}" for n in records if n not in known]
+        problems += [f"{where}: {name} is ordered after unknown case date {other!r}"
+                     for name, others in dates for other in others if other not in known]
+    return problems

@@ -2,8 +2,9 @@
 
 Order of checks in fire(): trigger known (404) -> the actor's roles over the case (404 if none,
 403 if none may fire it) -> version (409) -> state (409, naming what is allowed) -> form (422) ->
-guards (422). Only then are the case, its audit event and its deadline rows written, and committed
-together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit, never before.
+its dates (422, app/engine/dates.py) -> guards (422). Only then are the case, its audit event and its
+deadline rows written, and committed together. Hooks registered in AFTER_COMMIT (the deadline timers)
+run after the commit, never before.
 """
 import logging
 from datetime import date
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from app import audit, clock
 from app.deadlines import clocks
-from app.engine import machine, store
+from app.engine import dates, machine, store
 from app.engine.context import StepContext
 from app.engine.errors import (
     Conflict,
@@ -99,8 +100,11 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
         raise NotAllowedNow(f"个案当前状态({case.state})不能执行 {trigger} / not allowed in state {case.state}",
                             state=case.state, allowed=available_triggers(defn, case, roles))
     data = validate_payload(t.form, payload)
+    errors = dates.check(t.form, data, today=clocks.calendar.local_date(now), birth=case.birth_date,
+                         order=t.dates, known=dates.case_dates(case), labels=defn.case_dates)
+    if errors:
+        raise Invalid(errors)
     ctx = StepContext(case, data, actor, now)
-    errors = {}
     for guard in t.guards:
         errors.update(guard(ctx) or {})
     if errors:
@@ -119,13 +123,16 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
             values["closed_at"] = now
         if defn.states[new_state].final or case.state in defn.partners_leave_with:
             ctx.end_partner_access()
+    occurred = dates.occurred_on(t.occurred_on, data, now)
+    dates.record(ctx.vars, t.records, data, defn.states[new_state].stamps if new_state != case.state else None,
+                 occurred)
     open_rows = case.open_deadlines
     met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=acting, action=trigger, from_state=case.state, to_state=new_state,
                           data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
-                          at=now)
+                          at=now, occurred_on=occurred)
     # The case UPDATE is guarded by the version read: of two racing steps the second finds the version
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
@@ -168,11 +175,10 @@ def _open(tx, actor, payload, workflow, now):
     acting = next((r for r in defn.open_roles if r in roles), None)
     if acting is None:
         raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
+    errors = dates.check(defn.open_form, data, today=clocks.calendar.local_date(now), birth=pupil.birth_date)
+    if errors:
+        raise Invalid(errors)
     detected_on = date.fromisoformat(data["detected_on"])
-    if detected_on > clocks.calendar.local_date(now):
-        raise Invalid({"detected_on": "发现日期不能晚于今天 / cannot be in the future"})
-    if detected_on < pupil.birth_date:
-        raise Invalid({"detected_on": "发现日期早于出生日期 / before the pupil's birth date"})
     try:
         # "One open case per pupil" is the partial unique index's job: checked once, by the database.
         case_id = tx.insert_case({
@@ -186,7 +192,8 @@ def _open(tx, actor, payload, workflow, now):
     opened = clocks.new_rows(defn, case_id, defn.initial, now, start=detected_on)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
-                              "opened": clocks.describe(opened)}}, at=now)
+                              "opened": clocks.describe(opened)}}, at=now,
+                          occurred_on=dates.occurred_on(defn.open_occurred_on, data, now))
     assignee = ("case_assignees", {"case_id": case_id, "user_id": actor.id, "role": acting})
     if not tx.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened, now,
                          [assignee]):

@@ -52,14 +52,18 @@ class Snapshot:
     detected_on: date
     last_seq: int
     last_hash: str
+    birth_date: date | None  # of the pupil the case belongs to: no date of the case is before it
     open_deadlines: list = field(default_factory=list)
 
 
-_SNAPSHOT_COLUMNS = [_CASES.c[name] for name in Snapshot.__slots__ if name != "open_deadlines"]
+_PUPILS = Pupil.__table__
+_SNAPSHOT_COLUMNS = [_PUPILS.c.birth_date if name == "birth_date" else _CASES.c[name]
+                     for name in Snapshot.__slots__ if name != "open_deadlines"]
 _LOAD = (select(*_SNAPSHOT_COLUMNS, _DEADLINES.c.id.label("d_id"), _DEADLINES.c.clock, _DEADLINES.c.point,
                 _DEADLINES.c.level, _DEADLINES.c.due_at)
-         .select_from(_CASES.outerjoin(_DEADLINES, and_(_DEADLINES.c.case_id == _CASES.c.id,
-                                                       _DEADLINES.c.status == "open")))
+         .select_from(_CASES.outerjoin(_PUPILS, _PUPILS.c.id == _CASES.c.pupil_id)
+                      .outerjoin(_DEADLINES, and_(_DEADLINES.c.case_id == _CASES.c.id,
+                                                  _DEADLINES.c.status == "open")))
          .where(_CASES.c.id == bindparam("case_id")))
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Form, IntegerField, SelectMultipleField
+from wtforms import BooleanField, DateField, Form, IntegerField, SelectMultipleField
 
 from app.engine.errors import Invalid
 
@@ -42,6 +42,14 @@ META = {"csrf": False, "get_translations": lambda form: BILINGUAL}
 def field_kinds(form_cls) -> dict[str, str]:
     """Each field's JSON kind, worked out once per form class."""
     return {f.name: _expected(f) for f in form_cls(meta={"csrf": False})}
+
+
+@lru_cache(maxsize=None)
+def date_fields(form_cls) -> dict[str, str]:
+    """The form's date fields and their labels (the name a message gives the field)."""
+    if form_cls is None:
+        return {}
+    return {f.name: str(f.label.text) for f in form_cls(meta={"csrf": False}) if isinstance(f, DateField)}
 
 
 def _expected(field) -> str:

@@ -1,5 +1,5 @@
 """The audit trail: append-only, hash-chained per case. Written only by app.audit.record()."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,9 +23,15 @@ class CaseEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The day the thing happened in the world (a visit's date, a return date), which the figures count
+    # by; `at` is when it was recorded. A copy of data["occurred_on"] (hashed) for new events; events
+    # older than migration 0011 have it from their form's date (see there). Filled on every insert.
+    occurred_on: Mapped[date | None] = mapped_column(nullable=True)
 
     __table_args__ = (
         UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+        # One action on a range of days (every figure of the dashboard and the reports).
+        Index("ix_case_events_action_occurred", "action", "occurred_on", "case_id"),
         # One action in a time window (the dashboard's trend and home visits); case_id covers the scope join (0006).
         Index("ix_case_events_action_at", "action", "at", "case_id"),
     )
@@ -33,7 +39,7 @@ class CaseEvent(db.Model):
     def to_dict(self) -> dict:
         return {"seq": self.seq, "at": self.at.isoformat() + "Z", "actor": self.actor, "role": self.role,
                 "action": self.action, "from_state": self.from_state, "to_state": self.to_state,
-                "data": self.data, "prev_hash": self.prev_hash, "hash": self.hash}
+                "occurred_on": self.occurred_on.isoformat() if self.occurred_on else None, "data": self.data, "prev_hash": self.prev_hash, "hash": self.hash}
 
 
 class AccessLog(db.Model):

@@ -49,7 +49,7 @@ def report_file(reader, kind: str, fmt: str, args) -> Response:
     return table(fmt, columns, rows, filename=f"{stem}-{name}", fallback=f"{stem}-{kind}", title=title, sheet=sheet)
 
 
-TIMELINE_COLUMNS = ["seq", "at", "actor", "role", "action", "from_state", "to_state", "data", "hash"]
+TIMELINE_COLUMNS = ["seq", "at", "actor", "role", "action", "from_state", "to_state", "data", "hash", "occurred_on"]
 
 
 def timeline_csv(case, events) -> Response:

@@ -4,7 +4,7 @@ Each figure is one aggregate (GROUP BY and conditional SUMs), so the cost does n
 number of cases beyond the database's own scan; no case is loaded into Python. Only portable SQL
 (CASE, EXISTS, LIKE, correlated subqueries) is used, so the same code runs on PostgreSQL and SQLite.
 """
-from datetime import date, timedelta
+from datetime import date
 from itertools import pairwise
 
 from sqlalchemy import String, case, cast, exists, func, null, select
@@ -159,17 +159,20 @@ def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
         if text is not None:
             reasons = [total + n if code in text else total for total, code in zip(reasons, quoted)]
 
+    # Re-enrolments by the return date (occurred_on), not by when they were typed.
+    day = CaseEvent.occurred_on
     returned = [int(n) for n in db.session.execute(
-        select(*[count_if((CaseEvent.at >= lo) & (CaseEvent.at < hi)) for lo, hi in pairwise(utc)])
+        select(*[count_if((day >= lo) & (day < hi)) for lo, hi in pairwise(firsts)])
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(scope, CaseEvent.action == "re_enroll", CaseEvent.at >= utc[0], CaseEvent.at < utc[-1])).one()]
+        .where(scope, CaseEvent.action == "re_enroll", day >= firsts[0], day < firsts[-1])).one()]
     trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
              for d, o, r, c in zip(firsts, opened, returned, closed)]
     return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
 
 
 def _home_visits(view, scope, start: date, end: date) -> list[dict]:
-    """Home visits (log_visit as class teacher) per class teacher this semester, against the standard.
+    """Home visits (log_visit as class teacher) per class teacher this semester, against the standard;
+    a visit is in the semester by its date (visited_on), whenever it was typed.
 
     Every class teacher of a class in scope is listed, those with no visit too (they matter most)."""
     teachers = db.session.execute(
@@ -182,7 +185,7 @@ def _home_visits(view, scope, start: date, end: date) -> list[dict]:
         select(CaseEvent.actor_id, User.username, User.display_name, func.count(CaseEvent.id))
         .join(Case, Case.id == CaseEvent.case_id).join(User, User.id == CaseEvent.actor_id)
         .where(scope, CaseEvent.action == "log_visit", CaseEvent.role == "class_teacher",
-               CaseEvent.at >= utc_start(start), CaseEvent.at < utc_start(end + timedelta(days=1)))
+               CaseEvent.occurred_on >= start, CaseEvent.occurred_on <= end)
         .group_by(CaseEvent.actor_id, User.username, User.display_name)).all()
     people: dict[int, dict] = {}
     for user_id, username, display_name, klass in teachers:

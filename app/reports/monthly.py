@@ -15,7 +15,9 @@ Both are the same columns over a different grouping, computed by _figures() in t
     dropout_rate  sy_dropouts / enrolment; retention_rate (enrolment - out_at_end) / enrolment
     reasons       the reasons of the cases reported in the period (several may apply to one case)
 
-A period belongs to the school year of its last day. Times are Shanghai local days.
+A period belongs to the school year of its last day. Times are Shanghai local days. An event is in a
+period by the day it happened (case_events.occurred_on: the dropout date of a report, the return date
+of a re-enrolment, the visit's date), not by when it was typed.
 """
 import re
 from datetime import date, timedelta
@@ -82,7 +84,6 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
     """{group key: {field: count, "reasons": {code: count}}} for the cases in scope matching `where`,
     grouped by school id (by="school") or by the grade id of the case's class (by="grade")."""
     sy_start = school_year(end)[0]
-    end_utc, period_utc = utc_start(end + timedelta(days=1)), utc_start(start)
     earliest = min(start, sy_start)
     scope = view.case_filter()
     klass = aliased(OrgUnit)
@@ -94,7 +95,7 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
         return query.where(scope, *where).group_by(key)
 
     # Cases: the state at the period's end is the to_state of the case's last event before it.
-    state_at_end = (select(CaseEvent.to_state).where(CaseEvent.case_id == Case.id, CaseEvent.at < end_utc)
+    state_at_end = (select(CaseEvent.to_state).where(CaseEvent.case_id == Case.id, CaseEvent.occurred_on <= end)
                     .order_by(CaseEvent.seq.desc()).limit(1).correlate(Case).scalar_subquery())
     in_period, in_sy = Case.detected_on.between(start, end), Case.detected_on.between(sy_start, end)
     cases = db.session.execute(grouped(
@@ -105,7 +106,8 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
         .where(Case.detected_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
 
     action = CaseEvent.action
-    period, sy = CaseEvent.at >= period_utc, CaseEvent.at >= utc_start(sy_start)
+    day = CaseEvent.occurred_on
+    period, sy = day >= start, day >= sy_start
     reasons = cast(Case.reasons, String)
     events = db.session.execute(grouped(
         select(key, count_if((action == "report") & period), count_if((action == "re_enroll") & period),
@@ -114,8 +116,7 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
                *[count_if((action == "report") & period & reasons.contains(f'"{code}"', autoescape=True))
                  for code, _ in REASONS])
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(action.in_(("report", "re_enroll", "log_visit")), CaseEvent.at >= utc_start(earliest),
-               CaseEvent.at < end_utc))).all()
+        .where(action.in_(("report", "re_enroll", "log_visit")), day >= earliest, day <= end))).all()
 
     out: dict = {}
     for k, *counts in cases:
