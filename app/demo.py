@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app import clock, history, pupil_numbers
+from app import clock, history
+from forms import pupil_numbers
 from app.auth.scope import Actor
 from app.deadlines import calendar
 from app.directory import add_unit, add_user

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from app import history, pupil_numbers
+from app import history
+from forms import pupil_numbers
 from app.extensions import db
 from app.import_files import (  # noqa: F401  (reading a file lives there; these names are the importer's API)
     REQUIRED_COLUMNS,

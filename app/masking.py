@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.pupils import Pupil, mask_middle, mask_name
 
-# A 学籍号 (G/L/J + 18, app/pupil_numbers.py) or a bare 18-character ID number, and a mainland mobile
+# A 学籍号 (G/L/J + 18, forms/pupil_numbers.py) or a bare 18-character ID number, and a mainland mobile
 # number, not inside a longer token. Shape only: a mistyped check digit is masked all the same.
 ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[GLJglj]?\d{17}[\dXx](?![0-9A-Za-z])")
 PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

@@ -34,8 +34,8 @@ def birth(i: int) -> date:
 
 
 def student_no(i: int) -> str:
-    """A valid 学籍号 for bench pupil i (app/pupil_numbers.py, as the demo makes them): 1000 a birth day."""
-    from app.pupil_numbers import make
+    """A valid 学籍号 for bench pupil i (forms/pupil_numbers.py, as the demo makes them): 1000 a birth day."""
+    from forms.pupil_numbers import make
     return make("G", "522601", birth(i), i % 1000)
 
 # One lifecycle: (trigger, actor key, form data). Visits/follow-ups repeat as the workflow needs.

@@ -39,7 +39,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 import engine_vs_sql as base  # noqa: E402  (fresh_database(): drop and re-create BENCH_DATABASE_URL)
 from app.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
-from app.pupil_numbers import make as student_no  # noqa: E402  (valid 学籍号, as the demo makes them)
+from forms.pupil_numbers import make as student_no  # noqa: E402  (valid 学籍号, as the demo makes them)
 
 URL = base.URL
 REDIS = os.environ["REDIS_URL"]

@@ -4,10 +4,10 @@ import re
 from wtforms import BooleanField, DateField, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from app.pupil_numbers import SHAPE, InvalidNumber, parse
+from forms.pupil_numbers import SHAPE, InvalidNumber, parse
 from forms.base import BaseForm, NotFuture, options, short_text
 
-# 全国学籍号 G / L / J (app/pupil_numbers.py): the shape the OpenAPI document states; the form checks more.
+# 全国学籍号 G / L / J (forms/pupil_numbers.py): the shape the OpenAPI document states; the form checks more.
 STUDENT_NO = re.compile(SHAPE)
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
@@ -29,7 +29,7 @@ class PupilForm(BaseForm):
     migrant = BooleanField("随迁子女")
 
     def validate_student_no(self, field):
-        # G, L or J with a valid check digit (app/pupil_numbers.py). A birth date unlike the one inside
+        # G, L or J with a valid check digit (forms/pupil_numbers.py). A birth date unlike the one inside
         # the number is a warning of the import or POST (the registry keeps corrected IDs), not an error.
         try:
             parse(field.data)

@@ -8,7 +8,7 @@ from app.auth import tokens
 from app.directory import add_unit, add_user
 from app.extensions import db
 from app.models import Case, CaseEvent, Deadline, Pupil
-from app.pupil_numbers import make
+from forms.pupil_numbers import make
 from tests.payloads import TODAY, VALID
 
 

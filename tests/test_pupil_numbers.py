@@ -1,10 +1,10 @@
-"""The 学籍号 functions (app/pupil_numbers.py): the three national kinds, check digit by python-stdnum."""
+"""The 学籍号 functions (forms/pupil_numbers.py): the three national kinds, check digit by python-stdnum."""
 from datetime import date
 
 import pytest
 from stdnum.cn import ric
 
-from app import pupil_numbers as pn
+from forms import pupil_numbers as pn
 
 # A published example of a valid resident ID number (python-stdnum's own doctest).
 REAL_ID = "360426199101010071"
