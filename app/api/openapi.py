@@ -165,7 +165,7 @@ def build_spec() -> dict:
                                          params=[{"name": "name", "in": "path", "required": True, "schema": {
                                              "type": "string", "enum": sorted(machine.registered())}}])},
         "/students": {
-            "post": _op("Add a pupil to the roster", 201, ref("Student"), 403, 409, 422,
+            "post": _op("Add a pupil to the roster", 201, ref("StudentCreated"), 403, 409, 422,
                         request={JSON: {"schema": _pupil_schema()}}),
             "get": _op("Search pupils in scope (masked)", 200, ref("StudentPage"),
                        params=_query(school=text(64), **{"class": text(64)}, q=text(50)) + PAGE)},

@@ -108,6 +108,10 @@ def components() -> dict:
                      "open_case_id", "retry_after")),
         "Student": obj({**pupil_masked, **personal}, optional=tuple(personal),
                        description="masked (no personal fields) unless the reader's role needs personal data"),
+        "StudentCreated": obj({**pupil_masked, **personal, "warnings": {
+            "type": "object", "additionalProperties": STR,
+            "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
+                           "学籍号's, an area code not known)"}}),
         "CaseSummary": obj(summary, optional=("overdue",)),
         "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
                      "open_deadlines": array(ref("Deadline")),
@@ -121,6 +125,8 @@ def components() -> dict:
         "StudentPage": page_of("Student"),
         "Event": obj({"seq": ID, "at": DATETIME, "actor": STR, "role": STR, "action": STR,
                       "from_state": nullable(STR), "to_state": nullable(STR),
+                      "occurred_on": {**nullable(DATE), "description": "the day it happened (visit date, return "
+                                      "date); `at` is when it was recorded"},
                       "data": {"type": "object", "description": "the form data and deadline changes"},
                       "prev_hash": STR, "hash": STR}),
         "Timeline": obj({"case_id": ID, "state": {"type": "string", "enum": w["states"]},
@@ -141,7 +147,10 @@ def components() -> dict:
         "ImportReport": obj({"import_id": nullable(ID), "rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
                              "failed": COUNT, "errors": array(obj({
                                  "line": ID, "student_no": STR,
-                                 "errors": {"type": "object", "additionalProperties": STR}}))}),
+                                 "errors": {"type": "object", "additionalProperties": STR}})),
+                             "warnings": array(obj({
+                                 "line": ID, "student_no": STR,
+                                 "warnings": {"type": "object", "additionalProperties": STR}}))}),
         **_history_schemas(person, pupil_masked),
         "Dashboard": obj({
             "today": DATE, "school_year": period, "semester": period, "targets": targets,
