@@ -107,7 +107,7 @@ def test_other_resources_answer_as_documented(bx, doc):
              "class_code": "SA-7-1", "guardian_name": "王建华", "guardian_phone": "13800001111"}
     doc.check(bx.post("/students", pupil, as_="school_admin"), "POST", "/students")
     doc.check(bx.post("/students", pupil, as_="school_admin"), "POST", "/students")       # 409
-    roster = ("student_no,name,gender,birth_date,class_code\nG522601201103150037,李小红,F,2011-03-15,SA-7-2\n"
+    roster = ("student_no,name,gender,birth_date,class_code\nG522601201103150030,李小红,F,2011-03-15,SA-7-2\n"
               "G12345,张三,男,2011-01-01,SA-7-1\n").encode()
     r = doc.check(bx.client.post("/api/v1/students/import", data={"file": (io.BytesIO(roster), "r.csv")},
                                  headers=bx.headers("school_admin"), content_type="multipart/form-data"),
