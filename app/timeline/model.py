@@ -11,6 +11,7 @@ from app.engine import machine
 SYSTEM = "system"
 ESCALATIONS = ("overdue", "escalated")  # overdue is level 1, escalated levels 2 and 3
 SYSTEM_LABELS = {"reminder": "到期提醒", "overdue": "逾期(一级督办)", "escalated": "升级督办", "open": "新建个案"}
+SYSTEM_LABELS["reminder_skipped"] = "到期提醒未发送(已逾期)"  # a reminder that came after the due time
 NOTE_FIELDS = ("text", "note", "content", "summary", "reason_analysis", "reason", "evidence", "action")
 NOTE_MAX = 80
 MIN_MARGIN = timedelta(days=1)
