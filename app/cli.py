@@ -358,6 +358,8 @@ def deadlines_sweep():
     from app.deadlines import actions, timers
     result = actions.sweep()
     result.pop("next")
+    if result.pop("busy", None):
+        click.echo("another sweep is at work (this or another machine): it fires what is due")
     try:
         timers.plan(current_app)
     except Exception as e:  # noqa: BLE001 — the rows are done; the worker's tick sets the alarms
@@ -469,7 +471,8 @@ def _deadline_troubles() -> int:
     failing = incidents.unresolved()
     click.echo(f"failing deadline actions: {len(failing)}")
     for f in failing:
-        click.echo(f"  #{f.id} case #{f.case_id} deadline {f.deadline_id} {f.action} due {f.action_at:%Y-%m-%d %H:%M}Z: "
+        click.echo(f"  #{f.id} case #{f.case_id} deadline {f.deadline_id} {f.action} "
+                   f"due {f.action_at:%Y-%m-%d %H:%M}Z: "
                    f"{f.attempts} attempt(s) since {f.first_failed_at:%Y-%m-%d %H:%M}Z, next retry "
                    f"{f.next_retry_at:%H:%M:%S}Z — {f.error.splitlines()[0] if f.error else ''}")
     late = incidents.late(timedelta(seconds=2 * SWEEP_INTERVAL), clock.now())

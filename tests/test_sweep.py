@@ -246,7 +246,8 @@ def test_three_worker_processes_sweep_one_at_a_time_and_fire_each_action_once(ap
     due = now - timedelta(days=20)  # past due by more than the whole ladder: every step is owed
     with app.app_context():
         db.session.execute(update(Deadline).where(Deadline.status == "open").values(
-            due_at=due, remind_at=due - timedelta(days=1), next_action="remind", next_action_at=due - timedelta(days=1)))
+            due_at=due, remind_at=due - timedelta(days=1), next_action="remind",
+            next_action_at=due - timedelta(days=1)))
         db.session.commit()
     redis_conn.flushdb()
     logs = [tmp_path / f"worker{i}.log" for i in range(3)]
@@ -255,7 +256,7 @@ def test_three_worker_processes_sweep_one_at_a_time_and_fire_each_action_once(ap
     workers = [subprocess.Popen([sys.executable, "worker.py", "--no-cron"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=open(log, "w")) for log in logs]
     try:
-        assert wait_for(lambda: len(Worker.all(connection=redis_conn)) == 3), "workers did not start"
+        assert wait_for(lambda: len(Worker.all(connection=redis_conn)) == 3, seconds=90), "workers did not start"
         queue = Queue(timers.QUEUE, connection=redis_conn)
         for _ in range(6):  # the ticks of several machines' crons, all at once
             queue.enqueue(timers.sweep_job)
@@ -310,13 +311,13 @@ def test_worker_status_after_kill_9_removes_the_dead_and_exits_by_the_deadlines(
     doomed = subprocess.Popen([sys.executable, "worker.py", "--no-cron"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=open(log, "w"))
     try:
-        assert wait_for(marker.exists), log.read_text()[-3000:]
+        assert wait_for(marker.exists, seconds=90), log.read_text()[-3000:]
         doomed_name = next(w.name for w in Worker.all(connection=redis_conn) if w.pid == doomed.pid)
     finally:
         kill_9(doomed)
     healthy = start_worker(database_url, redis_url, tmp_path)
     try:
-        assert wait_for(lambda: any(w.pid == healthy.pid for w in Worker.all(connection=redis_conn)))
+        assert wait_for(lambda: any(w.pid == healthy.pid for w in Worker.all(connection=redis_conn)), seconds=90)
         out = runner.invoke(args=["worker", "status"])
         assert out.exit_code == 0, out.output  # what died is cleaned up; nothing is late yet
         assert f"dead worker {doomed_name}" in out.output and "phantom job bx-" in out.output, out.output

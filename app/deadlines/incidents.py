@@ -35,7 +35,7 @@ def worker_name() -> str:
 
 
 def describe(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip()
+    text = f"{type(error).__name__}: {error}".replace("\x00", "").strip()  # PostgreSQL text holds no NUL
     return text if len(text) <= ERROR_MAX else text[:ERROR_MAX - 1] + "…"
 
 
@@ -100,7 +100,8 @@ def resolve_moved_on(now: datetime | None = None) -> int:
 
 
 def unresolved() -> list[DeadlineFailure]:
-    return db.session.execute(select(F).where(F.resolved_at.is_(None)).order_by(F.first_failed_at, F.id)).scalars().all()
+    return db.session.execute(select(F).where(F.resolved_at.is_(None))
+                              .order_by(F.first_failed_at, F.id)).scalars().all()
 
 
 def recent(limit: int = 50) -> list[DeadlineFailure]:
