@@ -365,6 +365,8 @@ def deadlines_sweep():
     from app.deadlines import actions, timers
     result = actions.sweep()
     result.pop("next")
+    if result.pop("busy", None):
+        click.echo("another sweep is at work (this or another machine): it fires what is due")
     try:
         timers.plan(current_app)
     except Exception as e:  # noqa: BLE001 — the rows are done; the worker's tick sets the alarms
@@ -431,17 +433,25 @@ def worker_cmd(ctx, burst):
 @worker_cmd.command("status")
 @with_appcontext
 def worker_status():
-    """Workers, queues, scheduled timers, and the failed-job registry (with each failure's last line)."""
-    from rq import Queue, Worker
+    """Workers (dead ones and the jobs they left running are removed), queues, scheduled timers, the
+    failed-job registry, and deadline actions failing or late. Exit 1 while anything needs a person."""
+    from rq import Queue
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
+    from app import worker_health
     from app.redis_conn import connection
     conn = connection(current_app)
-    workers = Worker.all(connection=conn)
+    health = worker_health.clean(conn, current_app.config["RQ_QUEUES"])
+    workers = health.alive
     click.echo(f"workers: {len(workers)}")
     for w in workers:
         job = w.get_current_job_id()
         click.echo(f"  {w.name}  {w.get_state()}  {'job ' + job if job else ''}")
+    for name, host, pid, beat in health.dead:
+        click.echo(f"  dead worker {name} (host {host}, pid {pid}, last heartbeat {beat:%Y-%m-%d %H:%M:%S}Z): removed")
+    for job_id, queue_name, worker_name in health.phantoms:
+        click.echo(f"  phantom job {job_id} on {queue_name} (worker {worker_name} gone): removed; "
+                   "the tick re-fires what is due")
     failed_total = 0
     for name in current_app.config["RQ_QUEUES"]:
         q = Queue(name, connection=conn)
@@ -453,8 +463,32 @@ def worker_status():
             if job is not None:
                 last = (job.latest_result().exc_string if job.latest_result() else "") or ""
                 click.echo(f"  failed {job.id}  {job.func_name}  {last.strip().splitlines()[-1:] or ''}")
-    if failed_total:
+    troubles = _deadline_troubles()
+    if failed_total or troubles:
         sys.exit(1)
+
+
+def _deadline_troubles() -> int:
+    """Print the deadline actions that fail (incidents) or that nothing fired for two sweep intervals."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.deadlines import incidents
+    from worker import SWEEP_INTERVAL
+    failing = incidents.unresolved()
+    click.echo(f"failing deadline actions: {len(failing)}")
+    for f in failing:
+        click.echo(f"  #{f.id} case #{f.case_id} deadline {f.deadline_id} {f.action} "
+                   f"due {f.action_at:%Y-%m-%d %H:%M}Z: "
+                   f"{f.attempts} attempt(s) since {f.first_failed_at:%Y-%m-%d %H:%M}Z, next retry "
+                   f"{f.next_retry_at:%H:%M:%S}Z — {f.error.splitlines()[0] if f.error else ''}")
+    late = incidents.late(timedelta(seconds=2 * SWEEP_INTERVAL), clock.now())
+    click.echo(f"late deadline actions (due over {2 * SWEEP_INTERVAL} s ago, not fired): {len(late)}"
+               f"{'+' if len(late) == 20 else ''}")
+    for deadline_id, case_id, action, at in late:
+        click.echo(f"  case #{case_id} deadline {deadline_id} {action} due {at:%Y-%m-%d %H:%M:%S}Z")
+    db.session.rollback()
+    return len(failing) + len(late)
 
 
 def register(app):

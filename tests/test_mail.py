@@ -13,6 +13,7 @@ from app import clock, mail
 from app.deadlines import timers
 from app.extensions import db
 from app.models import Notification, User
+from tests.deadline_helpers import remind_on_time
 
 
 class Inbox(Message):
@@ -54,7 +55,8 @@ def test_escalation_notices_are_emailed_once(app, bx, smtp):
     inbox, _ = smtp
     give_emails(app)
     case = bx.open()
-    clock.freeze(clock.now() + timedelta(days=10))  # reminder, then overdue
+    remind_on_time(app)  # the reminder, at its time; then overdue
+    clock.freeze(clock.now() + timedelta(days=10))
     with app.app_context():
         first = timers.tick(app)
         assert first["overdue"] == 1
@@ -79,6 +81,7 @@ def test_smtp_down_then_up_retries_and_sends(app, bx, smtp):
     bx.open()
     url = app.config["SMTP_URL"]
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"  # nothing listens there
+    remind_on_time(app)
     clock.freeze(clock.now() + timedelta(days=10))
     with app.app_context():
         result = timers.tick(app)
@@ -98,6 +101,7 @@ def test_smtp_down_then_up_retries_and_sends(app, bx, smtp):
 def test_without_smtp_notifications_stay_in_the_inbox(app, bx):
     give_emails(app)
     bx.open()
+    remind_on_time(app)
     clock.freeze(clock.now() + timedelta(days=10))
     with app.app_context():
         assert "mail" not in timers.tick(app)

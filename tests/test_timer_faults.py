@@ -16,6 +16,7 @@ from app import clock, create_app
 from app.deadlines import actions, timers
 from app.extensions import db
 from app.models import CaseEvent, Deadline, Notification
+from tests.deadline_helpers import at_reminder_time
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ def due_in(app, case_id, seconds) -> object:
 
 def test_concurrent_firings_of_one_action_record_it_once(app, bx):
     cases = [bx.open() for _ in range(3)]
-    clock.freeze(clock.now() + timedelta(days=10))  # every report deadline is past due
+    at_reminder_time(app)  # every report deadline's reminder is due
     with app.app_context():
         due = actions.due_now()
     barrier = threading.Barrier(4)
@@ -144,7 +145,7 @@ def test_worker_killed_mid_escalation_then_restarted_records_it_once(app, bx, da
 
 def test_database_gone_while_a_job_runs_fails_then_succeeds_once(app, bx, redis_conn, tmp_path):
     case = bx.open()
-    clock.freeze(clock.now() + timedelta(days=10))
+    at_reminder_time(app)
     with app.app_context():
         deadline_id, action, at = actions.due_now()[0]
     broken = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/nowhere",
@@ -164,7 +165,7 @@ def test_database_gone_while_a_job_runs_fails_then_succeeds_once(app, bx, redis_
 def test_rq_retries_a_timer_job_that_failed_on_a_dead_database(app, bx, redis_conn, tmp_path):
     from rq import Queue, Retry, SimpleWorker
     case = bx.open()
-    clock.freeze(clock.now() + timedelta(days=10))
+    at_reminder_time(app)
     with app.app_context():
         _, action, at = actions.due_now()[0]
     queue = Queue(timers.QUEUE, connection=redis_conn)

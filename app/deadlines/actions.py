@@ -27,6 +27,8 @@ from app.models import (
 
 log = logging.getLogger("baoxue.timers")
 KIND = {"remind": "reminder", "due": "overdue", "escalate": "escalated"}
+SKIPPED = "reminder_skipped"  # the audit event of a reminder that came too late to be sent
+CURRENT_SWEEP = [None]  # the id of the sweep this process is running (app/deadlines/sweeper.py), for the logs
 
 
 def escalation_time(due_at: datetime, after_working_days: int) -> datetime:
@@ -74,7 +76,11 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     case = db.session.get(Case, row.case_id)
     defn = machine.get(case.workflow)
     clock_def = defn.clock(row.clock)
-    level, next_action, next_at = following(clock_def, row.level, action, row.due_at)
+    # A reminder that only runs once its deadline has passed (Redis or every worker was down) would
+    # announce a due day already gone: the overdue action supersedes it, in the same transaction.
+    stale = action == "remind" and row.due_at <= now
+    step = "due" if stale else action
+    level, next_action, next_at = following(clock_def, row.level, step, row.due_at)
     moved = db.session.execute(
         update(Deadline).where(Deadline.id == row.id, Deadline.status == "open", Deadline.next_action == action,
                                Deadline.next_action_at == at)
@@ -84,17 +90,27 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
         db.session.rollback()
         return "skipped"
     _fault_pause()
-    if action == "remind":
-        notify_roles, users = list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
-    else:
-        notify_roles = list(clock_def.ladder[level - 1]["notify"])
-        users = recipients(case, notify_roles)
-    _record(case, row, KIND[action], level, notify_roles, users, now)
+    if stale:
+        _record(case, row, SKIPPED, row.level, [], [], now, reminder_at=at)
+    notify_roles, users = audience(case, clock_def, step, level)
+    _record(case, row, KIND[step], level, notify_roles, users, now)
     db.session.commit()
-    log.info("timer fired", extra={"deadline": row.id, "case": case.id, "clock": row.clock, "action": action,
+    log.info("timer fired", extra={"deadline": row.id, "case": case.id, "clock": row.clock, "action": step,
                                    "escalation_level": level, "due_at": row.due_at.isoformat(), "late_s":
-                                   round((now - at).total_seconds(), 3), "notified": len(users)})
-    return KIND[action]
+                                   round((now - at).total_seconds(), 3), "notified": len(users),
+                                   "reminder_skipped": stale, "sweep": CURRENT_SWEEP[0]})
+    return KIND[step]
+
+
+def audience(case: Case, clock_def, action: str, level: int) -> tuple[list, list[int]]:
+    """(roles, users) an action notifies: the reminder's people, or the ladder step's role holders.
+
+    A clock without a ladder (or past its last step) is valid: it still falls due (level 1, the
+    deadline is overdue), and tells the people its reminder goes to; there is nobody to escalate to."""
+    if action == "remind" or level > len(clock_def.ladder):
+        return list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
+    roles = list(clock_def.ladder[level - 1]["notify"])
+    return roles, recipients(case, roles)
 
 
 def _fault_pause() -> None:
@@ -108,7 +124,7 @@ def _fault_pause() -> None:
         time.sleep(float(pause))
 
 
-def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now) -> None:
+def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now, **extra) -> None:
     """The audit event and the notifications of one deadline action (in the caller's transaction)."""
     # Lock the case row so the chain head we extend is the latest (a user's step may be committing).
     head = db.session.execute(select(Case.last_seq, Case.last_hash, Case.escalation_level)
@@ -117,7 +133,8 @@ def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now)
                           action=kind, from_state=case.state, to_state=case.state,
                           data={"deadline": {"clock": row.clock, "point": row.point,
                                              "due_at": row.due_at.isoformat() + "Z"},
-                                "level": level, "notified_roles": list(roles), "notified_users": users}, at=now)
+                                "level": level, "notified_roles": list(roles), "notified_users": users,
+                                **{k: v.isoformat() + "Z" for k, v in extra.items()}}, at=now)
     audit.append(event)
     values = {"last_seq": event["seq"], "last_hash": event["hash"]}
     if level > head.escalation_level:
@@ -143,34 +160,15 @@ def _title(kind: str, level: int, case: Case, row: Deadline) -> str:
 
 
 def due_now(now: datetime | None = None, limit: int = 10000) -> list[tuple[int, str, datetime]]:
-    """Open deadlines whose next action is due: one indexed query (status, next_action_at)."""
-    now = now or clock.now()
-    return [tuple(r) for r in db.session.execute(
-        select(Deadline.id, Deadline.next_action, Deadline.next_action_at)
-        .where(Deadline.status == "open", Deadline.next_action_at <= now, Deadline.next_action.is_not(None))
-        .order_by(Deadline.next_action_at).limit(limit)).all()]
+    """Open deadlines whose next action is due (and not backing off after a failure)."""
+    from app.deadlines import sweeper
+    return sweeper.due_now(now, limit)
 
 
 def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> dict:
-    """Fire every due action whose timer was lost (or has not run yet); idempotent with the timers.
-
-    A deadline left alone past several of its times (Redis or every worker down for days) catches up
-    level by level, one pass each, within the one sweep."""
-    now = now or clock.now()
-    counts: dict[str, int] = {}
-    fired: set[int] = set()
-    for _ in range(passes):
-        due = due_now(now, limit)
-        if not due:
-            break
-        for deadline_id, action, at in due:
-            result = act(deadline_id, action, at, now)
-            counts[result] = counts.get(result, 0) + 1
-            if result not in ("skipped", "early"):
-                fired.add(deadline_id)
-    counts["next"] = next_actions(fired)
-    db.session.rollback()
-    return counts
+    """Fire every due action whose timer was lost (or has not run yet); see app/deadlines/sweeper.py."""
+    from app.deadlines import sweeper
+    return sweeper.sweep(now, limit, passes)
 
 
 def next_actions(deadline_ids) -> list[tuple]:

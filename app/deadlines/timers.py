@@ -61,18 +61,24 @@ def after_step(case, opened, _previously_open) -> None:
         schedule(current_app, items)
 
 
-def plan(app, now: datetime | None = None) -> int:
-    """Set alarms for every open deadline action due within the horizon (idempotent by job id)."""
-    from sqlalchemy import select
+def plan(app, now: datetime | None = None, future_only: bool = False) -> int:
+    """Set alarms for every open deadline action due within the horizon (idempotent by job id).
+
+    Not for an action that is failing: the sweep retries it after its back-off (an alarm would retry
+    it every minute). `future_only` when another sweep is at work: what is already due is its work."""
+    from sqlalchemy import exists, select
 
     from app import clock
     from app.extensions import db
-    from app.models import Deadline
+    from app.models import Deadline, DeadlineFailure
     now = now or clock.now()
+    failing = exists(select(DeadlineFailure.id).where(DeadlineFailure.deadline_id == Deadline.id,
+                                                      DeadlineFailure.resolved_at.is_(None)))
     rows = db.session.execute(
         select(Deadline.case_id, Deadline.clock, Deadline.point, Deadline.next_action, Deadline.next_action_at)
         .where(Deadline.status == "open", Deadline.next_action.is_not(None),
-               Deadline.next_action_at <= now + HORIZON)).all()
+               Deadline.next_action_at <= now + HORIZON, ~failing,
+               *([Deadline.next_action_at > now] if future_only else []))).all()
     return schedule(app, [tuple(r) for r in rows])
 
 
@@ -82,7 +88,7 @@ def tick(app, now: datetime | None = None) -> dict:
     from app.deadlines.actions import sweep
     result = sweep(now)
     result.pop("next")
-    result["planned"] = plan(app, now)
+    result["planned"] = plan(app, now, future_only=bool(result.get("busy")))
     if mail.enabled():
         result["mail"] = mail.send_pending()
     return result
@@ -93,7 +99,8 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
     from sqlalchemy import select
 
     from app import mail
-    from app.deadlines.actions import act, next_actions, sweep
+    from app.deadlines.actions import next_actions, sweep
+    from app.deadlines.sweeper import fire
     from app.extensions import db
     from app.models import Deadline
     app = _app()
@@ -105,7 +112,7 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
             Deadline.status == "open")).scalar_one_or_none()
         if row is None:
             return "skipped"
-        result = act(row, action, at)
+        result = fire(row, action, at)  # a failure is an incident (retried by the sweep), not a failed job
         if result == "early":
             # RQ keeps scheduled times to the second: an alarm may ring a fraction early. Wait it out
             # rather than lose it to the next tick.
@@ -113,10 +120,10 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
             wait = (at - clock.now()).total_seconds()
             if 0 < wait <= 2:
                 time.sleep(wait + 0.01)
-                result = act(row, action, at)
+                result = fire(row, action, at)
         drained = sweep(limit=DRAIN, passes=1)
         fired = drained.pop("next")
-        if result not in ("skipped", "early"):
+        if result not in ("skipped", "early", "failed"):
             fired += next_actions([row])
         if fired:
             schedule(app, soon(fired))

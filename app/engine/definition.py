@@ -79,7 +79,10 @@ class Definition:
         return [c for c in self.clocks if c.starts_on == state]
 
     def clock(self, name: str) -> Clock:
-        return next(c for c in self.clocks if c.name == name)
+        found = next((c for c in self.clocks if c.name == name), None)
+        if found is None:  # a row of a clock since removed from the definition: say which
+            raise KeyError(f"workflow {self.name} has no clock {name!r}")
+        return found
 
 
 def _listify(value) -> tuple:
@@ -154,12 +157,34 @@ def validate(defn: Definition, known_roles) -> None:
         for point in c.due:
             if set(point) - {"working_days", "months"} or len(point) != 1:
                 problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+        problems += _ladder_problems(c, known_roles)
     problems += _date_problems(defn)
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
                  if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))
+
+
+def _ladder_problems(c: Clock, known_roles) -> list[str]:
+    """What would make a clock raise at its due time rather than now. A clock without a ladder is valid:
+    it falls due (overdue, its reminder's people told) and escalates no further."""
+    problems = [f"clock {c.name}: unknown remind role {r!r}" for r in c.remind if r not in known_roles]
+    last = 0
+    for i, step in enumerate(c.ladder, start=1):
+        days = step.get("after_working_days")
+        if not isinstance(days, int) or isinstance(days, bool) or days < last:
+            problems.append(f"clock {c.name}: ladder step {i} needs after_working_days, a whole number "
+                            f"not below the step before")
+        else:
+            last = days
+        if step.get("level", i) != i:
+            problems.append(f"clock {c.name}: ladder step {i} is level {step.get('level')!r}")
+        if not step["notify"]:
+            problems.append(f"clock {c.name}: ladder step {i} notifies nobody")
+        problems += [f"clock {c.name}: ladder step {i}: unknown role {r!r}" for r in step["notify"]
+                     if r not in known_roles]
+    return problems
 
 
 def _date_problems(defn: Definition) -> list[str]:

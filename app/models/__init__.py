@@ -4,11 +4,12 @@ from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
 from app.models.history import AdminEvent, ImportRun, PupilEvent
+from app.models.incidents import DeadlineFailure
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import FormerNumber, Pupil
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["AccessLog", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
+           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
            "User"]

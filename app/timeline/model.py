@@ -11,7 +11,8 @@ from app.engine import machine
 SYSTEM = "system"
 ESCALATIONS = ("overdue", "escalated")  # overdue is level 1, escalated levels 2 and 3
 SYSTEM_LABELS = {"reminder": "到期提醒", "overdue": "逾期(一级督办)", "escalated": "升级督办", "open": "新建个案",
-                 "deadline_retimed": "时限重新计算"}  # the calendar changed under an open deadline (repair.py)
+                 "deadline_retimed": "时限重新计算",  # the calendar changed under an open deadline (repair.py)
+                 "reminder_skipped": "到期提醒未发送(已逾期)"}  # a reminder that came after the due time
 NOTE_FIELDS = ("text", "note", "content", "summary", "reason_analysis", "reason", "evidence", "action")
 NOTE_MAX = 80
 MIN_MARGIN = timedelta(days=1)

@@ -240,3 +240,27 @@ def admin_import():
                 form.file.errors = [pick(str(e))]
                 status = 422
     return render_template("admin/import.html", form=form, report=report), status
+
+
+@bp.get("/admin/deadline-failures")
+@login_required
+def admin_deadline_failures():
+    """Deadline actions that failed (the incidents `baoxue worker status` lists), with a retry button."""
+    _guard()
+    from app.deadlines import incidents
+    return render_template("admin/deadline_failures.html", failures=incidents.recent(), now=clock.now())
+
+
+@bp.post("/admin/deadline-failures/<int:failure_id>/retry")
+@login_required
+def admin_deadline_failure_retry(failure_id):
+    _guard()
+    from app.deadlines import incidents
+    result = incidents.retry_now(failure_id, _me())  # 404 when there is no such failure
+    if result == "failed":
+        flash("重试仍然失败，已记录 / the retry failed again and was recorded", "error")
+    elif result == "skipped":
+        flash("该时限已不再等待此操作，无需重试 / the deadline no longer waits for this action", "ok")
+    else:
+        flash(f"已重试并完成 / retried and done: {result}", "ok")
+    return redirect(url_for("views.admin_deadline_failures"))
