@@ -18,6 +18,9 @@ FOLLOW_UP_POINTS = 3
 
 
 # --- guards: return {field: message} when the step may not happen -------------------------------
+# A trigger's "preconditions" are guards that read only the case (ctx.vars, ctx.case), never the form:
+# the engine also checks them when it lists what a case offers, so an action that can only fail is not
+# offered. "guards" may read the form (ctx.data) and are checked when the step is fired.
 
 def two_failed_visits(ctx):
     """At least 2 home visits that failed since the case (re-)entered visiting (seed: 多次劝返仍不返校)."""
@@ -123,16 +126,16 @@ DEFINITION = {
         {"name": "start_visits", "zh": "制定一人一案并开始劝返", "en": "Plan and start home visits", "source": "reported", "dest": "visiting",
          "roles": ["school_admin"], "form": PlanForm},
         {"name": "escalate_joint", "zh": "提请联合劝返", "en": "Request joint return", "source": "visiting", "dest": "joint_return",
-         "roles": ["school_admin"], "form": NoteForm, "guards": [two_failed_visits]},
+         "roles": ["school_admin"], "form": NoteForm, "preconditions": [two_failed_visits]},
         {"name": "re_enroll", "zh": "复学", "en": "Re-enrol", "source": ["visiting", "joint_return"], "dest": "re_enrolled",
          "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason]},
         {"name": "complete_follow_up", "zh": "跟踪完成", "en": "Complete follow-up", "source": "re_enrolled", "dest": "followed_up",
-         "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "guards": [follow_ups_done]},
+         "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "preconditions": [follow_ups_done]},
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
          "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse]},
         # internal actions: recorded, state unchanged
         {"name": "verify", "zh": "核查确认", "en": "Verify", "source": ["reported", "visiting", "joint_return"], "dest": None,
-         "roles": ["bureau_officer"], "form": VerifyForm, "guards": [not_yet_confirmed],
+         "roles": ["bureau_officer"], "form": VerifyForm, "preconditions": [not_yet_confirmed],
          "effects": [confirm]},
         {"name": "log_visit", "zh": "记录家访", "en": "Log a home visit", "source": "visiting", "dest": None,
          "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit]},

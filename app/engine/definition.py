@@ -32,6 +32,9 @@ class Trigger:
     effects: tuple = ()
     kind: str = "transition"  # transition | action | off_ramp
     en: str = ""
+    # Guards that read only the case (never the form): also evaluated when the case lists what it offers,
+    # so an action that can only fail is not offered.
+    preconditions: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def build(raw: dict, known_roles) -> Definition:
                 raise DefinitionError(f"trigger {t['name']} defined twice")
             triggers[t["name"]] = Trigger(t["name"], t.get("zh", t["name"]), sources, dest, _listify(t["roles"]),
                                           t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind,
-                                          t.get("en", t["name"]))
+                                          t.get("en", t["name"]), _listify(t.get("preconditions")))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
@@ -128,7 +131,7 @@ def validate(defn: Definition, known_roles) -> None:
         if t.form is not None and not (isinstance(t.form, type) and issubclass(t.form, Form)):
             problems.append(f"trigger {t.name}: form must be a WTForms Form class")
         problems += [f"trigger {t.name}: guard/effect {g!r} is not callable"
-                     for g in t.guards + t.effects if not callable(g)]
+                     for g in t.preconditions + t.guards + t.effects if not callable(g)]
     for c in defn.clocks:
         if c.starts_on not in defn.states:
             problems.append(f"clock {c.name}: unknown state {c.starts_on!r}")

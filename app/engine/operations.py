@@ -32,10 +32,24 @@ log = logging.getLogger(__name__)
 AFTER_COMMIT: list = []
 
 
-def available_triggers(defn, case: Case, roles: set[str]) -> list[str]:
+def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]:
+    """The triggers the case offers these roles now: its state allows them, a role may fire them, and
+    their preconditions (guards on the case alone) hold. Form-dependent guards are left to fire()."""
     if case.closed_at is not None:
         return []
-    return [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
+    names = [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
+    if not any(defn.triggers[t].preconditions for t in names):
+        return names
+    ctx = StepContext(case, {}, None, now or clock.now())  # no form: only what the case itself says
+    return [t for t in names if not _failed(defn.triggers[t].preconditions, ctx)]
+
+
+def _failed(checks, ctx) -> dict:
+    """{field: message} of every check that refuses the step."""
+    errors = {}
+    for check in checks:
+        errors.update(check(ctx) or {})
+    return errors
 
 
 def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None) -> store.Snapshot:
@@ -100,9 +114,7 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
                             state=case.state, allowed=available_triggers(defn, case, roles))
     data = validate_payload(t.form, payload)
     ctx = StepContext(case, data, actor, now)
-    errors = {}
-    for guard in t.guards:
-        errors.update(guard(ctx) or {})
+    errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
 

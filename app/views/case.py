@@ -76,6 +76,11 @@ def case_action(case_id, trigger):
         fire(case.id, trigger, actor(), forms.payload(t.form, request.form), version=version)  # 403 inside
     except Invalid as e:
         db.session.rollback()
+        if trigger not in available_triggers(defn, case, actor().roles_for(case)):
+            # A precondition refused it: the action has no form on the page, so its reasons go above.
+            for message in e.fields.values():
+                flash(message, "error")
+            return _render(case, status=422)
         return _render(case, status=422, open_trigger=trigger, posted=request.form, errors=e.fields)
     except (StaleVersion, NotAllowedNow):
         db.session.rollback()
