@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 # Callables (case, opened_deadlines, changed_deadlines) run after a step commits; see app/deadlines.
 AFTER_COMMIT: list = []
+# How often a step is read and checked again when only system events (not another step) came between
+# its read and its write.
+CHAIN_RETRIES = 5
+
+
+class _ChainMoved(Exception):
+    """The case's chain head moved but its version did not: a system action wrote in between."""
 
 
 def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]:
@@ -58,18 +65,28 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
     Load (404 when missing or out of the actor's scope) -> check -> write -> commit, or raise and
     write nothing. Returns the case as read before the step; read it again to show it.
     """
-    tx = store.begin()
-    try:
-        case = tx.load(_as_id(case_id))
-        if case is None:
-            raise NotFound("没有这个个案 / no such case")
-        result = _fire(tx, case, trigger, actor, payload, version=version, now=now or clock.now())
-    except BaseException:
-        tx.rollback()
-        db.session.rollback()
-        raise
-    finally:
-        tx.close()
+    now = now or clock.now()
+    for attempt in range(CHAIN_RETRIES):
+        tx = store.begin()
+        try:
+            case = tx.load(_as_id(case_id))
+            if case is None:
+                raise NotFound("没有这个个案 / no such case")
+            result = _fire(tx, case, trigger, actor, payload, version=version, now=now,
+                           last_try=attempt == CHAIN_RETRIES - 1)
+            break
+        except _ChainMoved:
+            # A system action (a deadline's reminder or escalation) extended the audit chain between our
+            # read and our write; it changes nothing a step reads, so the step is checked again on the
+            # case as it is now and written after it.
+            tx.rollback()
+            db.session.rollback()
+        except BaseException:
+            tx.rollback()
+            db.session.rollback()
+            raise
+        finally:
+            tx.close()
     if db.session.registry.has():  # the step may have been written on its own connection: reread what is shown
         db.session.expire_all()
     _after_commit(*result)
@@ -93,7 +110,7 @@ class _Position:
         self.state = state
 
 
-def _fire(tx, case, trigger, actor, payload, *, version, now):
+def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
     defn = machine.get(case.workflow)
     t = defn.triggers.get(trigger)
     if t is None:
@@ -142,12 +159,16 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
     if not tx.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra):
-        raise _stale(case.id)
+        raise _stale(case.id, version, retry=not last_try)
     return case, opened, open_rows
 
 
-def _stale(case_id: int) -> StaleVersion:
+def _stale(case_id: int, version: int | None = None, *, retry: bool = False) -> Exception:
+    """Why a guarded write matched nothing: another step (409 naming the version it left), or only a
+    system action on the chain (the step is tried again, when `retry`)."""
     current = db.session.execute(select(Case.version).where(Case.id == case_id)).scalar_one_or_none()
+    if retry and current == version:
+        return _ChainMoved()
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 
