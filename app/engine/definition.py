@@ -49,6 +49,14 @@ class Clock:
     ladder: tuple
     remind_before: int = 1  # working days before the due day that the reminder goes out
     en: str = ""
+    # A clock whose due points are named checkpoints: the meeting step names one in this form field and
+    # meets that point, not before `window` working days before its due day (also by `date_field`).
+    checkpoint_field: str | None = None
+    date_field: str | None = None
+    window: int = 3
+
+    def point_names(self) -> list:
+        return [p.get("name") for p in self.due]
 
 
 @dataclass
@@ -79,6 +87,16 @@ def _listify(value) -> tuple:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
+CHECKPOINT_WINDOW = 3  # working days before a checkpoint's due day that it may be logged from
+
+
+def _checkpoints(spec) -> tuple:
+    """(form field, date field, window) of a checkpoint clock's "checkpoints" entry (none: a plain clock)."""
+    if not spec:
+        return None, None, CHECKPOINT_WINDOW
+    return spec["field"], spec.get("date_field"), spec.get("window_working_days", CHECKPOINT_WINDOW)
+
+
 def build(raw: dict, known_roles) -> Definition:
     """Check a raw definition and return it frozen; every inconsistency is a DefinitionError."""
     try:
@@ -103,7 +121,8 @@ def build(raw: dict, known_roles) -> Definition:
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
                              _listify(c.get("remind")),
                              tuple({**step, "notify": _listify(step.get("notify"))} for step in c.get("ladder", ())),
-                             c.get("remind_before_working_days", default_lead), c.get("en", c["name"]))
+                             c.get("remind_before_working_days", default_lead), c.get("en", c["name"]),
+                             *_checkpoints(c.get("checkpoints")))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
@@ -138,10 +157,36 @@ def validate(defn: Definition, known_roles) -> None:
         problems += [f"clock {c.name}: unknown trigger {m!r}" for m in c.met_by if m not in defn.triggers]
         problems += [f"clock {c.name}: unknown state {s!r}" for s in c.while_in if s not in defn.states]
         for point in c.due:
-            if set(point) - {"working_days", "months"} or len(point) != 1:
-                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+            length = set(point) & {"working_days", "months"}
+            if set(point) - {"working_days", "months", "name", "zh", "en"} or len(length) != 1:
+                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}"
+                                " (with a name, zh, en when it is a checkpoint)")
+        if c.checkpoint_field:
+            problems += _checkpoint_problems(defn, c)
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
                  if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))
+
+
+def _checkpoint_problems(defn: Definition, c: Clock) -> list[str]:
+    """A checkpoint clock names each point, and every trigger meeting it asks for one of those names."""
+    problems = []
+    names = c.point_names()
+    if None in names or len(set(names)) != len(names):
+        problems.append(f"clock {c.name}: every checkpoint needs its own name")
+    if not isinstance(c.window, int) or c.window < 0:
+        problems.append(f"clock {c.name}: window_working_days must be a whole number of days, 0 or more")
+    for m in sorted(c.met_by):
+        t = defn.triggers.get(m)
+        form = t.form(meta={"csrf": False}) if t and t.form else None
+        field = form[c.checkpoint_field] if form and c.checkpoint_field in form else None
+        choices = [getattr(ch, "value", ch[0] if isinstance(ch, tuple) else ch) for ch in
+                   (getattr(field, "choices", None) or [])]
+        if field is None or choices != names:
+            problems.append(f"clock {c.name}: trigger {m}'s form needs a field {c.checkpoint_field!r} choosing "
+                            f"one of {names}")
+        if c.date_field and (form is None or c.date_field not in form):
+            problems.append(f"clock {c.name}: trigger {m}'s form has no date field {c.date_field!r}")
+    return problems

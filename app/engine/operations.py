@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app import audit, clock
-from app.deadlines import clocks
+from app.deadlines import checkpoints, clocks
 from app.engine import machine, store
 from app.engine.context import StepContext
 from app.engine.errors import (
@@ -134,6 +134,7 @@ def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
     errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
+    points = checkpoints.chosen(defn, trigger, data, case.open_deadlines, now, case.id)
 
     position = _Position(case.state)
     machine.apply(defn, position, trigger)
@@ -149,7 +150,7 @@ def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
         if defn.states[new_state].final or case.state in defn.partners_leave_with:
             ctx.end_partner_access()
     open_rows = case.open_deadlines
-    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
+    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state, points)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=acting, action=trigger, from_state=case.state, to_state=new_state,

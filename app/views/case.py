@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app import audit, clock, worklist
 from app.auth.scope import load_case_in_scope
+from app.deadlines import checkpoints
 from app.engine import machine
 from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
@@ -45,9 +46,11 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
             action_forms[name] = forms.bound(t.form, None)
     now = clock.now()
     deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
+    checkpoint_list = checkpoints.for_case(defn, case.id, now)
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
         pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
+        checkpoints=checkpoint_list,
         pupil_page=bool(a.roles_for_path(case.pupil.klass.path)),  # partners see the case, not the roster
         action_forms=action_forms, open_trigger=open_trigger, records=records, events=events,
         changed=changed, seen_seq=case.last_seq), status
