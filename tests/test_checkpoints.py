@@ -98,7 +98,15 @@ def test_the_case_page_lists_the_checkpoints_with_their_dates_and_status(app, bx
     assert "已逾期" in later[ids[0]] and 'overdue' in later[ids[0]].split(">")[0]
     assert "尚未到记录时间" in later[ids[2]]
     bx.at_day(opens(bx, case["id"], "three_months"))
+    assert "可记录" in rows()[ids[0]] or "已逾期" in rows()[ids[0]]
     assert "可记录" in rows()[ids[2]]
+    # the follow-up form starts at the first checkpoint that may be logged now (the missed one)
+    page = teacher.text(f"/cases/{case['id']}")
+    assert '<option value="two_weeks" selected>' in page
+    day = str(calendar.local_date(clock.now()))
+    bx.step(case["id"], "log_follow_up", "teacher", checkpoint="two_weeks", checked_on=day)
+    page = teacher.text(f"/cases/{case['id']}")
+    assert '<option value="three_months" selected>' in page and 'value="two_weeks" selected' not in page
 
 
 def test_a_checkpoint_clock_whose_form_names_no_checkpoint_is_refused_at_start_up():

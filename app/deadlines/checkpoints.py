@@ -97,3 +97,13 @@ def listing(defn, rows: list, now: datetime) -> list[dict]:
                         "status": status, "logged_on": calendar.local_date(r.closed_at) if status == "logged"
                         else None})
     return out
+
+
+def suggested(trigger: str, listed: list[dict]) -> dict[str, str]:
+    """{form field: checkpoint} a fresh form for `trigger` starts with: the first one that may be
+    logged now (open or overdue), from listing()."""
+    out = {}
+    for c in listed:
+        if trigger in c["clock"].met_by and c["status"] in ("open", "overdue"):
+            out.setdefault(c["clock"].checkpoint_field, c["label"].get("name"))
+    return out

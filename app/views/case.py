@@ -35,6 +35,8 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     events = shown_events(audit.events(case.id), masker_for(case, roles))
     records = {k: [e for e in events if e.action == trigger] for k, trigger in RECORDS.items()}
     triggers = available_triggers(defn, case, roles)
+    now = clock.now()
+    checkpoint_list = checkpoints.for_case(defn, case.id, now)
     action_forms = {}
     for name in triggers:
         t = defn.triggers[name]
@@ -43,10 +45,9 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         if name == open_trigger:
             action_forms[name] = forms.bound(t.form, posted, errors)
         else:
-            action_forms[name] = forms.bound(t.form, None)
-    now = clock.now()
+            # a checkpoint field starts at the checkpoint that may be logged now
+            action_forms[name] = forms.bound(t.form, None, **checkpoints.suggested(name, checkpoint_list))
     deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
-    checkpoint_list = checkpoints.for_case(defn, case.id, now)
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
         pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
