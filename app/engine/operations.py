@@ -2,7 +2,7 @@
 
 Order of checks in fire(): trigger known (404) -> the actor's roles over the case (404 if none,
 403 if none may fire it) -> version (409) -> state (409, naming what is allowed) -> form (422) ->
-guards (422). Only then are the case, its audit event and its deadline rows written, and committed
+preconditions and guards (422) -> the window of a checkpoint the step logs (422). Only then are the case, its audit event and its deadline rows written, and committed
 together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit, never before.
 """
 import logging
