@@ -46,8 +46,10 @@ def aid_for_economic_reason(ctx):
 def follow_ups_done(ctx):
     """Every follow-up checkpoint recorded (each in its window: the engine refuses one before it), and
     the last follow-up shows no relapse risk."""
-    logged = ctx.vars.get("follow_up_checkpoints", [])
-    missing = [p for p in FOLLOW_UP_CHECKPOINTS if p["name"] not in logged]
+    # a checkpoint's deadline stays open until its follow-up is logged (cases logged before checkpoints
+    # were named have theirs met too)
+    still_open = {d.point for d in ctx.case.open_deadlines if d.clock == "follow_up"}
+    missing = [p for i, p in enumerate(FOLLOW_UP_CHECKPOINTS) if i in still_open]
     if missing:
         return {"follow_ups": f"须完成全部 {len(FOLLOW_UP_CHECKPOINTS)} 次跟踪回访, 尚缺: "
                               f"{'、'.join(p['zh'] for p in missing)} / all {len(FOLLOW_UP_CHECKPOINTS)} "
