@@ -13,6 +13,7 @@ from forms import pupil_numbers
 from app.auth.scope import Actor
 from app.deadlines import calendar
 from app.directory import add_unit, add_user
+from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import OrgUnit, Pupil, User
@@ -136,8 +137,28 @@ class _Walker:
             "source": self.rng.choice(["teacher", "teacher", "attendance"]),
             "note": f"{self.pupil.name}连续{self.rng.randint(3, 10)}天未到校, 电话联系家长未果。"})
 
+    def at_checkpoint(self, clock_name: str, name: str) -> bool:
+        """Move to a working day of the checkpoint's window (opening .. due day); False if that is after today."""
+        from app.deadlines import checkpoints
+        from app.models import Deadline
+        clock_def = machine.get("dropout").clock(clock_name)
+        point = clock_def.point_names().index(name)
+        due_at = db.session.execute(select(Deadline.due_at).where(
+            Deadline.case_id == self.case_id, Deadline.clock == clock_name, Deadline.point == point,
+            Deadline.status == "open")).scalar_one()
+        opens = max(checkpoints.window_opens(clock_def, due_at), calendar.local_date(self.at))
+        day = calendar.add_working_days(opens, self.rng.randint(0, clock_def.window))
+        at = calendar.to_utc(day, datetime.min.time().replace(hour=self.rng.randint(1, 9)))
+        if at > self.real_now:
+            return False
+        self.at = max(at, self.at)
+        return True
+
     def step(self, trigger, role, data, lo=1, hi=3):
-        self._tick(lo, hi)
+        if hi:
+            self._tick(lo, hi)
+        else:
+            clock.freeze(self.at)
         fire(self.case_id, trigger, self.who[role], dict(data), version=self.version)
         self.version += 1
 
@@ -207,15 +228,19 @@ def _walk(w: _Walker, target: str, rng) -> None:
         "return_date": iso(), "class_placed": w.klass.name, "xueji_restored": True,
         "catch_up_plan": "每周两次课后辅导, 补齐语数英。", "aid_arranged": aid, "mentor": "结对教师 李老师"})
     follow_ups = {"re_enrolled": 1, "relapsed": 1, "followed_up": 3}[target]
-    for i in range(follow_ups):
+    logged = 0
+    for checkpoint in ("two_weeks", "one_month", "three_months")[:follow_ups]:
+        if not w.at_checkpoint("follow_up", checkpoint):
+            break  # its window has not opened yet (today): the case waits there
+        logged += 1
         w.step("log_follow_up", "class_teacher", {
-            "checked_on": iso(), "learning": "按时到校, 作业基本完成。", "daily_life": "生活规律。",
-            "psychological": "情绪稳定。", "relapse_risk": False}, lo=8, hi=20)
+            "checkpoint": checkpoint, "checked_on": iso(), "learning": "按时到校, 作业基本完成。",
+            "daily_life": "生活规律。", "psychological": "情绪稳定。", "relapse_risk": False}, lo=0, hi=0)
     if target == "relapsed":
         w.step("relapse", "class_teacher", {"absent_since": iso(), "note": "再次连续缺课, 家长称孩子不愿上学。"})
         w.step("log_visit", "class_teacher", {"visited_on": iso(), "visitors": ["班主任"], "met_with": "家长",
                                               "content": "再次家访劝返。", "outcome": "failed"})
-    elif target == "followed_up":
+    elif target == "followed_up" and logged == follow_ups:
         w.step("complete_follow_up", "school_admin", {"summary": "三次回访均正常, 学生稳定在校, 结案。"})
 
 
@@ -233,7 +258,8 @@ def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = 
     try:
         with click.progressbar(list(zip(targets, chosen)), label="demo cases", hidden=not progress) as bar:
             for target, pupil in bar:
-                span = {"detected": (4, 12), "reported": (6, 20)}.get(target, (40, 150))
+                # a case followed up to the end has had its three months since re-enrolment
+                span = {"detected": (4, 12), "reported": (6, 20), "followed_up": (150, 210)}.get(target, (40, 150))
                 start = real_now - timedelta(days=rng.randint(*span))
                 _walk(_Walker(rng, start, pupil, real_now), target, rng)
     finally:

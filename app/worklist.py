@@ -2,7 +2,8 @@
 
 "Waiting on me" is read from the definition, not hard-coded: a case waits on a user when, in its
 current state, one of the roles the user holds over it may fire a trigger that belongs to that
-state (not one allowed everywhere, like a note or an assignment).
+state (not one allowed everywhere, like a note or an assignment) and whose preconditions hold (a
+confirmed case does not wait on the bureau for verification).
 """
 from datetime import datetime, timedelta
 
@@ -11,28 +12,61 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.scope import CARD_OPTIONS, TREE_ROLES, invited_cases
 from app.deadlines import calendar
+from app import clock
 from app.engine import machine
+from app.engine.operations import available_triggers
 from app.extensions import db
 from app.models import Case, Deadline, Notification
 
 HORIZON_WORKING_DAYS = 5
 
 
-def states_needing(role: str, workflow: str = "dropout") -> list[str]:
-    defn = machine.get(workflow)
+def _state_triggers(defn, role: str) -> list:
     everywhere = {n for n, s in defn.states.items() if not s.final}
-    return sorted({s for t in defn.triggers.values() if role in t.roles and set(t.sources) != everywhere
-                   for s in t.sources})
+    return [t for t in defn.triggers.values() if role in t.roles and set(t.sources) != everywhere]
+
+
+def states_needing(role: str, workflow: str = "dropout") -> list[str]:
+    return sorted({s for t in _state_triggers(machine.get(workflow), role) for s in t.sources})
+
+
+def _states_split(role: str, workflow: str) -> tuple[set, set]:
+    """(states where the role always has something to do, states where only triggers with
+    preconditions would give it something: those cases are checked one by one)."""
+    sure, maybe = set(), set()
+    for t in _state_triggers(machine.get(workflow), role):
+        (maybe if t.preconditions else sure).update(t.sources)
+    return sure, maybe - sure
+
+
+def _passing(role: str, workflow: str, states: set, where) -> list[int]:
+    """Ids of the open cases in `states` (and `where`) for which a state trigger of `role` is offered."""
+    defn = machine.get(workflow)
+    mine = {t.name for t in _state_triggers(defn, role)}
+    now = clock.now()
+    rows = db.session.execute(select(Case).where(Case.closed_at.is_(None), Case.workflow == workflow,
+                                                 Case.state.in_(states), where)).scalars()
+    return [c.id for c in rows if mine.intersection(available_triggers(defn, c, {role}, now))]
 
 
 def waiting_clause(actor, workflow: str = "dropout"):
     clauses = []
     for g in actor.grants:
-        if g.role in TREE_ROLES and (states := states_needing(g.role, workflow)):
-            clauses.append(and_(Case.unit_path.startswith(g.path, autoescape=True), Case.state.in_(states)))
+        if g.role not in TREE_ROLES:
+            continue
+        sure, maybe = _states_split(g.role, workflow)
+        in_unit = Case.unit_path.startswith(g.path, autoescape=True)
+        if sure:
+            clauses.append(and_(in_unit, Case.state.in_(sure)))
+        if maybe:
+            clauses.append(Case.id.in_(_passing(g.role, workflow, maybe, in_unit)))
     if actor.has_role("partner"):
-        clauses.append(and_(Case.state.in_(states_needing("partner", workflow)),
-                            Case.id.in_(invited_cases(actor.id))))
+        sure, maybe = _states_split("partner", workflow)
+        invited = Case.id.in_(invited_cases(actor.id))
+        if sure:
+            clauses.append(and_(Case.state.in_(sure), invited))
+        if maybe:
+            clauses.append(Case.id.in_(_passing("partner", workflow, maybe, invited)))
     return and_(Case.closed_at.is_(None), Case.workflow == workflow, or_(*clauses) if clauses else False)
 
 

@@ -52,12 +52,12 @@ LIFECYCLE = [
     ("log_joint_action", "bureau", {"acted_on": TODAY, "department": "township", "action": "上门", "outcome": ""}),
     ("re_enroll", "admin", {"return_date": TODAY, "class_placed": "七年级1班", "xueji_restored": True,
                             "catch_up_plan": "补课", "aid_arranged": "", "mentor": "李老师"}),
-    ("log_follow_up", "teacher", {"checked_on": TODAY, "learning": "好", "daily_life": "好", "psychological": "好",
-                                  "relapse_risk": False}),
-    ("log_follow_up", "teacher", {"checked_on": TODAY, "learning": "好", "daily_life": "好", "psychological": "好",
-                                  "relapse_risk": False}),
-    ("log_follow_up", "teacher", {"checked_on": TODAY, "learning": "好", "daily_life": "好", "psychological": "好",
-                                  "relapse_risk": False}),
+    ("log_follow_up", "teacher", {"checkpoint": "two_weeks", "checked_on": TODAY, "learning": "好", "daily_life": "好",
+                                  "psychological": "好", "relapse_risk": False}),
+    ("log_follow_up", "teacher", {"checkpoint": "one_month", "checked_on": TODAY, "learning": "好", "daily_life": "好",
+                                  "psychological": "好", "relapse_risk": False}),
+    ("log_follow_up", "teacher", {"checkpoint": "three_months", "checked_on": TODAY, "learning": "好", "daily_life": "好",
+                                  "psychological": "好", "relapse_risk": False}),
     ("complete_follow_up", "teacher", {"summary": "稳定"}),
 ]
 STEPS_PER_LIFECYCLE = 1 + len(LIFECYCLE)  # open + the steps
@@ -228,6 +228,7 @@ def _run_engine_ids(app, pupil_ids):
     from sqlalchemy import select
 
     from app.auth.scope import Actor
+    from app.deadlines import calendar
     from app.engine.operations import fire, open_case
     from app.extensions import db
     from app.models import User
@@ -239,11 +240,29 @@ def _run_engine_ids(app, pupil_ids):
             case_id = open_case(actors["teacher"], {"student_id": pid, "detected_on": TODAY, "source": "teacher"})
             version = 1
             db.session.remove()  # each step is a request of its own: nothing cached between them
+            at = None
             for trigger, who, data in LIFECYCLE:
-                fire(case_id, trigger, actors[who], dict(data), version=version)
+                # a follow-up is logged at its checkpoint: the step happens then (its `now`), dated then
+                if "checkpoint" in data:
+                    at = _checkpoint_time(case_id, data["checkpoint"])
+                    data = {**data, "checked_on": calendar.local_date(at).isoformat()}
+                fire(case_id, trigger, actors[who], dict(data), version=version, now=at)
                 version += 1
                 db.session.remove()
         return time.perf_counter() - start
+
+
+def _checkpoint_time(case_id, name):
+    """Noon (Beijing) of the due day of the case's open checkpoint `name`."""
+    from app.deadlines import calendar
+    from app.engine import machine
+    from app.extensions import db
+    from app.models import Deadline
+    point = machine.get("dropout").clock("follow_up").point_names().index(name)
+    due_at = db.session.execute(sa.select(Deadline.due_at).where(
+        Deadline.case_id == case_id, Deadline.clock == "follow_up", Deadline.point == point,
+        Deadline.status == "open")).scalar_one()
+    return calendar.to_utc(calendar.local_date(due_at), datetime.min.time().replace(hour=12))
 
 
 if __name__ == "__main__":

@@ -330,7 +330,9 @@ class Walk:
         occurred = dates.occurred_on(t.occurred_on, data, at)
         dates.record(ctx.vars, t.records, data, self.defn.states[new_state].stamps if new_state != self.state
                      else None, occurred)
-        met, cancelled = clocks.settle(self.defn, self.open_rows, trigger, new_state)
+        points = {c.name: c.point_names().index(data[c.checkpoint_field]) for c in self.defn.clocks
+                  if c.checkpoint_field and trigger in c.met_by}
+        met, cancelled = clocks.settle(self.defn, self.open_rows, trigger, new_state, points)
         opened = clocks.new_rows(self.defn, self.case_id, new_state, at) if new_state != self.state else []
         summary = clocks.summary(met, cancelled, opened)
         for status, rows in (("met", met), ("cancelled", cancelled)):
@@ -440,9 +442,10 @@ def _visits(w, target, reasons, relapse):
         "aid_arranged": "申请寄宿生生活补助与助学金。" if "economic" in reasons else "", "mentor": "结对教师 李老师"}, 2, 10)
     # follow-ups roughly at their due points (10 working days, 1 month, 3 months), some late
     n = {"re_enrolled": rng.choice([0, 1, 1, 2]), "followed_up": 3}.get(target, 1)
-    for lo, hi in [(5, 9), (8, 12), (35, 42)][:n]:
+    # (each in its checkpoint's window: from 3 working days before its due day)
+    for checkpoint, lo, hi in [("two_weeks", 7, 10), ("one_month", 11, 13), ("three_months", 41, 44)][:n]:
         w.step("log_follow_up", "class_teacher", {
-            "checked_on": w.iso(), "learning": "按时到校, 作业基本完成。", "daily_life": "生活规律。",
+            "checkpoint": checkpoint, "checked_on": w.iso(), "learning": "按时到校, 作业基本完成。", "daily_life": "生活规律。",
             "psychological": "情绪稳定。", "relapse_risk": False}, *(lo, hi + (8 if rng.random() < 0.15 else 0)))
     if relapse:
         w.step("relapse", "class_teacher", {"absent_since": w.iso(), "note": "再次连续缺课, 家长称孩子不愿上学。"}, 5, 20)

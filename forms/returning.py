@@ -1,8 +1,12 @@
 """Re-enrolment (复学), follow-up checkpoints (跟踪回访), completion and relapse (反复)."""
-from wtforms import BooleanField, DateField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired
 
-from forms.base import BaseForm, long_text, short_text
+from forms.base import BaseForm, long_text, options, short_text
+
+# The follow-up checkpoints a follow-up is logged against: the names of the follow_up clock's due
+# points in workflows/dropout.py (the definition check refuses a mismatch).
+CHECKPOINTS = [("two_weeks", "复学后10个工作日"), ("one_month", "复学后1个月"), ("three_months", "复学后3个月")]
 
 
 class ReEnrolForm(BaseForm):
@@ -15,6 +19,7 @@ class ReEnrolForm(BaseForm):
 
 
 class FollowUpForm(BaseForm):
+    checkpoint = SelectField("回访节点", [DataRequired()], choices=options(CHECKPOINTS))
     checked_on = DateField("回访日期", [DataRequired()])
     learning = long_text("学习情况")
     daily_life = long_text("生活情况")

@@ -1,10 +1,12 @@
 """The test district and the `bx` helper: a user per role, a few pupils, fire-as-user."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.auth import tokens
+from app.deadlines import calendar
 from app.directory import add_unit, add_user
 from app.extensions import db
 from app.models import Case, CaseEvent, Deadline, Pupil
@@ -137,6 +139,29 @@ class Baoxue:
         for trigger, who in self.PATH[:self.REACH[state]]:
             case = self.step(case["id"], trigger, who)
         assert case["state"] == state
+        return case
+
+    CHECKPOINTS = ("two_weeks", "one_month", "three_months")  # the follow_up clock's due points
+
+    def checkpoint_due(self, case_id, checkpoint: str) -> date:
+        """The due day (Beijing) of the case's open follow-up checkpoint."""
+        point = self.CHECKPOINTS.index(checkpoint)
+        row = next(d for d in self.case(case_id)["open_deadlines"] if d["clock"] == "follow_up" and d["point"] == point)
+        return calendar.local_date(datetime.fromisoformat(row["due_at"].rstrip("Z")))
+
+    def at_day(self, day: date) -> None:
+        """Move the system's clock to noon (Beijing) of `day`: a step then happens on that day."""
+        clock.freeze(calendar.to_utc(day, time(12)))
+
+    def log_follow_up(self, case_id, checkpoint: str, as_="teacher", **fields) -> dict:
+        """Wait for the checkpoint's due day, then log the follow-up against it, dated that day."""
+        day = self.checkpoint_due(case_id, checkpoint)
+        self.at_day(day)
+        return self.step(case_id, "log_follow_up", as_, checkpoint=checkpoint, checked_on=day.isoformat(), **fields)
+
+    def follow_up_all(self, case_id, as_="teacher", risks=(False, False, False)) -> dict:
+        for checkpoint, risk in zip(self.CHECKPOINTS, risks):
+            case = self.log_follow_up(case_id, checkpoint, as_, relapse_risk=risk)
         return case
 
     def footprint(self, case_id) -> tuple:

@@ -13,7 +13,7 @@ VALID = {
     "escalate_joint": {"text": "多次劝返仍不返校"},
     "re_enroll": {"return_date": TODAY, "class_placed": "七年级1班", "xueji_restored": True,
                   "catch_up_plan": "每周两次补课", "aid_arranged": "", "mentor": "李老师"},
-    "log_follow_up": {"checked_on": TODAY, "learning": "正常", "daily_life": "正常", "psychological": "稳定",
+    "log_follow_up": {"checkpoint": "two_weeks", "checked_on": TODAY, "learning": "正常", "daily_life": "正常", "psychological": "稳定",
                       "relapse_risk": False},
     "complete_follow_up": {"summary": "三次回访均正常"},
     "relapse": {"absent_since": TODAY, "note": "再次缺课"},

@@ -43,8 +43,7 @@ def test_main_path_from_detection_to_follow_up_completion(bx):
 
     r = bx.fire(case["id"], "complete_follow_up", "teacher")
     assert r.status_code == 422 and "follow_ups" in r.get_json()["fields"]
-    for _ in range(3):
-        case = bx.step(case["id"], "log_follow_up", "teacher")
+    case = bx.follow_up_all(case["id"])
     assert case["open_deadlines"] == []
     case = bx.step(case["id"], "complete_follow_up", "teacher")
     assert case["state"] == "followed_up" and case["closed_at"] is not None
@@ -100,7 +99,7 @@ def test_false_alarm_only_from_detected(bx):
 
 def test_relapse_returns_to_visiting_and_needs_two_new_failed_visits(bx):
     case = bx.case_in("re_enrolled")
-    bx.step(case["id"], "log_follow_up", "teacher")
+    bx.log_follow_up(case["id"], "two_weeks")
     case = bx.step(case["id"], "relapse", "teacher")
     assert case["state"] == "visiting" and case["vars"]["relapses"] == 1
     assert "failed_visits" not in case["vars"]  # counted afresh after a relapse
@@ -112,8 +111,8 @@ def test_relapse_returns_to_visiting_and_needs_two_new_failed_visits(bx):
     case = bx.step(case["id"], "escalate_joint", "school_admin")
     assert case["state"] == "joint_return"
     case = bx.step(case["id"], "re_enroll", "school_admin")
-    for _ in range(3):
-        bx.step(case["id"], "log_follow_up", "teacher")
+    assert "follow_up_checkpoints" not in case["vars"]  # logged afresh after a relapse
+    bx.follow_up_all(case["id"])
     assert bx.step(case["id"], "complete_follow_up", "school_admin")["state"] == "followed_up"
 
 
@@ -128,8 +127,7 @@ def test_re_enrolment_needs_aid_when_a_reason_is_economic(bx):
 
 def test_relapse_risk_on_last_follow_up_blocks_completion(bx):
     case = bx.case_in("re_enrolled")
-    for risk in (False, False, True):
-        bx.step(case["id"], "log_follow_up", "teacher", relapse_risk=risk)
+    bx.follow_up_all(case["id"], risks=(False, False, True))
     r = bx.fire(case["id"], "complete_follow_up", "teacher")
     assert r.status_code == 422 and "relapse" in r.get_json()["fields"]["follow_ups"]
 

@@ -76,7 +76,13 @@ def test_a_walked_case_answers_as_documented(bx, doc):
             doc.check(bx.fire(case["id"], "verify", "bureau"), "POST", fire % "verify")
             doc.check(bx.fire(case["id"], "assign", "school_admin"), "POST", fire % "assign")
             doc.check(bx.fire(case["id"], "add_note", "teacher"), "POST", fire % "add_note")
-        r = doc.check(bx.fire(case["id"], trigger, who), "POST", fire % trigger)
+        extra = {}
+        if trigger == "log_follow_up":  # each checkpoint on its due day
+            checkpoint = bx.CHECKPOINTS[len(bx.case(case["id"])["vars"].get("follow_up_checkpoints", []))]
+            day = bx.checkpoint_due(case["id"], checkpoint)
+            bx.at_day(day)
+            extra = {"checkpoint": checkpoint, "checked_on": day.isoformat()}
+        r = doc.check(bx.fire(case["id"], trigger, who, **extra), "POST", fire % trigger)
         assert r.status_code == 200, r.get_json()
     assert r.get_json()["state"] == "followed_up" and r.get_json()["closed_at"]
 

@@ -5,6 +5,8 @@ assignees), which must be exactly as before.
 """
 import pytest
 
+from app import clock
+from app.deadlines import calendar
 from app.engine import machine
 from app.engine.schema import form_schema
 from tests.payloads import VALID
@@ -44,8 +46,9 @@ def setup_case(bx, trigger):
         bx.step(case["id"], "log_visit", "teacher")
         bx.step(case["id"], "log_visit", "teacher")
     if trigger == "complete_follow_up":
-        for _ in range(3):
-            bx.step(case["id"], "log_follow_up", "teacher")
+        bx.follow_up_all(case["id"])
+    if trigger == "log_follow_up":  # its first checkpoint's day has come
+        bx.at_day(bx.checkpoint_due(case["id"], "two_weeks"))
     if trigger == "verify" and case["confirmed"]:
         pytest.fail("fresh case unexpectedly confirmed")
     return bx.case(case["id"])
@@ -121,7 +124,8 @@ def test_missing_or_invalid_field_gets_422_naming_it_and_no_write(bx, trigger):
 def test_valid_request_by_the_right_role_succeeds(bx, trigger):
     """The control for the refusals above: the same request, done right, goes through."""
     case = setup_case(bx, trigger)
-    r = bx.fire(case["id"], trigger, doer_of(trigger), version=case["version"])
+    dated = {"checked_on": calendar.local_date(clock.now()).isoformat()} if trigger == "log_follow_up" else {}
+    r = bx.fire(case["id"], trigger, doer_of(trigger), version=case["version"], **dated)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["version"] == case["version"] + 1
 

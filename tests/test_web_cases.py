@@ -112,9 +112,24 @@ def test_a_stale_form_says_what_changed_and_keeps_the_typed_text(bx, as_):
 
 
 def test_a_guard_refusal_is_shown_on_the_form(bx, as_):
+    case = bx.open()
+    bx.step(case["id"], "report", "school_admin", reasons=["economic"])
+    case = bx.step(case["id"], "start_visits", "school_admin")
+    before = bx.footprint(case["id"])
+    # aid_for_economic_reason reads the form: the action is offered, and refused beside its field
+    r = act(as_("school_admin"), case, "re_enroll", case["version"], aid_arranged="")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="action-re_enroll" open' in page and "须填写资助安排" in page
+    assert bx.footprint(case["id"]) == before
+
+
+def test_a_precondition_refusal_posted_anyway_is_said_on_the_page(bx, as_):
     case = bx.case_in("visiting")
-    r = act(as_("school_admin"), case, "escalate_joint", case["version"])
-    assert r.status_code == 422 and "至少 2 次" in r.get_data(as_text=True)
+    admin = as_("school_admin")
+    assert 'id="action-escalate_joint"' not in admin.text(f"/cases/{case['id']}")  # not offered: 0 visits
+    r = act(admin, case, "escalate_joint", case["version"])
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "至少 2 次" in page and 'class="flash error"' in page
 
 
 def test_new_case_form_picks_a_pupil_and_refuses_a_second_open_case(app, bx, as_):

@@ -14,10 +14,21 @@ OPEN = "*"  # as a source: every state that is not final
 
 SCHOOL_STAFF = ["class_teacher", "grade_leader", "school_admin"]
 CASE_WORKERS = SCHOOL_STAFF + ["bureau_officer", "partner"]
-FOLLOW_UP_POINTS = 3
+# The follow-up checkpoints after re-enrolment (跟踪回访): each a due point of the follow_up clock, named
+# so a follow-up is logged against one of them; it may be logged from FOLLOW_UP_WINDOW working days
+# before the checkpoint's due day on (not before: a checkpoint means that time has passed).
+FOLLOW_UP_CHECKPOINTS = [
+    {"working_days": 10, "name": "two_weeks", "zh": "复学后10个工作日", "en": "10 working days after return"},
+    {"months": 1, "name": "one_month", "zh": "复学后1个月", "en": "1 month after return"},
+    {"months": 3, "name": "three_months", "zh": "复学后3个月", "en": "3 months after return"},
+]
+FOLLOW_UP_WINDOW = 3
 
 
 # --- guards: return {field: message} when the step may not happen -------------------------------
+# A trigger's "preconditions" are guards that read only the case (ctx.vars, ctx.case), never the form:
+# the engine also checks them when it lists what a case offers, so an action that can only fail is not
+# offered. "guards" may read the form (ctx.data) and are checked when the step is fired.
 
 def two_failed_visits(ctx):
     """At least 2 home visits that failed since the case (re-)entered visiting (seed: 多次劝返仍不返校)."""
@@ -33,11 +44,17 @@ def aid_for_economic_reason(ctx):
 
 
 def follow_ups_done(ctx):
-    """Every follow-up checkpoint recorded, and the last one shows no relapse risk."""
-    done = ctx.vars.get("follow_ups", 0)
-    if done < FOLLOW_UP_POINTS:
-        return {"follow_ups": f"须完成全部 {FOLLOW_UP_POINTS} 次跟踪回访 / all {FOLLOW_UP_POINTS} follow-up "
-                              f"checkpoints must be recorded (done: {done})"}
+    """Every follow-up checkpoint recorded (each in its window: the engine refuses one before it), and
+    the last follow-up shows no relapse risk."""
+    # a checkpoint's deadline stays open until its follow-up is logged (cases logged before checkpoints
+    # were named have theirs met too)
+    still_open = {d.point for d in ctx.case.open_deadlines if d.clock == "follow_up"}
+    missing = [p for i, p in enumerate(FOLLOW_UP_CHECKPOINTS) if i in still_open]
+    if missing:
+        return {"follow_ups": f"须完成全部 {len(FOLLOW_UP_CHECKPOINTS)} 次跟踪回访, 尚缺: "
+                              f"{'、'.join(p['zh'] for p in missing)} / all {len(FOLLOW_UP_CHECKPOINTS)} "
+                              f"follow-up checkpoints must be recorded, missing: "
+                              f"{', '.join(p['en'] for p in missing)}"}
     if ctx.vars.get("relapse_risk"):
         return {"follow_ups": "最近一次回访显示有反复风险 / the last follow-up shows a relapse risk"}
 
@@ -71,6 +88,7 @@ def count_visit(ctx):
 
 def count_follow_up(ctx):
     ctx.vars["follow_ups"] = ctx.vars.get("follow_ups", 0) + 1
+    ctx.vars["follow_up_checkpoints"] = ctx.vars.get("follow_up_checkpoints", []) + [ctx.data["checkpoint"]]
     ctx.vars["relapse_risk"] = bool(ctx.data.get("relapse_risk"))
 
 
@@ -117,7 +135,7 @@ DEFINITION = {
          "reset_vars": ["visits", "failed_visits"], "stamps": "visiting_since"},
         {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True},
         {"name": "re_enrolled", "zh": "已复学", "en": "Re-enrolled", "main": True,
-         "reset_vars": ["follow_ups", "relapse_risk"]},
+         "reset_vars": ["follow_ups", "follow_up_checkpoints", "relapse_risk"]},
         {"name": "followed_up", "zh": "跟踪完成(结案)", "en": "Followed up (closed)", "main": True,
          "final": True},
         {"name": "closed_false_alarm", "zh": "误报结案", "en": "Closed: false alarm", "final": True},
@@ -135,19 +153,19 @@ DEFINITION = {
         {"name": "start_visits", "zh": "制定一人一案并开始劝返", "en": "Plan and start home visits", "source": "reported", "dest": "visiting",
          "roles": ["school_admin"], "form": PlanForm},
         {"name": "escalate_joint", "zh": "提请联合劝返", "en": "Request joint return", "source": "visiting", "dest": "joint_return",
-         "roles": ["school_admin"], "form": NoteForm, "guards": [two_failed_visits]},
+         "roles": ["school_admin"], "form": NoteForm, "preconditions": [two_failed_visits]},
         {"name": "re_enroll", "zh": "复学", "en": "Re-enrol", "source": ["visiting", "joint_return"], "dest": "re_enrolled",
          "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason],
          "occurred_on": "return_date", "records": ["return_date"],
          "dates": {"return_date": {"not_before": ["dropout_date"]}}},
         {"name": "complete_follow_up", "zh": "跟踪完成", "en": "Complete follow-up", "source": "re_enrolled", "dest": "followed_up",
-         "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "guards": [follow_ups_done]},
+         "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "preconditions": [follow_ups_done]},
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
          "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse],
          "occurred_on": "absent_since", "dates": {"absent_since": {"not_before": ["return_date"]}}},
         # internal actions: recorded, state unchanged
         {"name": "verify", "zh": "核查确认", "en": "Verify", "source": ["reported", "visiting", "joint_return"], "dest": None,
-         "roles": ["bureau_officer"], "form": VerifyForm, "guards": [not_yet_confirmed],
+         "roles": ["bureau_officer"], "form": VerifyForm, "preconditions": [not_yet_confirmed],
          "effects": [confirm]},
         {"name": "log_visit", "zh": "记录家访", "en": "Log a home visit", "source": "visiting", "dest": None,
          "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit],
@@ -200,7 +218,11 @@ DEFINITION = {
          "remind": ["bureau_officer"], "remind_before_working_days": 3,  # a month's work: warn earlier
          "ladder": ladder(["bureau_head"], ["bureau_head"])},
         {"name": "follow_up", "zh": "跟踪回访", "en": "Follow-up", "starts_on": "re_enrolled",
-         "due": [{"working_days": 10}, {"months": 1}, {"months": 3}], "met_by": ["log_follow_up"],
+         "due": FOLLOW_UP_CHECKPOINTS, "met_by": ["log_follow_up"],
+         # its due points are checkpoints: the step names one (form field `checkpoint`), which it meets;
+         # neither the step nor the follow-up's date (`checked_on`) may come before the window opens
+         "checkpoints": {"field": "checkpoint", "date_field": "checked_on",
+                         "window_working_days": FOLLOW_UP_WINDOW},
          "while_in": ["re_enrolled"], "remind": ["class_teacher"],
          "ladder": ladder(["school_admin"], ["school_admin", "bureau_officer"])},
     ],

@@ -15,7 +15,8 @@ def describe(defn) -> dict:
         "open": {"roles": list(defn.open_roles), "form": form_schema(defn.open_form)},
         "transitions": [{"trigger": t.name, "zh": t.zh, "kind": t.kind, "sources": list(t.sources),
                          "dest": t.dest, "roles": list(t.roles),
-                         "guards": [{"name": g.__name__, "doc": (g.__doc__ or "").strip()} for g in t.guards],
+                         "guards": [{"name": g.__name__, "doc": (g.__doc__ or "").strip()}
+                                    for g in t.preconditions + t.guards],
                          "form": form_schema(t.form) if t.form else None}
                         for t in defn.triggers.values()],
         "deadlines": [{"clock": c.name, "zh": c.zh, "starts_on": c.starts_on, "due": list(c.due),

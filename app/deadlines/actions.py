@@ -73,7 +73,9 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     if at > now:
         db.session.rollback()
         return "early"
-    case = db.session.get(Case, row.case_id)
+    # Lock the case row first, as a step does (case row, then its deadlines): taking the deadline row
+    # first deadlocked with a step meeting that deadline.
+    case = db.session.get(Case, row.case_id, with_for_update=True)
     defn = machine.get(case.workflow)
     clock_def = defn.clock(row.clock)
     # A reminder that only runs once its deadline has passed (Redis or every worker was down) would

@@ -42,12 +42,14 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
     return rows
 
 
-def settle(defn, rows: list, trigger: str, new_state: str) -> tuple[list, list]:
-    """Which open rows `trigger` meets (the earliest due point per clock) and which the new state cancels."""
+def settle(defn, rows: list, trigger: str, new_state: str, points: dict | None = None) -> tuple[list, list]:
+    """Which open rows `trigger` meets (per clock: the point named in `points` — a checkpoint the step
+    logs — else the earliest due point) and which the new state cancels."""
     met, cancelled, met_clocks = [], [], set()
+    points = points or {}
     for row in sorted(rows, key=lambda r: (r.clock, r.point)):
         clock = defn.clock(row.clock)
-        if trigger in clock.met_by and row.clock not in met_clocks:
+        if trigger in clock.met_by and row.clock not in met_clocks and points.get(row.clock, row.point) == row.point:
             met_clocks.add(row.clock)
             met.append(row)
         elif new_state not in clock.while_in:

@@ -40,6 +40,9 @@ class Trigger:
     occurred_on: str | None = None
     records: tuple = ()     # form date fields kept as case dates of the same name
     dates: tuple = ()       # (form date field, (case dates it may not be before, ...)) pairs
+    # Guards that read only the case (never the form): also evaluated when the case lists what it offers,
+    # so an action that can only fail is not offered.
+    preconditions: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ class Clock:
     ladder: tuple
     remind_before: int = 1  # working days before the due day that the reminder goes out
     en: str = ""
+    # A clock whose due points are named checkpoints: the meeting step names one in this form field and
+    # meets that point, not before `window` working days before its due day (also by `date_field`).
+    checkpoint_field: str | None = None
+    date_field: str | None = None
+    window: int = 3
+
+    def point_names(self) -> list:
+        return [p.get("name") for p in self.due]
 
 
 @dataclass
@@ -91,6 +102,16 @@ def _listify(value) -> tuple:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
+CHECKPOINT_WINDOW = 3  # working days before a checkpoint's due day that it may be logged from
+
+
+def _checkpoints(spec) -> tuple:
+    """(form field, date field, window) of a checkpoint clock's "checkpoints" entry (none: a plain clock)."""
+    if not spec:
+        return None, None, CHECKPOINT_WINDOW
+    return spec["field"], spec.get("date_field"), spec.get("window_working_days", CHECKPOINT_WINDOW)
+
+
 def build(raw: dict, known_roles) -> Definition:
     """Check a raw definition and return it frozen; every inconsistency is a DefinitionError."""
     try:
@@ -112,13 +133,15 @@ def build(raw: dict, known_roles) -> Definition:
                                           t.get("form"), _listify(t.get("guards")), _listify(t.get("effects")), kind,
                                           t.get("en", t["name"]), t.get("occurred_on"), _listify(t.get("records")),
                                           tuple((name, _listify(rule.get("not_before")))
-                                                for name, rule in (t.get("dates") or {}).items()))
+                                                for name, rule in (t.get("dates") or {}).items()),
+                                          _listify(t.get("preconditions")))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
                              _listify(c.get("remind")),
                              tuple({**step, "notify": _listify(step.get("notify"))} for step in c.get("ladder", ())),
-                             c.get("remind_before_working_days", default_lead), c.get("en", c["name"]))
+                             c.get("remind_before_working_days", default_lead), c.get("en", c["name"]),
+                             *_checkpoints(c.get("checkpoints")))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
@@ -148,15 +171,19 @@ def validate(defn: Definition, known_roles) -> None:
         if t.form is not None and not (isinstance(t.form, type) and issubclass(t.form, Form)):
             problems.append(f"trigger {t.name}: form must be a WTForms Form class")
         problems += [f"trigger {t.name}: guard/effect {g!r} is not callable"
-                     for g in t.guards + t.effects if not callable(g)]
+                     for g in t.preconditions + t.guards + t.effects if not callable(g)]
     for c in defn.clocks:
         if c.starts_on not in defn.states:
             problems.append(f"clock {c.name}: unknown state {c.starts_on!r}")
         problems += [f"clock {c.name}: unknown trigger {m!r}" for m in c.met_by if m not in defn.triggers]
         problems += [f"clock {c.name}: unknown state {s!r}" for s in c.while_in if s not in defn.states]
         for point in c.due:
-            if set(point) - {"working_days", "months"} or len(point) != 1:
-                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}")
+            length = set(point) & {"working_days", "months"}
+            if set(point) - {"working_days", "months", "name", "zh", "en"} or len(length) != 1:
+                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}"
+                                " (with a name, zh, en when it is a checkpoint)")
+        if c.checkpoint_field:
+            problems += _checkpoint_problems(defn, c)
         problems += _ladder_problems(c, known_roles)
     problems += _date_problems(defn)
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
@@ -203,4 +230,25 @@ def _date_problems(defn: Definition) -> list[str]:
         problems += [f"{where}: records unknown case date {n!r}" for n in records if n not in known]
         problems += [f"{where}: {name} is ordered after unknown case date {other!r}"
                      for name, others in dates for other in others if other not in known]
+
+
+def _checkpoint_problems(defn: Definition, c: Clock) -> list[str]:
+    """A checkpoint clock names each point, and every trigger meeting it asks for one of those names."""
+    problems = []
+    names = c.point_names()
+    if None in names or len(set(names)) != len(names):
+        problems.append(f"clock {c.name}: every checkpoint needs its own name")
+    if not isinstance(c.window, int) or c.window < 0:
+        problems.append(f"clock {c.name}: window_working_days must be a whole number of days, 0 or more")
+    for m in sorted(c.met_by):
+        t = defn.triggers.get(m)
+        form = t.form(meta={"csrf": False}) if t and t.form else None
+        field = form[c.checkpoint_field] if form and c.checkpoint_field in form else None
+        choices = [getattr(ch, "value", ch[0] if isinstance(ch, tuple) else ch) for ch in
+                   (getattr(field, "choices", None) or [])]
+        if field is None or choices != names:
+            problems.append(f"clock {c.name}: trigger {m}'s form needs a field {c.checkpoint_field!r} choosing "
+                            f"one of {names}")
+        if c.date_field and (form is None or c.date_field not in form):
+            problems.append(f"clock {c.name}: trigger {m}'s form has no date field {c.date_field!r}")
     return problems

@@ -2,9 +2,10 @@
 
 Order of checks in fire(): trigger known (404) -> the actor's roles over the case (404 if none,
 403 if none may fire it) -> version (409) -> state (409, naming what is allowed) -> form (422) ->
-its dates (422, app/engine/dates.py) -> guards (422). Only then are the case, its audit event and its
-deadline rows written, and committed together. Hooks registered in AFTER_COMMIT (the deadline timers)
-run after the commit, never before.
+its dates (422, app/engine/dates.py) -> preconditions and guards (422) -> the window of a checkpoint
+the step logs (422). Only then are the case, its audit event and its deadline rows written, and
+committed together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit,
+never before.
 """
 import logging
 from datetime import date
@@ -12,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app import audit, clock
-from app.deadlines import clocks
+from app.deadlines import checkpoints, clocks
 from app.engine import dates, machine, store
 from app.engine.context import StepContext
 from app.engine.errors import (
@@ -31,12 +32,33 @@ log = logging.getLogger(__name__)
 
 # Callables (case, opened_deadlines, changed_deadlines) run after a step commits; see app/deadlines.
 AFTER_COMMIT: list = []
+# How often a step is read and checked again when only system events (not another step) came between
+# its read and its write.
+CHAIN_RETRIES = 5
 
 
-def available_triggers(defn, case: Case, roles: set[str]) -> list[str]:
+class _ChainMoved(Exception):
+    """The case's chain head moved but its version did not: a system action wrote in between."""
+
+
+def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]:
+    """The triggers the case offers these roles now: its state allows them, a role may fire them, and
+    their preconditions (guards on the case alone) hold. Form-dependent guards are left to fire()."""
     if case.closed_at is not None:
         return []
-    return [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
+    names = [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
+    if not any(defn.triggers[t].preconditions for t in names):
+        return names
+    ctx = StepContext(case, {}, None, now or clock.now())  # no form: only what the case itself says
+    return [t for t in names if not _failed(defn.triggers[t].preconditions, ctx)]
+
+
+def _failed(checks, ctx) -> dict:
+    """{field: message} of every check that refuses the step."""
+    errors = {}
+    for check in checks:
+        errors.update(check(ctx) or {})
+    return errors
 
 
 def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None) -> store.Snapshot:
@@ -45,18 +67,28 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
     Load (404 when missing or out of the actor's scope) -> check -> write -> commit, or raise and
     write nothing. Returns the case as read before the step; read it again to show it.
     """
-    tx = store.begin()
-    try:
-        case = tx.load(_as_id(case_id))
-        if case is None:
-            raise NotFound("没有这个个案 / no such case")
-        result = _fire(tx, case, trigger, actor, payload, version=version, now=now or clock.now())
-    except BaseException:
-        tx.rollback()
-        db.session.rollback()
-        raise
-    finally:
-        tx.close()
+    now = now or clock.now()
+    for attempt in range(CHAIN_RETRIES):
+        tx = store.begin()
+        try:
+            case = tx.load(_as_id(case_id))
+            if case is None:
+                raise NotFound("没有这个个案 / no such case")
+            result = _fire(tx, case, trigger, actor, payload, version=version, now=now,
+                           last_try=attempt == CHAIN_RETRIES - 1)
+            break
+        except _ChainMoved:
+            # A system action (a deadline's reminder or escalation) extended the audit chain between our
+            # read and our write; it changes nothing a step reads, so the step is checked again on the
+            # case as it is now and written after it.
+            tx.rollback()
+            db.session.rollback()
+        except BaseException:
+            tx.rollback()
+            db.session.rollback()
+            raise
+        finally:
+            tx.close()
     if db.session.registry.has():  # the step may have been written on its own connection: reread what is shown
         db.session.expire_all()
     _after_commit(*result)
@@ -80,7 +112,7 @@ class _Position:
         self.state = state
 
 
-def _fire(tx, case, trigger, actor, payload, *, version, now):
+def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
     defn = machine.get(case.workflow)
     t = defn.triggers.get(trigger)
     if t is None:
@@ -105,10 +137,10 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
     if errors:
         raise Invalid(errors)
     ctx = StepContext(case, data, actor, now)
-    for guard in t.guards:
-        errors.update(guard(ctx) or {})
+    errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
+    points = checkpoints.chosen(defn, trigger, data, case.open_deadlines, now, case.id)
 
     position = _Position(case.state)
     machine.apply(defn, position, trigger)
@@ -127,7 +159,7 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
     dates.record(ctx.vars, t.records, data, defn.states[new_state].stamps if new_state != case.state else None,
                  occurred)
     open_rows = case.open_deadlines
-    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state)
+    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state, points)
     opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=acting, action=trigger, from_state=case.state, to_state=new_state,
@@ -137,12 +169,16 @@ def _fire(tx, case, trigger, actor, payload, *, version, now):
     # moved on and writes nothing at all.
     values.update(state=new_state, version=version + 1, vars=ctx.vars)
     if not tx.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra):
-        raise _stale(case.id)
+        raise _stale(case.id, version, retry=not last_try)
     return case, opened, open_rows
 
 
-def _stale(case_id: int) -> StaleVersion:
+def _stale(case_id: int, version: int | None = None, *, retry: bool = False) -> Exception:
+    """Why a guarded write matched nothing: another step (409 naming the version it left), or only a
+    system action on the chain (the step is tried again, when `retry`)."""
     current = db.session.execute(select(Case.version).where(Case.id == case_id)).scalar_one_or_none()
+    if retry and current == version:
+        return _ChainMoved()
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 

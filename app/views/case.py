@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app import audit, clock, worklist
 from app.auth.scope import load_case_in_scope
+from app.deadlines import checkpoints
 from app.engine import machine
 from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
@@ -34,6 +35,8 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     events = shown_events(audit.events(case.id), masker_for(case, roles))
     records = {k: [e for e in events if e.action == trigger] for k, trigger in RECORDS.items()}
     triggers = available_triggers(defn, case, roles)
+    now = clock.now()
+    checkpoint_list = checkpoints.for_case(defn, case.id, now)
     action_forms = {}
     for name in triggers:
         t = defn.triggers[name]
@@ -42,12 +45,13 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         if name == open_trigger:
             action_forms[name] = forms.bound(t.form, posted, errors)
         else:
-            action_forms[name] = forms.bound(t.form, None)
-    now = clock.now()
+            # a checkpoint field starts at the checkpoint that may be logged now
+            action_forms[name] = forms.bound(t.form, None, **checkpoints.suggested(name, checkpoint_list))
     deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
         pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
+        checkpoints=checkpoint_list,
         pupil_page=bool(a.roles_for_path(case.pupil.klass.path)),  # partners see the case, not the roster
         action_forms=action_forms, open_trigger=open_trigger, records=records, events=events,
         changed=changed, seen_seq=case.last_seq), status
@@ -76,6 +80,11 @@ def case_action(case_id, trigger):
         fire(case.id, trigger, actor(), forms.payload(t.form, request.form), version=version)  # 403 inside
     except Invalid as e:
         db.session.rollback()
+        if trigger not in available_triggers(defn, case, actor().roles_for(case)):
+            # A precondition refused it: the action has no form on the page, so its reasons go above.
+            for message in e.fields.values():
+                flash(message, "error")
+            return _render(case, status=422)
         return _render(case, status=422, open_trigger=trigger, posted=request.form, errors=e.fields)
     except (StaleVersion, NotAllowedNow):
         db.session.rollback()

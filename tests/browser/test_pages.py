@@ -19,7 +19,7 @@ def scene(bx):
     bx.case_in("reported")
     bx.case_in("visiting")
     back = bx.case_in("re_enrolled")
-    bx.step(back["id"], "log_follow_up", "teacher")
+    bx.log_follow_up(back["id"], "two_weeks")
     closed = bx.open()
     bx.step(closed["id"], "close_false_alarm", "bureau")
     return rich["id"]

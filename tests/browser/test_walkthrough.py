@@ -7,6 +7,7 @@ who do each step: no API call moves the case. It reads like the seeds' procedure
   督导 reads the timeline: every step there, the audit chain intact.
 """
 import re
+from datetime import date, time
 
 from app import clock
 from app.deadlines import calendar
@@ -121,11 +122,19 @@ def test_a_case_walked_from_detection_to_follow_up_through_the_pages(page_as):
         catch_up_plan="每周两次补课", mentor="李老师")
     assert stage(school) == "已复学"
 
-    # 班主任: three follow-ups, then completes
+    # 班主任: three follow-ups, each on its checkpoint's day as the page lists it, then completes
     open_case(teacher, case_id)
-    for learning in ("跟得上", "进步明显", "正常"):
-        act(teacher, "log_follow_up", checked_on=TODAY, learning=learning, daily_life="正常",
-            psychological="稳定", relapse_risk=False)
+    assert "complete_follow_up" not in teacher.locator("#actions").inner_html()
+    for point, (checkpoint, learning) in enumerate(zip(("two_weeks", "one_month", "three_months"),
+                                                        ("跟得上", "进步明显", "正常"))):
+        row = teacher.locator(f"#checkpoint-follow_up-{point}")
+        assert row.locator("td").nth(3).inner_text() == "尚未到记录时间"
+        due = row.locator("td").nth(2).inner_text()
+        clock.freeze(calendar.to_utc(date.fromisoformat(due), time(12)))  # time passes, to that day
+        open_case(teacher, case_id)
+        act(teacher, "log_follow_up", checkpoint=checkpoint, checked_on=due, learning=learning,
+            daily_life="正常", psychological="稳定", relapse_risk=False)
+        assert teacher.locator(f"#checkpoint-follow_up-{point} td").nth(3).inner_text() == f"已于 {due} 记录"
     assert teacher.locator("#records-follow_ups .record").count() == 3
     act(teacher, "complete_follow_up", summary="三次回访均正常")
     assert stage(teacher) == "跟踪完成(结案)"
