@@ -93,7 +93,7 @@ def test_a_deadline_met_in_time_never_escalates(app, bx, redis_conn):
 
 def test_sweep_after_flushall_escalates_every_due_case_once(app, bx, redis_conn, runner):
     first, second = open_at_t0(bx), bx.open(detected_on="2026-11-10")
-    redis_conn.flushall()  # every pending timer is gone
+    redis_conn.flushdb()  # every pending timer is gone (this database only: parallel suites share the server)
     clock.freeze(LEVEL2 + timedelta(minutes=1))
     out = runner.invoke(args=["deadlines", "sweep"])
     assert out.exit_code == 0, out.output

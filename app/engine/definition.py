@@ -230,6 +230,7 @@ def _date_problems(defn: Definition) -> list[str]:
         problems += [f"{where}: records unknown case date {n!r}" for n in records if n not in known]
         problems += [f"{where}: {name} is ordered after unknown case date {other!r}"
                      for name, others in dates for other in others if other not in known]
+    return problems
 
 
 def _checkpoint_problems(defn: Definition, c: Clock) -> list[str]:
