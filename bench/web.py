@@ -333,7 +333,8 @@ class Walk:
         points = {c.name: c.point_names().index(data[c.checkpoint_field]) for c in self.defn.clocks
                   if c.checkpoint_field and trigger in c.met_by}
         met, cancelled = clocks.settle(self.defn, self.open_rows, trigger, new_state, points)
-        opened = clocks.new_rows(self.defn, self.case_id, new_state, at) if new_state != self.state else []
+        opened = clocks.new_rows(self.defn, self.case_id, new_state, at, case_dates=ctx.vars.get(dates.DATES_VAR)) \
+            if new_state != self.state else []
         summary = clocks.summary(met, cancelled, opened)
         for status, rows in (("met", met), ("cancelled", cancelled)):
             for r in rows:

@@ -119,3 +119,38 @@ def test_a_checkpoint_clock_whose_form_names_no_checkpoint_is_refused_at_start_u
     clock["due"] = [*clock["due"][:2], {"months": 3}]  # a checkpoint without a name
     with pytest.raises(definition.DefinitionError, match="own name"):
         definition.build(raw, ROLES)
+
+
+def _re_enrolled_late(bx):
+    """A pupil back on day `returned`, the re-enrolment typed five working days later."""
+    from datetime import date
+    start = date(2026, 11, 2)
+    bx.at_day(start)
+    case = bx.open(detected_on=str(start))
+    for trigger, who in bx.PATH[:bx.REACH["joint_return"]]:
+        case = bx.step(case["id"], trigger, who)
+    returned, typed = calendar.add_working_days(start, 3), calendar.add_working_days(start, 8)
+    bx.at_day(typed)
+    bx.step(case["id"], "re_enroll", "school_admin", return_date=str(returned))
+    return case, returned
+
+
+def test_checkpoints_count_from_the_return_date_not_the_day_it_was_typed(app, bx):
+    from app.deadlines.clocks import due_date
+    case, returned = _re_enrolled_late(bx)
+    with app.app_context():
+        for point, checkpoint in zip(dropout.FOLLOW_UP_CHECKPOINTS, bx.CHECKPOINTS):
+            assert bx.checkpoint_due(case["id"], checkpoint) == due_date(returned, point), checkpoint
+
+
+def test_a_holiday_after_the_return_re_times_the_checkpoint_counted_from_it(app, bx, runner):
+    case, returned = _re_enrolled_late(bx)
+    before = bx.checkpoint_due(case["id"], "two_weeks")
+    holiday = calendar.add_working_days(returned, 1)  # before the re-enrolment was typed, after the return
+    out = runner.invoke(args=["calendar", "set", str(holiday), "holiday", "停课"])
+    assert out.exit_code == 0, out.output
+    assert bx.checkpoint_due(case["id"], "two_weeks") == calendar.add_working_days(before, 1)
+    events = bx.get(f"/cases/{case['id']}/timeline", as_="supervisor").get_json()["events"]
+    moved = [m for e in events if e["action"] == "deadline_retimed" for m in e["data"]["retimed"]
+             if m["clock"] == "follow_up" and m["point"] == 0]
+    assert moved and moved[0]["from"] == str(before)

@@ -218,7 +218,8 @@ DEFINITION = {
          "remind": ["bureau_officer"], "remind_before_working_days": 3,  # a month's work: warn earlier
          "ladder": ladder(["bureau_head"], ["bureau_head"])},
         {"name": "follow_up", "zh": "跟踪回访", "en": "Follow-up", "starts_on": "re_enrolled",
-         "due": FOLLOW_UP_CHECKPOINTS, "met_by": ["log_follow_up"],
+         # counted from the day the pupil came back, not the day the re-enrolment was typed
+         "counts_from": "return_date", "due": FOLLOW_UP_CHECKPOINTS, "met_by": ["log_follow_up"],
          # its due points are checkpoints: the step names one (form field `checkpoint`), which it meets;
          # neither the step nor the follow-up's date (`checked_on`) may come before the window opens
          "checkpoints": {"field": "checkpoint", "date_field": "checked_on",

@@ -23,13 +23,16 @@ def due_date(start: date, point: dict) -> date:
     return calendar.add_months(start, point["months"])
 
 
-def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None) -> list[dict]:
-    """Deadline rows for every clock that starts when `state` is entered."""
+def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None,
+             case_dates: dict | None = None) -> list[dict]:
+    """Deadline rows for every clock that starts when `state` is entered; each counts from `start` (the
+    day entered) or, for a clock that `counts_from` a case date, from that date in `case_dates`."""
     start = start or calendar.local_date(now)
     rows = []
     for clock in defn.clocks_starting(state):
+        begin = count_start(clock, case_dates, start)
         for i, point in enumerate(clock.due):
-            due_day = due_date(start, point)
+            due_day = due_date(begin, point)
             due_at = calendar.end_of_day(due_day)
             remind_day = calendar.add_working_days(due_day, -clock.remind_before)
             remind_at = calendar.to_utc(remind_day, calendar.REMIND_AT) if clock.remind else None
@@ -40,6 +43,12 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
                          "next_action": "remind" if remind_at else "due", "next_action_at": remind_at or due_at,
                          "closed_at": None, "closed_by": None})
     return rows
+
+
+def count_start(clock, case_dates: dict | None, entered: date) -> date:
+    """The day a clock's count starts: its `counts_from` case date when the case has it, else `entered`."""
+    given = (case_dates or {}).get(clock.counts_from) if clock.counts_from else None
+    return date.fromisoformat(given) if isinstance(given, str) else given or entered
 
 
 def settle(defn, rows: list, trigger: str, new_state: str, points: dict | None = None) -> tuple[list, list]:

@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, select, update
 from app import audit
 from app.deadlines import calendar
 from app.deadlines.actions import escalation_time
-from app.deadlines.clocks import due_date
+from app.deadlines.clocks import count_start, due_date
+from app.engine.dates import DATES_VAR
 from app.engine import machine
 from app.extensions import db
 from app.models import Case, Deadline
@@ -43,10 +44,11 @@ class Repair:
 def start_of(row, case, defn) -> date:
     """The day a deadline's count starts. The clocks of the initial state count from the detection date
     the case was opened with (operations._open); every other clock from the local day its state was
-    entered, which is the day the row was opened."""
+    entered, which is the day the row was opened — or the case date the clock `counts_from` (a return
+    date), as clocks.new_rows counted it."""
     if defn.clock(row.clock).starts_on == defn.initial:
         return case.detected_on
-    return calendar.local_date(row.opened_at)
+    return count_start(defn.clock(row.clock), (case.vars or {}).get(DATES_VAR), calendar.local_date(row.opened_at))
 
 
 def timing(row, clock_def, due_day: date, now: datetime) -> dict:
@@ -86,7 +88,7 @@ def retime(day: date, why: dict, now: datetime) -> Repair:
 def _retime_chunk(case_ids: list[int], day: date, why: dict, now: datetime, result: Repair) -> None:
     # Lock the case rows first, in id order (a user's step locks its case before its deadlines), then
     # their deadline rows: a timer or a step waits for this transaction, then finds its action re-timed.
-    cases = db.session.execute(select(C.c.id, C.c.workflow, C.c.state, C.c.detected_on, C.c.last_seq, C.c.last_hash)
+    cases = db.session.execute(select(C.c.id, C.c.workflow, C.c.state, C.c.detected_on, C.c.vars, C.c.last_seq, C.c.last_hash)
                                .where(C.c.id.in_(case_ids)).order_by(C.c.id).with_for_update()).all()
     rows: dict[int, list] = {}
     for row in db.session.execute(select(D).where(D.c.case_id.in_(case_ids), D.c.status == "open")

@@ -62,6 +62,9 @@ class Clock:
     checkpoint_field: str | None = None
     date_field: str | None = None
     window: int = 3
+    # The case date the due points count from (a follow-up counts from the return date the re-enrolment
+    # gives, however late it is typed); None: the day the state was entered.
+    counts_from: str | None = None
 
     def point_names(self) -> list:
         return [p.get("name") for p in self.due]
@@ -141,7 +144,7 @@ def build(raw: dict, known_roles) -> Definition:
                              _listify(c.get("remind")),
                              tuple({**step, "notify": _listify(step.get("notify"))} for step in c.get("ladder", ())),
                              c.get("remind_before_working_days", default_lead), c.get("en", c["name"]),
-                             *_checkpoints(c.get("checkpoints")))
+                             *_checkpoints(c.get("checkpoints")), c.get("counts_from"))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],
@@ -218,6 +221,8 @@ def _date_problems(defn: Definition) -> list[str]:
     """Every date a definition names must be a date field of the form, or a declared case date."""
     problems = []
     known = set(defn.case_dates) | {"detected_on"}
+    problems += [f"clock {c.name}: counts from unknown case date {c.counts_from!r}" for c in defn.clocks
+                 if c.counts_from is not None and c.counts_from not in known]
     for s in defn.states.values():
         if s.stamps is not None and s.stamps not in known:
             problems.append(f"state {s.name}: stamps unknown case date {s.stamps!r}")

@@ -160,7 +160,8 @@ def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
                  occurred)
     open_rows = case.open_deadlines
     met, cancelled = clocks.settle(defn, open_rows, trigger, new_state, points)
-    opened = clocks.new_rows(defn, case.id, new_state, now) if new_state != case.state else []
+    opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR)) \
+        if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=acting, action=trigger, from_state=case.state, to_state=new_state,
                           data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
