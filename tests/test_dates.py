@@ -44,8 +44,10 @@ TO = {  # trigger -> (its date field, the steps from a case detected 2026-11-02 
     "log_joint_action": ("acted_on", [("report", "school_admin"), ("start_visits", "school_admin"),
                                       ("log_visit", "teacher"), ("log_visit", "teacher"),
                                       ("escalate_joint", "school_admin")], "bureau"),
-    "log_follow_up": ("checked_on", [("report", "school_admin"), ("start_visits", "school_admin"),
-                                     ("re_enroll", "school_admin")], "teacher"),
+    # back on 20 Nov: the first checkpoint (due 4 Dec) may be logged from 1 Dec, so "today" is in its window
+    "log_follow_up": ("checked_on", [("report", "school_admin", {"dropout_date": "2026-11-05"}),
+                                     ("start_visits", "school_admin"),
+                                     ("re_enroll", "school_admin", {"return_date": "2026-11-20"})], "teacher"),
     "relapse": ("absent_since", [("report", "school_admin"), ("start_visits", "school_admin"),
                                  ("re_enroll", "school_admin")], "teacher"),
     "close_enrolled_elsewhere": ("transfer_date", [], "bureau"),
@@ -117,6 +119,8 @@ def test_dates_are_in_order_with_the_cases_own_dates(dec, trigger, field, value,
     case = walk(dec, case, steps)
     refused(dec, case, trigger, TO[trigger][2], field, value, "不能早于", *words)
     day_after = (date.fromisoformat(value) + timedelta(days=1)).isoformat()  # the case's own date is fine
+    if trigger == "log_follow_up":  # ... and a follow-up must also fall in its checkpoint's window (from 1 Dec)
+        day_after = "2026-12-02"
     assert dec.step(case["id"], trigger, TO[trigger][2], **{field: day_after})
 
 
