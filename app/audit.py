@@ -101,6 +101,12 @@ def append(event: dict) -> None:
     db.session.execute(_INSERT, event)
 
 
+def append_many(events: list[dict]) -> None:
+    """Events of several cases in one statement (a calendar change re-times hundreds of cases at once)."""
+    if events:
+        db.session.execute(_INSERT, events)
+
+
 def _broken(event: CaseEvent, reason: str) -> dict:
     return {"case_id": event.case_id, "seq": event.seq, "event_id": event.id, "reason": reason}
 

@@ -14,13 +14,11 @@ from app.extensions import db
 from app.models import CalendarDay
 
 KINDS = ("workday", "holiday")
+log = logging.getLogger(__name__)
 
 
 def _state(row: CalendarDay | None) -> dict | None:
     return {"kind": row.kind, "note": row.note} if row is not None else None
-
-
-log = logging.getLogger(__name__)
 
 
 def set_day(day: date, kind: str, note: str = "", by: history.By = history.SYSTEM) -> repair.Repair:

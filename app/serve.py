@@ -65,7 +65,7 @@ def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> Non
 
 
 def _stop_worker(worker) -> None:
-    if worker is None or worker.poll() is not None:
+    if worker is None:
         return
     worker.terminate()  # RQ's warm shutdown: the job under way finishes, then the worker and its cron exit
     try:
@@ -73,3 +73,7 @@ def _stop_worker(worker) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
+    try:  # a worker stopped before it could stop its own children (still starting up) leaves them behind
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:  # nothing left of its process group: the usual case
+        pass

@@ -161,3 +161,13 @@ def test_a_months_point_moves_only_when_its_day_becomes_a_day_off(app, bx, runne
             Deadline.id.in_(list(others)))).scalars()} == others
     [event] = retimed(bx, case)
     assert [(m["from"], m["point"]) for m in event["data"]["retimed"]] == [(day.isoformat(), month_row.point)]
+
+
+def test_a_refused_override_moves_nothing(app, bx, runner):
+    a, _ = open_two(bx)
+    before = report_deadline(app, a).due_at
+    out = runner.invoke(args=["calendar", "set", "2026-11-04", "holiday", "长" * 101])
+    assert out.exit_code != 0 and "100" in out.output
+    assert report_deadline(app, a).due_at == before and retimed(bx, a) == []
+    with app.app_context():
+        assert calendar.is_workday(date(2026, 11, 4))

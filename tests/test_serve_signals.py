@@ -83,13 +83,13 @@ def test_serve_stops_its_worker_and_embedded_redis_on_a_signal(tmp_path, databas
 
         started = time.monotonic()
         proc.send_signal(signum)
-        out, _ = proc.communicate(timeout=20)
+        out, _ = proc.communicate(timeout=30)
         took = time.monotonic() - started
         gone, alive = psutil.wait_procs(watched, timeout=5)
         assert alive == [], f"still running after {signum.name}: {[p.pid for p in alive]}\n{out[-2000:]}"
         assert proc.returncode == 0, out[-2000:]
         assert f"{signum.name}: stopping" in out
-        assert took < 15, took
+        assert took < 20, (took, out[-2000:])  # the worker's grace is 10 s, Redis's SHUTDOWN about 1 s
         with pytest.raises(OSError):
             urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
     finally:

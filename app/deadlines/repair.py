@@ -94,7 +94,7 @@ def _retime_chunk(case_ids: list[int], day: date, why: dict, now: datetime, resu
     for row in db.session.execute(select(D).where(D.c.case_id.in_(case_ids), D.c.status == "open")
                                   .order_by(D.c.case_id, D.c.clock, D.c.point).with_for_update()):
         rows.setdefault(row.case_id, []).append(row)
-    moved, heads = [], []
+    moved, heads, events = [], [], []
     for case in cases:
         defn = machine.get(case.workflow)
         moves = []
@@ -105,12 +105,13 @@ def _retime_chunk(case_ids: list[int], day: date, why: dict, now: datetime, resu
                 moves.append(change[1])
         if moves:
             event = _event(case, moves, why, now)
-            audit.append(event)
+            events.append(event)
             heads.append({"row_id": case.id, "new_seq": event["seq"], "new_hash": event["hash"]})
             result.cases.append(case.id)
     if moved:
         db.session.execute(_MOVE, moved)
         db.session.execute(_HEAD, heads)
+        audit.append_many(events)
         result.moved += len(moved)
 
 
