@@ -81,11 +81,9 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
             # A system action (a deadline's reminder or escalation) extended the audit chain between our
             # read and our write; it changes nothing a step reads, so the step is checked again on the
             # case as it is now and written after it.
-            tx.rollback()
-            db.session.rollback()
+            _abandon(tx)
         except BaseException:
-            tx.rollback()
-            db.session.rollback()
+            _abandon(tx)
             raise
         finally:
             tx.close()
@@ -93,6 +91,12 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
         db.session.expire_all()
     _after_commit(*result)
     return case
+
+
+def _abandon(tx) -> None:
+    """Write nothing: the step's own connection and the session both roll back."""
+    tx.rollback()
+    db.session.rollback()
 
 
 def _as_id(case_id) -> int:
@@ -191,8 +195,7 @@ def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> i
     try:
         result = _open(tx, actor, payload, workflow, now or clock.now())
     except BaseException:
-        tx.rollback()
-        db.session.rollback()
+        _abandon(tx)
         raise
     finally:
         tx.close()

@@ -3,14 +3,14 @@ listed by `baoxue worker status` and the admin page, and resolved when it succee
 moves on. An operational table (rows are updated as attempts go on), not an audit table: who retried
 an action by hand is an admin event.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
