@@ -107,10 +107,10 @@ def check_request() -> None:
         # Werkzeug has decoded the parts already (bad bytes became U+FFFD, harmless); the
         # characters themselves are what a database and a page must not receive.
         for name, value in request.form.items(multi=True):
-            check_text(name, "form")
+            check_text(name or "", "form")
             check_text(value, name, body=True)
         for name, upload in request.files.items(multi=True):
-            check_text(name, "form")
+            check_text(name or "", "form")
             check_text(upload.filename or "", name)
     elif request.is_json:
         json_body()

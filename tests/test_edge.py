@@ -131,3 +131,15 @@ def test_a_nul_posted_through_a_form_is_refused_and_nothing_is_stored(app, bx):
     r = admin.post("/admin/import", {"file": (BytesIO(b"x"), "roster\x00.csv")}, content_type="multipart/form-data")
     assert r.status_code == 400
     assert counts(app) == before
+
+
+def test_a_multipart_part_without_a_usable_name_is_an_answer_not_a_500(bx):
+    # found by the conformance run: a part whose name Werkzeug cannot read came through as None
+    body = (b'--B\r\nContent-Disposition: form-data; name=""\r\n\r\nx\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="cW\\"\r\n\r\nnull\r\n'  # unterminated: no name
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="file.png"\r\n\r\n\x89PNG\r\n\x1a\n\r\n'
+            b'--B--\r\n')
+    r = bx.client.post("/api/v1/students/import", data=body, headers=bx.headers("bureau"),
+                       content_type="multipart/form-data; boundary=B")
+    # the nameless parts are ignored like any unknown field; the PNG is what is wrong
+    assert r.status_code == 422 and list(r.get_json()["fields"]) == ["file"], r.get_json()
