@@ -11,7 +11,8 @@ from sqlalchemy import String, and_, cast, exists, or_, select
 from app.auth.scope import unit_by_code
 from app.engine import machine
 from app.engine.errors import BadRequest, Invalid
-from app.models import Case, CaseAssignee, Deadline, FormerNumber, OrgUnit, Pupil, User
+from app.models import Case, CaseAssignee, Deadline, OrgUnit, Pupil, User
+from app.models.pupils import numbered
 from forms.base import REASONS
 
 BOOL = {"true": True, "1": True, "false": False, "0": False}
@@ -71,8 +72,7 @@ def parse(actor, args, now: datetime) -> CaseFilter:
     if q := get("q")[:64]:
         # A 学籍号 (or one the pupil had before) is matched whole; a name by its beginning (names are masked).
         f.where.append(Case.pupil_id.in_(select(Pupil.id).where(
-            or_(Pupil.student_no == q.upper(), Pupil.name.startswith(q, autoescape=True),
-                Pupil.id.in_(select(FormerNumber.pupil_id).where(FormerNumber.student_no == q.upper()))))))
+            or_(numbered(q.upper()), Pupil.name.startswith(q, autoescape=True)))))
     if open_only := get("open"):
         f.where.append(Case.closed_at.is_(None) if _bool("open", open_only) else Case.closed_at.is_not(None))
     f.values = {k: get(k) for k in FILTERS if get(k)}

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app import history
 from app.engine.errors import Conflict
 from app.extensions import db
-from app.models import FormerNumber, OrgUnit, Pupil
-from app.models.pupils import mask_middle
+from app.models import OrgUnit, Pupil
+from app.models.pupils import mask_middle, numbered
 
 ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")
 
@@ -53,9 +53,7 @@ def collision(student_no: str, scope: RosterScope, who: history.By, via: str) ->
     """True if the number is registered (a pupil's, or one a pupil had before); one outside the scope is
     logged as an admin event."""
     row = db.session.execute(select(OrgUnit.path).join(Pupil, Pupil.class_id == OrgUnit.id)
-                             .where(or_(Pupil.student_no == student_no, Pupil.id.in_(
-                                 select(FormerNumber.pupil_id).where(FormerNumber.student_no == student_no))))
-                             ).first()
+                             .where(numbered(student_no))).first()
     if row is None:
         return False
     if not scope.covers(row.path):

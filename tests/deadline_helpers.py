@@ -26,3 +26,19 @@ def remind_on_time(app):
     with app.app_context():
         actions.sweep()
         db.session.remove()
+
+
+def due_in(app, case_id: int, seconds: int):
+    """Make the case's report deadline fall due `seconds` from now and set its alarm; return the due time."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.deadlines import timers
+    due = clock.now().replace(microsecond=0) + timedelta(seconds=seconds)
+    with app.app_context():
+        db.session.execute(update(Deadline).where(Deadline.case_id == case_id)
+                           .values(next_action="due", next_action_at=due, due_at=due))
+        db.session.commit()
+        timers.schedule(app, [(case_id, "report", 0, "due", due)])
+    return due

@@ -18,6 +18,7 @@ from app.engine import definition, machine
 from app.extensions import db
 from app.models import AdminEvent, Case, CaseEvent, Deadline, DeadlineFailure, Notification
 from app.models.users import ROLES
+from tests.deadline_helpers import due_in
 from tests.conftest import IS_PG
 from tests.test_timer_faults import kill_9, start_worker, wait_for
 from tests.test_timers import DUE, LEVEL2, T0, open_at_t0, run_timer, scheduled, trail
@@ -298,12 +299,7 @@ def test_three_worker_processes_sweep_one_at_a_time_and_fire_each_action_once(ap
 def test_worker_status_after_kill_9_removes_the_dead_and_exits_by_the_deadlines(app, bx, database_url, redis_url,
                                                                                redis_conn, runner, tmp_path):
     case = bx.open()
-    due = clock.now().replace(microsecond=0) + timedelta(seconds=2)
-    with app.app_context():
-        db.session.execute(update(Deadline).where(Deadline.case_id == case["id"])
-                           .values(next_action="due", next_action_at=due, due_at=due))
-        db.session.commit()
-        timers.schedule(app, [(case["id"], "report", 0, "due", due)])
+    due_in(app, case["id"], 2)  # the report deadline falls due in 2 s, its alarm set
     marker = tmp_path / "in-job"
     log = tmp_path / "doomed.log"
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, BAOXUE_INSTANCE=str(tmp_path),

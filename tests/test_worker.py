@@ -4,28 +4,20 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from app import clock
-from app.deadlines import timers
 from app.extensions import db
-from app.models import CaseEvent, Deadline
+from app.models import CaseEvent
+from tests.deadline_helpers import due_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_worker_process_fires_a_timer_within_seconds(app, bx, database_url, redis_url, tmp_path):
     case = bx.open()
-    due = clock.now().replace(microsecond=0) + timedelta(seconds=4)
-    with app.app_context():
-        # make the report deadline fall due in a few seconds, and set the alarm for it
-        db.session.execute(update(Deadline).where(Deadline.case_id == case["id"])
-                           .values(next_action="due", next_action_at=due, due_at=due))
-        db.session.commit()
-        timers.schedule(app, [(case["id"], "report", 0, "due", due)])
+    due = due_in(app, case["id"], 4)  # the report deadline falls due in 4 s, its alarm set
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, BAOXUE_INSTANCE=str(tmp_path))
     worker = subprocess.Popen([sys.executable, "worker.py", "--no-cron"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

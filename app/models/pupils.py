@@ -1,7 +1,7 @@
 """Pupils (学生) on the roster, keyed by 学籍号."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -58,6 +58,13 @@ class FormerNumber(db.Model):
     replaced_by: Mapped[str] = mapped_column(String(32))  # the number that replaced it
     replaced_at: Mapped[datetime]
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+
+
+def numbered(student_no: str):
+    """Pupils registered under `student_no` now, or who were before (a former number): one condition for
+    every search and collision check, so an old L/J number finds the same pupil everywhere."""
+    return or_(Pupil.student_no == student_no, Pupil.id.in_(
+        select(FormerNumber.pupil_id).where(FormerNumber.student_no == student_no)))
 
 
 def mask_name(name: str) -> str:

@@ -11,7 +11,8 @@ from app.engine import machine
 from app.engine.errors import Conflict, Invalid
 from app.engine.operations import open_case
 from app.extensions import db
-from app.models import Case, FormerNumber, OrgUnit, Pupil
+from app.models import Case, OrgUnit, Pupil
+from app.models.pupils import numbered
 from app.reports import downloads
 from app.views import access, bp, forms, idle
 from app.views.i18n import label
@@ -137,7 +138,6 @@ def _roster_matches(q: str | None, pupil_id: int | None = None, limit: int = 20)
     if pupil_id:
         where.append(Pupil.id == pupil_id)
     else:
-        where.append(or_(Pupil.name.startswith(q, autoescape=True), Pupil.student_no == q.upper(),
-                         Pupil.id.in_(select(FormerNumber.pupil_id).where(FormerNumber.student_no == q.upper()))))
+        where.append(or_(Pupil.name.startswith(q, autoescape=True), numbered(q.upper())))
     return db.session.execute(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where)
                               .order_by(Pupil.name).limit(limit)).scalars().all()
