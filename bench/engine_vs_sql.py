@@ -76,7 +76,7 @@ def setup(app, n):
     """Schema, a district, and 2N pupils (half for the engine, half for the SQL baseline)."""
     from flask_migrate import upgrade
 
-    from app.directory import add_unit, add_user
+    from app.district.org import add_unit, add_user
     from app.extensions import db
     from app.models import Pupil
     with app.app_context():
@@ -107,7 +107,7 @@ STATES = {"report": "reported", "start_visits": "visiting", "escalate_joint": "j
 
 def run_sql(n, pupil_offset, audit_key):
     """The same writes, by hand: one transaction per step, no checks, no ORM (signed with `audit_key`)."""
-    from app.audit import event_hash
+    from app.audit.chain import event_hash
     dsn = URL.replace("+psycopg", "")
     with psycopg.connect(dsn) as conn:
         school, pupils = conn.execute("SELECT (SELECT id FROM org_units WHERE code='S'), "
@@ -180,7 +180,7 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": URL})
     setup(app, n * rounds)
     with app.app_context():
-        from app import audit
+        from app.audit import chain as audit
         audit_key = audit.key()  # the hand-written steps sign with the engine's key: one verify covers both
     steps = n * STEPS_PER_LIFECYCLE
     engine_rates, sql_rates = [], []
@@ -206,7 +206,7 @@ def main():
     print(f"  ratio             {statistics.median(ratios):8.2f}x  (median of the per-round ratios; "
           f"range {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.70)")
     with app.app_context():
-        from app import audit
+        from app.audit import chain as audit
         result = audit.verify()
         print(f"  audit chain       {'ok' if result['ok'] else 'BROKEN'} over {result['events_checked']} events")
     if profiler:

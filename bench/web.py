@@ -4,7 +4,7 @@
    unit, and 20,000 cases over the last 14 months in a realistic mix of states. Every case is walked
    step by step as the engine would (the workflow's own forms, guards, effects and clocks; reminders,
    overdue and escalations fired by the deadline ladder as the worker would), so its audit chain is
-   valid (app.audit.prepare), its deadlines, assignees, partners and notifications are what real steps
+   valid (app.audit.chain.prepare), its deadlines, assignees, partners and notifications are what real steps
    write, and last_seq/last_hash/version agree. Rows go in with COPY.
 2. Measures, in-process with the Flask test client, logged in through the login form as real users:
    the case list with filters (bureau officer: district; school admin), the case page, the timeline
@@ -38,7 +38,7 @@ os.environ.setdefault("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 import engine_vs_sql as base  # noqa: E402  (fresh_database(): drop and re-create BENCH_DATABASE_URL)
-from app.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
+from app.district.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
 from forms.pupil_numbers import make as student_no  # noqa: E402  (valid 学籍号, as the demo makes them)
 
 URL = base.URL
@@ -224,7 +224,7 @@ class Walk:
 
     # rows
     def _event(self, at, actor_id, actor, role, action, frm, to, data, occurred_on=None):
-        from app import audit
+        from app.audit import chain as audit
         event = audit.prepare(self.case_id, self.head, actor_id=actor_id, actor=actor, role=role, action=action,
                               from_state=frm, to_state=to, data=data, at=at, occurred_on=occurred_on)
         event["id"] = self.g.ids("case_events")
@@ -358,7 +358,7 @@ class Walk:
 
 
 def walk(w: Walk, target: str) -> None:
-    """The path to `target` (cf. app/demo.py), a few working days per step, sometimes late."""
+    """The path to `target` (cf. app/district/demo.py), a few working days per step, sometimes late."""
     rng = w.rng
     late = lambda lo, hi, p=0.12: (lo + 2, hi + 4) if rng.random() < p else (lo, hi)  # noqa: E731
     w.open()
@@ -563,7 +563,7 @@ def verify_sample(app, k=500, seed=1):
     """The audit chain of k random cases (the timeline page checks each case it shows, too)."""
     from sqlalchemy import func, select
 
-    from app import audit
+    from app.audit import chain as audit
     from app.extensions import db
     from app.models import Case
     with app.app_context():

@@ -35,7 +35,9 @@ def main() -> None:
     from sqlalchemy import select
     from werkzeug.serving import make_server
 
-    from app import create_app, demo
+    from app import create_app
+
+    from app.district import demo
     from app.deadlines import actions
     from app.extensions import db
     from app.models import Case, OrgUnit

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.auth import tokens
 from app.deadlines import calendar
-from app.directory import add_unit, add_user
+from app.district.org import add_unit, add_user
 from app.extensions import db
 from app.models import Case, CaseEvent, Deadline, Pupil
 from forms.pupil_numbers import make

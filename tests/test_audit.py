@@ -54,7 +54,7 @@ def test_tampered_content_is_caught_and_named(app, bx, runner):
     # content: recomputed over the stored row it differs, over the row as written it is the stored one
     after = bx.events(case["id"])
     assert (after[1]["actor"], after[1]["hash"], after[2]["prev_hash"]) == ("mallory", target["hash"], target["hash"])
-    from app.audit import event_hash, key
+    from app.audit.chain import event_hash, key
     with app.app_context():
         from app.models import CaseEvent
         e = db.session.execute(sa.select(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 2)
@@ -72,7 +72,7 @@ def test_tampered_content_is_caught_and_named(app, bx, runner):
 def test_rehashed_forgery_is_caught_at_the_next_link(app, bx):
     case, _ = a_history(bx)
     # A forger who recomputes the tampered event's own hash still breaks the link to the next one.
-    from app.audit import event_hash, key
+    from app.audit.chain import event_hash, key
     with app.app_context():
         from app.models import CaseEvent
         e = db.session.execute(sa.select(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 2)
@@ -155,7 +155,7 @@ def test_the_chain_is_an_hmac_with_the_configured_key(app, bx):
     import hashlib
     import hmac
 
-    from app import audit
+    from app.audit import chain as audit
     app.config["AUDIT_KEY"] = b"k" * 32
     case = bx.open()
     [event] = bx.events(case["id"])
@@ -176,7 +176,7 @@ def test_without_the_environment_key_one_is_kept_in_the_instance_folder(app, bx,
 
     from app import create_app
     assert app.config["AUDIT_KEY"] is None  # BAOXUE_AUDIT_KEY unset
-    with caplog.at_level("WARNING", logger="app.audit"):
+    with caplog.at_level("WARNING", logger="app.audit.chain"):
         bx.open()
     key_file = tmp_path / "audit_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -185,7 +185,7 @@ def test_without_the_environment_key_one_is_kept_in_the_instance_folder(app, bx,
     again = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     again.instance_path = str(tmp_path)  # a restart: the same key, created once
     with again.app_context():
-        from app import audit
+        from app.audit import chain as audit
         assert audit.key() == first.encode() and audit.verify()["ok"] is True
     assert key_file.read_text() == first
 

@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from app import audit
+from app.audit import chain as audit
 from app.extensions import db
 from tests.conftest import IS_PG
 from tests.tamper import tamper

@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from app import audit, clock
+from app import clock
+
+from app.audit import chain as audit
 from app.extensions import db
 from app.models import Case, CaseEvent
 from tests.payloads import VALID

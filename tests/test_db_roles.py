@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.db_roles import EVENT_TABLES
+from app.audit.grants import EVENT_TABLES
 from app.extensions import db
 from tests.conftest import IS_PG, PG_URL
 
@@ -55,7 +55,7 @@ def granted(app, runner, app_role):
 @pytest.fixture
 def role_app(app, granted, redis_url, tmp_path):
     """The web/worker app as production runs it: connected as the app role, sharing the audit key."""
-    from app import audit
+    from app.audit import chain as audit
     with app.app_context():
         key = audit.key()
     other = create_app({"SQLALCHEMY_DATABASE_URI": as_role_url(), "REDIS_URL": redis_url, "TESTING": True,

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app import audit, clock
+from app import clock
+
+from app.audit import chain as audit
 from app.deadlines import calendar, timers
 from app.engine import machine
 from app.extensions import db

@@ -1,7 +1,7 @@
 """`baoxue demo`: a district with every role, ~200 pupils, ~40 cases over every state, some overdue."""
 from sqlalchemy import func, select
 
-from app import audit
+from app.audit import chain as audit
 from app.engine import machine
 from app.extensions import db
 from app.models import Case, CaseEvent, Pupil, User

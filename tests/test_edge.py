@@ -1,4 +1,4 @@
-"""The request's edge (app/edge.py): control characters, lone surrogates and bytes that are not UTF-8
+"""The request's edge (app/web/edge.py): control characters, lone surrogates and bytes that are not UTF-8
 are refused in one place — path, query string, JSON and form posts — with a 400 naming the field,
 before anything is read or stored, on the API and on the pages alike."""
 import json

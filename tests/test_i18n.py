@@ -7,10 +7,10 @@ import pytest
 from babel.messages.mofile import read_mo
 from sqlalchemy import select
 
-from app import i18n_catalog as cat
+from tools import i18n_catalog as cat
 from tests.web import Browser
 
-FIX = ".venv/bin/python -m app.i18n_catalog --update  # then write the empty msgstr in messages.po, run it again"
+FIX = ".venv/bin/python -m tools.i18n_catalog --update  # then write the empty msgstr in messages.po, run it again"
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 

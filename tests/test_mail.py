@@ -9,7 +9,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select, update
 
-from app import clock, mail
+from app import clock
+
+from app.deadlines import mail
 from app.deadlines import timers
 from app.extensions import db
 from app.models import Notification, User

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from app import masking
+from app.privacy import masking
 from app.extensions import db
 from app.models import Pupil
 from tests.web import Browser

@@ -172,7 +172,7 @@ def test_another_schools_pupil_by_old_or_new_number_is_refused_for_that_row(app,
 
 
 def test_j_and_former_numbers_are_masked_for_the_roles_with_masked_cards(app, bx):
-    from app.privacy import redact
+    from app.privacy.redaction import redact
     assert api_import(bx, roster(row(J, name="无身份证", born=date(2011, 9, 1))))["created"] == 1
     with app.app_context():
         pupil_id = db.session.execute(select(Pupil.id).where(Pupil.student_no == J)).scalar_one()

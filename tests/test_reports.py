@@ -350,7 +350,7 @@ def test_the_dashboard_of_an_empty_district_is_all_zeros(bx):
 
 def test_a_school_without_enrolment_has_no_rate_rather_than_a_division_error(bx):
     with bx.app.app_context():
-        from app.directory import add_unit
+        from app.district.org import add_unit
         add_unit("SC", "新建学校", "school", "D", 0)
     d = ok(bx.get("/dashboard", as_="bureau"))
     sc = next(r for r in d["rates"] if r["school"] == "SC")

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from app import audit, clock
+from app import clock
+
+from app.audit import chain as audit
 from app.engine import machine, store
 from app.extensions import db
 from app.models import Case, CaseAssignee, CaseEvent, Deadline

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from app.auth.scope import Actor, load_case_in_scope
 from app.engine import definition, machine
-from app.engine.errors import Invalid, NotAllowedNow, NotPermitted
+from app.errors import Invalid, NotAllowedNow, NotPermitted
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import Case, User

@@ -1,7 +1,7 @@
 """GET /access-log: who read which pupil's data or timeline, when, through what (supervisors)."""
 from flask import jsonify, request
 
-from app import access_log
+from app.privacy import access_log
 from app.api import bp
 from app.api.util import actor, paginate, require_role
 

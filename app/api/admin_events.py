@@ -1,10 +1,10 @@
 """GET /admin-events: the admin-event log, newest first, for supervisors and the admin."""
 from flask import jsonify, request
 
-from app import history
+from app.audit import history
 from app.api import bp
 from app.api.util import paginate, require_role
-from app.history import ADMIN_EVENT_READERS
+from app.audit.history import ADMIN_EVENT_READERS
 
 
 @bp.get("/admin-events")

@@ -1,7 +1,7 @@
 """GET /audit/verify: recompute every case's hash chain and name the first broken event."""
 from flask import jsonify, request
 
-from app import audit
+from app.audit import chain as audit
 from app.api import bp
 from app.api.util import int_arg, require_role
 

@@ -6,8 +6,8 @@ from flask import jsonify, request
 from app.api import bp
 from app.api.util import TooManyAttempts, Unauthenticated, actor, int_arg, json_body, require_role
 from app.auth import events, lockout, tokens
-from app.engine.errors import Invalid
-from app.limits import token_limit
+from app.errors import Invalid
+from app.web.limits import token_limit
 
 
 @bp.post("/auth/token")

@@ -2,16 +2,18 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
-from app import case_filters, clock
+from app import clock
+
+from app.district import filters as case_filters
 from app.api import bp
 from app.api.util import actor, json_body, paginate
 from app.auth.scope import load_case_in_scope
-from app.engine.errors import BadRequest
+from app.errors import BadRequest
 from app.engine.operations import fire, open_case
 from app.models import Case
-from app.presenters import case_detail, case_summary, timeline_read
+from app.district.presenters import case_detail, case_summary, timeline_read
 from app.reports import downloads
-from app.limits import export_limit
+from app.web.limits import export_limit
 
 
 @bp.post("/cases")

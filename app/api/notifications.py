@@ -3,11 +3,13 @@
 from flask import jsonify, request
 from sqlalchemy import func, select
 
-from app import clock, worklist
+from app import clock
+
+from app.district import worklist
 from app.api import bp
 from app.api.util import actor, paginate
 from app.auth.scope import load_or_404
-from app.engine.errors import BadRequest, NotFound
+from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.models import Notification
 

@@ -12,7 +12,7 @@ from app.api.openapi_schemas import REASON_CODES, components, ref
 from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.schema import form_schema
-from app.history import ADMIN_ACTIONS
+from app.audit.history import ADMIN_ACTIONS
 from app.reports.downloads import MIMETYPES
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 

@@ -4,9 +4,9 @@ the report columns and targets, the pupil flags. A value the code guarantees is 
 whose keys the code fixes is closed (`additionalProperties: false`), so a conformance check catches
 a field added or dropped without the document.
 """
-from app.access_log import WHAT
+from app.privacy.access_log import WHAT
 from app.engine import machine
-from app.history import ADMIN_ACTIONS
+from app.audit.history import ADMIN_ACTIONS
 from app.models.pupils import FLAGS
 from app.reports import TARGETS
 from app.reports.monthly import COUNT_FIELDS

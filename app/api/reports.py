@@ -8,7 +8,7 @@ from app.api.util import actor
 from app.deadlines import calendar
 from app.reports import figures, monthly
 from app.reports.downloads import report_file
-from app.limits import export_limit
+from app.web.limits import export_limit
 
 
 @bp.get("/dashboard")

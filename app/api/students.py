@@ -2,13 +2,13 @@
 from flask import jsonify, request
 from sqlalchemy import func, or_, select
 
-from app import history
+from app.audit import history
 from app.api import bp
 from app.api.util import actor, json_body, paginate, require_role
 from app.auth.scope import load_pupil_in_scope, unit_by_code
-from app.engine.errors import BadRequest, Invalid
+from app.errors import BadRequest, Invalid
 from app.engine.validation import validated_form
-from app.importer import (
+from app.roster.importer import (
     ImportFileError,
     class_codes,
     import_pupils,
@@ -17,9 +17,9 @@ from app.importer import (
     read_rows,
 )
 from app.models import FormerNumber, OrgUnit, Pupil
-from app.presenters import log_personal_read, needs_personal_data
-from app.limits import import_limit
-from app.roster import ROSTER_ROLES, create_pupil, roster_scope
+from app.district.presenters import log_personal_read, needs_personal_data
+from app.web.limits import import_limit
+from app.roster.pupils import ROSTER_ROLES, create_pupil, roster_scope
 from forms.pupils import PupilForm
 
 

@@ -1,11 +1,13 @@
 """Request plumbing shared by the API resources: the caller, the JSON body, paging."""
 from flask import g, request
 
-from app import edge, paging
-from app.paging import PAGE_MAX
+from app.web import edge
+
+from app.web import paging
+from app.web.paging import PAGE_MAX
 from app.auth import tokens
 from app.auth.scope import Actor
-from app.engine.errors import BadRequest, NotPermitted
+from app.errors import BadRequest, NotPermitted
 
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 
@@ -40,7 +42,7 @@ def require_role(*roles: str) -> None:
 
 
 def json_body() -> dict:
-    """The body as a JSON object, refused at the edge (app/edge.py) if it holds what cannot be stored."""
+    """The body as a JSON object, refused at the edge (app/web/edge.py) if it holds what cannot be stored."""
     return edge.json_body()
 
 

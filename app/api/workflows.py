@@ -3,7 +3,7 @@ from flask import jsonify
 
 from app.api import bp
 from app.engine import machine
-from app.engine.errors import NotFound
+from app.errors import NotFound
 from app.engine.schema import form_schema
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from app import clock
 from app.auth import events, passwords
-from app.engine.errors import Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.models import User
 

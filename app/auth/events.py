@@ -2,7 +2,9 @@
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
-from app import clock, paging
+from app import clock
+
+from app.web import paging
 from app.extensions import db
 from app.models import AuthEvent
 
@@ -42,7 +44,7 @@ def user_filter(name: str | None) -> int | None:
     """The id of the user named (username) for a filter; None for no filter; 400 for an unknown one."""
     if not name:
         return None
-    from app.engine.errors import BadRequest
+    from app.errors import BadRequest
     from app.models import User
     user_id = db.session.execute(select(User.id).where(User.username == name.strip()[:64])).scalar_one_or_none()
     if user_id is None:

@@ -30,7 +30,7 @@ def _keys(username: str, address: str) -> list[str]:
 
 def retry_after(username: str, address: str) -> int:
     """Seconds until this username may try again from this address (0: it may now)."""
-    from app.redis_conn import connection
+    from app.extensions import connection
     keys = _keys(username, address)
     try:
         with connection(current_app).pipeline() as pipe:
@@ -53,7 +53,7 @@ def retry_after(username: str, address: str) -> int:
 
 
 def _count_failure(username: str, address: str) -> None:
-    from app.redis_conn import connection
+    from app.extensions import connection
     try:
         with connection(current_app).pipeline() as pipe:
             for key in _keys(username, address):

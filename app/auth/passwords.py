@@ -72,5 +72,5 @@ def check_policy(password: str, username: str = "", field: str = "password") -> 
     """Raise Invalid naming `field` when the password breaks the policy."""
     errors = policy_errors(password, username)
     if errors:
-        from app.engine.errors import Invalid
+        from app.errors import Invalid
         raise Invalid({field: "; ".join(errors)}, "密码不符合要求 / the password does not meet the policy")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.engine.errors import NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Case, CaseAssignee, CasePartner, OrgUnit, Pupil, User
 

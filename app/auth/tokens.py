@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app import clock
 from app.auth import events
 from app.auth.scope import MAX_ID
-from app.engine.errors import NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.models import ApiToken, User
 

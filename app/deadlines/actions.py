@@ -12,7 +12,11 @@ from datetime import datetime
 
 from sqlalchemy import literal, select, update
 
-from app import audit, clock, mail
+from app import clock
+
+from app.audit import chain as audit
+
+from app.deadlines import mail
 from app.deadlines import calendar
 from app.engine import machine
 from app.extensions import db

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.deadlines import calendar
-from app.engine.errors import Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.models import Deadline
 

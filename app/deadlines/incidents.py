@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import clock, history
+from app import clock
+
+from app.audit import history
 from app.extensions import db
 from app.models import Deadline, DeadlineFailure
 
@@ -125,7 +127,7 @@ def retry_now(failure_id: int, by: history.By) -> str:
     """An admin's "retry": the failed action runs now (not at its back-off time). Who asked is an admin
     event, committed before the attempt, so it stays whatever the attempt does."""
     from app.deadlines import sweeper
-    from app.engine.errors import NotFound
+    from app.errors import NotFound
     row = db.session.get(F, failure_id)
     if row is None:
         raise NotFound("没有这个失败记录 / no such failed action")

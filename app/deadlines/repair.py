@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, select, update
 
-from app import audit
+from app.audit import chain as audit
 from app.deadlines import calendar
 from app.deadlines.actions import escalation_time
 from app.deadlines.clocks import count_start, due_date

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from rq import Queue, Retry
 
-from app.redis_conn import connection
+from app.extensions import connection
 
 log = logging.getLogger("baoxue.timers")
 QUEUE = "baoxue-timers"
@@ -84,7 +84,7 @@ def plan(app, now: datetime | None = None, future_only: bool = False) -> int:
 
 def tick(app, now: datetime | None = None) -> dict:
     """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes."""
-    from app import mail
+    from app.deadlines import mail
     from app.deadlines.actions import sweep
     result = sweep(now)
     result.pop("next")
@@ -98,7 +98,7 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
     """RQ entry point (ids in, idempotent): do the action if it is still exactly what is due."""
     from sqlalchemy import select
 
-    from app import mail
+    from app.deadlines import mail
     from app.deadlines.actions import next_actions, sweep
     from app.deadlines.sweeper import fire
     from app.extensions import db
@@ -147,7 +147,7 @@ def sweep_job() -> dict:
 
 def send_mail_job() -> dict:
     """RQ entry point: send the email outbox now (the tick also does, every minute)."""
-    from app import mail
+    from app.deadlines import mail
     app = _app()
     with app.app_context():
         _after_fork()

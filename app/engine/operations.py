@@ -12,11 +12,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app import audit, clock
+from app import clock
+
+from app.audit import chain as audit
 from app.deadlines import checkpoints, clocks
 from app.engine import dates, machine, store
 from app.engine.context import StepContext
-from app.engine.errors import (
+from app.errors import (
     Conflict,
     Invalid,
     NotAllowedNow,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app.audit import chain as audit
 from app.deadlines import clocks
 from app.extensions import db
 from app.models import Case, Deadline, OrgUnit, Pupil

@@ -11,7 +11,7 @@ from functools import lru_cache
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, Form, IntegerField, SelectMultipleField
 
-from app.engine.errors import Invalid
+from app.errors import Invalid
 
 MAX_LIST_ITEMS = 50
 

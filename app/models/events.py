@@ -1,4 +1,4 @@
-"""The audit trail: append-only, hash-chained per case. Written only by app.audit.record()."""
+"""The audit trail: append-only, hash-chained per case. Written only by app.audit.chain.record()."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint

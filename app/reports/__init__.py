@@ -16,7 +16,7 @@ from sqlalchemy import case, func
 
 from app.auth.scope import Actor, Grant
 from app.deadlines import calendar
-from app.engine.errors import NotPermitted
+from app.errors import NotPermitted
 from app.models import Case
 
 # Targets from the seeds (seed 003: dropout rate <= 3 %, retention >= 97 %, >= 40 home visits per class

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from flask import Response
 
-from app.engine.errors import NotFound
+from app.errors import NotFound
 from app.reports import export, monthly
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

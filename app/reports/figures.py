@@ -11,7 +11,7 @@ from sqlalchemy import String, case, cast, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
-from app.case_filters import overdue_clause, schools_in_scope
+from app.district.filters import overdue_clause, schools_in_scope
 from app.engine import machine
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User

@@ -26,8 +26,8 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import aliased
 
 from app.auth.scope import unit_by_code
-from app.case_filters import schools_in_scope
-from app.engine.errors import Invalid, NotFound
+from app.district.filters import schools_in_scope
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit
 from app.reports import (

@@ -133,7 +133,7 @@ def labels(workflow: str, lang: str = "zh") -> dict[str, str]:
 
 def load(case) -> tuple[list, list]:
     """The two queries build() needs (inside an app context)."""
-    from app import audit
+    from app.audit import chain as audit
     return audit.events(case.id), load_deadlines(case)
 
 

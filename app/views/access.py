@@ -1,10 +1,10 @@
 """Which pages a user's roles open (the menu shows only those; the handlers check the same sets)."""
 from flask_login import current_user
 
-from app.access_log import AUDIT_ROLES
+from app.privacy.access_log import AUDIT_ROLES
 from app.engine import machine
-from app.engine.errors import NotPermitted
-from app.history import ADMIN_EVENT_READERS
+from app.errors import NotPermitted
+from app.audit.history import ADMIN_EVENT_READERS
 from app.reports import REPORT_ROLES
 
 ADMIN_ROLES = frozenset({"admin"})

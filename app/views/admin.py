@@ -9,22 +9,30 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import calendar_admin, clock, directory, history, paging
+from app import clock
+
+from app.deadlines import overrides as calendar_admin
+
+from app.district import org as directory
+
+from app.audit import history
+
+from app.web import paging
 from app.auth import tokens
 from app.auth import events as auth_events
 from app.auth.scope import load_or_404
 from app.deadlines import calendar
 from app.engine import machine
-from app.engine.errors import BaoxueError, Invalid, NotFound
+from app.errors import BaoxueError, Invalid, NotFound
 from app.extensions import db
-from app.importer import ImportFileError, import_pupils, read_rows
-from app.limits import import_limit
+from app.roster.importer import ImportFileError, import_pupils, read_rows
+from app.web.limits import import_limit
 from app.models import ApiToken, OrgUnit, RoleAssignment, User
-from app.roster import EVERYWHERE
+from app.roster.pupils import EVERYWHERE
 from app.views import access, bp, forms, idle
 from app.views.i18n import pick
 from app.views.setup import actor
-from app.workflow_diagram import render as render_workflow
+from app.engine.diagram import render as render_workflow
 from forms.admin import (
     CalendarDayForm,
     EnrolmentForm,

@@ -2,7 +2,9 @@
 from flask import render_template, request
 from flask_login import login_required
 
-from app import access_log, paging
+from app.privacy import access_log
+
+from app.web import paging
 from app.views import access, bp
 from app.views.setup import actor
 

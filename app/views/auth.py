@@ -10,7 +10,7 @@ from wtforms import BooleanField, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth import accounts, events, lockout
-from app.engine.errors import Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.views import bp, i18n, idle
 from app.views.forms import meta

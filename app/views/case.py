@@ -8,14 +8,18 @@ A refusal re-renders the page with the form as the user typed it: field errors b
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import audit, clock, worklist
+from app import clock
+
+from app.audit import chain as audit
+
+from app.district import worklist
 from app.auth.scope import load_case_in_scope
 from app.deadlines import checkpoints
 from app.engine import machine
-from app.engine.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
+from app.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
-from app.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
+from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
 from app.views import bp, forms, idle
 from app.views.setup import actor
 

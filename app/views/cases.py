@@ -4,11 +4,15 @@ from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app import case_filters, clock, paging
+from app import clock
+
+from app.district import filters as case_filters
+
+from app.web import paging
 from app.deadlines import calendar
 from app.auth.scope import MAX_ID
 from app.engine import machine
-from app.engine.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid
 from app.engine.operations import open_case
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil
@@ -17,7 +21,7 @@ from app.reports import downloads
 from app.views import access, bp, forms, idle
 from app.views.i18n import label
 from app.views.setup import actor
-from app.limits import export_limit
+from app.web.limits import export_limit
 from forms.base import REASONS
 
 PER_PAGE = 50

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app import clock
-from app.case_filters import schools_in_scope
+from app.district.filters import schools_in_scope
 from app.deadlines import calendar
 from app.reports import charts, export, figures, monthly, reader
 from app.views import access, bp
 from app.views.i18n import lang
 from app.views.setup import actor
-from app.limits import export_limit
+from app.web.limits import export_limit
 
 
 def _today() -> date:

@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db
-from app.outage import RETRY_AFTER
-from app.redis_conn import connection
+from app.web.outage import RETRY_AFTER
+from app.extensions import connection
 from app.views import bp
 
 

@@ -85,7 +85,7 @@ def _page_of_form() -> str:
 
 
 def _stash(user) -> dict | None:
-    from app.redis_conn import connection
+    from app.extensions import connection
     fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
     key = f"bx:restore:{secrets.token_urlsafe(16)}"
     try:
@@ -104,7 +104,7 @@ def restored(path_prefix: str, user) -> tuple[str, MultiDict] | None:
     if not stash or not str(stash.get("path", "")).startswith(path_prefix):
         return None
     session.pop("_restore")
-    from app.redis_conn import connection
+    from app.extensions import connection
     try:
         conn = connection(current_app)
         raw = conn.get(stash["key"])

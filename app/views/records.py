@@ -6,11 +6,13 @@ from flask import render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from app import history, paging
+from app.audit import history
+
+from app.web import paging
 from app.auth.scope import load_pupil_in_scope
 from app.extensions import db
 from app.models import Case
-from app.presenters import log_personal_read, needs_personal_data
+from app.district.presenters import log_personal_read, needs_personal_data
 from app.views import access, bp
 from app.views.setup import actor
 

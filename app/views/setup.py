@@ -10,8 +10,8 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from app import outage
-from app.engine.errors import BaoxueError
+from app.web import outage
+from app.errors import BaoxueError
 from app.extensions import db
 from app.auth import accounts
 from app.views import access, bp, forms, i18n, idle
@@ -97,7 +97,7 @@ def _baoxue_error(err: BaoxueError):
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(err):
-    from app.limits import retry_after
+    from app.web.limits import retry_after
     wait = retry_after()
     response, status = error_page(429, f"请求过于频繁, 请 {wait} 秒后再试 / too many requests: try again in {wait} s")
     return response, status, {"Retry-After": str(wait)}

@@ -4,15 +4,17 @@ from flask import render_template
 from flask_babel import gettext
 from flask_login import login_required
 
-from app import audit, clock, timeline
+from app import clock, timeline
+
+from app.audit import chain as audit
 from app.auth.scope import load_case_in_scope
 from app.engine import machine
-from app.presenters import timeline_read
+from app.district.presenters import timeline_read
 from app.reports import downloads
 from app.views import bp
 from app.views.i18n import lang
 from app.views.setup import actor
-from app.limits import export_limit
+from app.web.limits import export_limit
 
 
 @bp.get("/cases/<int:case_id>/timeline")

@@ -2,9 +2,11 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import clock, worklist
+from app import clock
+
+from app.district import worklist
 from app.auth.scope import load_or_404
-from app.engine.errors import NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Notification
 from app.views import bp

@@ -5,7 +5,7 @@ under their unit; the pupil is shown masked (the log is about who looked, not ab
 """
 from sqlalchemy import func, select
 
-from app.engine.errors import BadRequest
+from app.errors import BadRequest
 from app.models import AccessLog, OrgUnit, Pupil, User
 
 # Reading the log is oversight: supervisors (督导) only — not the bureau officers, who are among the heaviest

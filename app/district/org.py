@@ -2,9 +2,9 @@
 the demo. Each change writes its admin event (who, what, before/after) in the same transaction."""
 from sqlalchemy import select
 
-from app import history
+from app.audit import history
 from app.auth.passwords import check_policy, hash_password
-from app.engine.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
 from app.models.org import UNIT_KINDS

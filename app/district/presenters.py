@@ -1,5 +1,6 @@
 """How cases and pupils are shown: masked where the viewer does not need personal data (PIPL)."""
-from app import clock, masking
+from app import clock
+from app.privacy import masking
 from app.engine import machine
 from app.engine.operations import available_triggers
 from app.extensions import db
@@ -54,7 +55,7 @@ def shown_events(events, masker) -> list:
 def timeline_read(actor, case, *, via: str, what: str = "timeline") -> tuple[list, list, bool]:
     """A case's events as this actor may see them, the stored events (for the chain check), and whether
     they were masked; the read is logged (every timeline read, masked or not)."""
-    from app import audit
+    from app.audit import chain as audit
     events = audit.events(case.id)
     masker = masker_for(case, actor.roles_for(case))
     log_personal_read(actor, case.pupil_id, case.id, via, what)

@@ -8,11 +8,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app import clock, history
+from app import clock
+
+from app.audit import history
 from forms import pupil_numbers
 from app.auth.scope import Actor
 from app.deadlines import calendar
-from app.directory import add_unit, add_user
+from app.district.org import add_unit, add_user
 from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db

@@ -9,7 +9,9 @@ gone. Events added since are fine: chains only grow.
 import hmac
 import json
 
-from app import audit, clock
+from app import clock
+
+from app.audit import chain as audit
 from app.extensions import db
 
 FORMAT = "baoxue-audit-checkpoint/1"

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from app import history
+from app.audit import history
 from forms import pupil_numbers
 from app.extensions import db
-from app.import_files import (  # noqa: F401  (reading a file lives there; these names are the importer's API)
+from app.roster.files import (  # noqa: F401  (reading a file lives there; these names are the importer's API)
     REQUIRED_COLUMNS,
     UNREADABLE,
     ImportFileError,
@@ -31,7 +31,7 @@ from app.import_files import (  # noqa: F401  (reading a file lives there; these
     read_rows,
 )
 from app.models import FormerNumber, ImportRun, OrgUnit, Pupil
-from app.roster import EVERYWHERE, RosterScope, record_collision, school_of
+from app.roster.pupils import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
 FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app import clock
-from app.engine.errors import BadRequest
+from app.errors import BadRequest
 from app.extensions import db
 from app.models import AdminEvent, ImportRun, PupilEvent
 from app.models.pupils import FLAGS, mask_middle, mask_name

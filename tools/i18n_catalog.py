@@ -13,8 +13,8 @@ compiled to messages.mo next to it (the app reads only the .mo). Two kinds of me
 
 Maintenance, from the top of the checkout::
 
-    .venv/bin/python -m app.i18n_catalog            # list what is missing; exit status 1 if anything is
-    .venv/bin/python -m app.i18n_catalog --update   # add the missing ids to messages.po (empty msgstr),
+    .venv/bin/python -m tools.i18n_catalog            # list what is missing; exit status 1 if anything is
+    .venv/bin/python -m tools.i18n_catalog --update   # add the missing ids to messages.po (empty msgstr),
                                                     # refresh their source locations, compile messages.mo
 
 then write the English of each empty ``msgstr ""`` in messages.po and run ``--update`` once more to
@@ -39,7 +39,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent          # the checkout: babel.cfg, app/, forms/
 CONFIG = ROOT / "babel.cfg"
-CATALOG_DIR = Path(__file__).resolve().parent / "translations" / "en" / "LC_MESSAGES"
+CATALOG_DIR = ROOT / "app" / "translations" / "en" / "LC_MESSAGES"
 PO = CATALOG_DIR / "messages.po"
 MO = CATALOG_DIR / "messages.mo"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
@@ -47,9 +47,9 @@ FORM_PACKAGES = ("forms", "app.views")   # every wtforms.Form subclass defined i
 HEADER = """\
 English translations for Baoxue (保学).
 The message ids are the Chinese UI text. After changing the UI, run
-    python -m app.i18n_catalog --update
+    python -m tools.i18n_catalog --update
 write the English of each empty msgstr, and run it again to compile
-messages.mo (see app/i18n_catalog.py)."""
+messages.mo (see tools/i18n_catalog.py)."""
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # printf-style conversions as Python's % operator reads them ("%(n)s", "%d", "%%").
@@ -334,7 +334,7 @@ def _show(msgid) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.i18n_catalog", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.i18n_catalog", description=__doc__.split("\n")[0])
     parser.add_argument("--update", action="store_true",
                         help="add missing message ids to messages.po and compile messages.mo")
     parser.add_argument("--prune", action="store_true", help="with --update: drop ids no source uses")

@@ -7,9 +7,11 @@ from datetime import date
 
 from flask import current_app
 
-from app import clock, history
+from app import clock
+
+from app.audit import history
 from app.deadlines import calendar, repair
-from app.engine.errors import Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.models import CalendarDay
 

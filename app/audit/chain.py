@@ -5,7 +5,7 @@ over a canonical JSON of its content and the previous event's hash, per case. So
 to the database but lacks the key cannot recompute a chain after rewriting it. The head of each chain
 (last seq + hash) is kept on the case row, so appending costs no read and a deleted tail is noticed by
 verify(); a tail deleted *with* the head rolled back, or a whole case removed, is found by verifying
-against a checkpoint kept outside the database (app/audit_checkpoint.py).
+against a checkpoint kept outside the database (app/audit/checkpoint.py).
 """
 import hmac
 import json

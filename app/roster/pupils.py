@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, true
 from sqlalchemy.exc import IntegrityError
 
-from app import history
-from app.engine.errors import Conflict
+from app.audit import history
+from app.errors import Conflict
 from app.extensions import db
 from app.models import OrgUnit, Pupil
 from app.models.pupils import mask_middle, numbered

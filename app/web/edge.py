@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from flask import g, request
 
-from app.engine.errors import BadRequest
+from app.errors import BadRequest
 
 # C0 controls, DEL and UTF-16 surrogates (a str holds a lone one only when something let it through).
 _STRICT = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")

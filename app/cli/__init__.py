@@ -7,9 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from app.engine.errors import BaoxueError
+from app.errors import BaoxueError
 from app.extensions import db
-from app.history import CLI
+from app.audit.history import CLI
 
 
 def _create_app():
@@ -48,7 +48,7 @@ deadlines_group = AppGroup("deadlines", help="Deadline clocks: the sweep, overdu
 @click.option("--parent", "parent_code")
 @click.option("--enrolment", type=int, default=0)
 def units_add(code, name, kind, parent_code, enrolment):
-    from app.directory import add_unit
+    from app.district.org import add_unit
     try:
         unit = add_unit(code, name, kind, parent_code, enrolment, by=CLI)
     except BaoxueError as e:
@@ -71,7 +71,7 @@ def units_list():
 @click.option("--password")
 @click.option("--name", "display_name", default="")
 def users_add(username, role, unit_code, password, display_name):
-    from app.directory import add_user
+    from app.district.org import add_user
     try:
         user = add_user(username, role, unit_code, password, display_name, by=CLI)
     except BaoxueError as e:
@@ -89,7 +89,7 @@ def _roles_line(user) -> str:
 @click.argument("enrolment", type=int)
 def units_enrolment(code, enrolment):
     """Set a school's, grade's or class's enrolment (在校生数)."""
-    from app.directory import find_unit, set_enrolment
+    from app.district.org import find_unit, set_enrolment
     try:
         unit = set_enrolment(find_unit(code), enrolment, CLI)
     except BaoxueError as e:
@@ -103,7 +103,7 @@ def units_enrolment(code, enrolment):
 @click.option("--unit", "unit_code", required=True)
 def users_revoke(username, role, unit_code):
     """Take a role at a unit away from a user."""
-    from app.directory import find_user, revoke_role
+    from app.district.org import find_user, revoke_role
     try:
         user = find_user(username)
         row = next((a for a in user.assignments if a.role == role and a.unit.code == unit_code), None)
@@ -130,7 +130,7 @@ def users_activate(username):
 
 
 def _set_active(username, active):
-    from app.directory import find_user, set_active
+    from app.district.org import find_user, set_active
     try:
         user = set_active(find_user(username), active, CLI)
     except BaoxueError as e:
@@ -161,7 +161,7 @@ def users_tokens(username, revoke):
     """List a user's API tokens (never the token itself), or revoke one or all."""
     from app import clock
     from app.auth import tokens
-    from app.engine.errors import NotFound
+    from app.errors import NotFound
     user = _user(username)
     if revoke is not None:
         if revoke != "all" and not revoke.isdigit():
@@ -197,9 +197,9 @@ def users_password(username, password):
 @click.option("--batch-size", default=500, show_default=True)
 def import_pupils_cmd(path, batch_size):
     """Import a roster (CSV or XLSX); bad rows are listed with their line numbers."""
-    from app.import_files import current_limits
-    from app.importer import ImportFileError, count_rows, import_pupils, read_rows
-    from app.roster import EVERYWHERE
+    from app.roster.files import current_limits
+    from app.roster.importer import ImportFileError, count_rows, import_pupils, read_rows
+    from app.roster.pupils import EVERYWHERE
     limits = current_limits()
     if os.path.getsize(path) > limits.max_bytes:  # before reading it all into memory
         raise click.ClickException(f"文件超过 {limits.max_bytes:,} 字节 / the file is larger than {limits.max_bytes:,} bytes")
@@ -240,7 +240,8 @@ def _echo_verify(result, against_note=""):
               help="a checkpoint file (baoxue audit checkpoint): its events must all still be there, unchanged")
 def audit_verify(case_id, checkpoint):
     """Recompute the hash chains; exit 1 and name the first broken event if one does not hold."""
-    from app import audit, audit_checkpoint
+    from app.audit import chain as audit
+    from app.audit import checkpoint as audit_checkpoint
     body, note = None, ""
     if checkpoint:
         try:
@@ -265,7 +266,9 @@ def audit_verify(case_id, checkpoint):
               help="file to write (never overwritten; '-' prints it); default audit-checkpoint-<UTC time>.json")
 def audit_checkpoint_cmd(out):
     """Verify every chain and write its head (seq, hash, event count) to a signed file to keep offline."""
-    from app import audit, audit_checkpoint, clock
+    from app import clock
+    from app.audit import chain as audit
+    from app.audit import checkpoint as audit_checkpoint
     with click.progressbar(length=audit.count_events(), label="校验 verifying", file=sys.stderr) as bar:
         result, body = audit_checkpoint.take(progress=bar.update)
     if body is None:
@@ -292,7 +295,7 @@ def audit_checkpoint_cmd(out):
 def db_grants(app_role, print_only):
     """Give APP_ROLE the app's privileges (run as the tables' owner, after every `db upgrade`): SELECT and
     INSERT only on the event tables, the usual four elsewhere; no ownership. Idempotent."""
-    from app.db_roles import GrantError, apply, plan
+    from app.audit.grants import GrantError, apply, plan
     try:
         with db.engine.begin() as conn:
             statements = plan(conn, app_role)
@@ -312,7 +315,7 @@ def calendar_show(month):
     """The month as deadlines count it: 班 = working day, 休 = day off; * marks an override."""
     from datetime import datetime as _dt
 
-    from app.calendar_admin import month as month_days
+    from app.deadlines.overrides import month as month_days
     from app.deadlines.calendar import has_official_data
     try:
         first = _dt.strptime(month, "%Y-%m").date()
@@ -342,7 +345,7 @@ def calendar_show(month):
 @click.argument("note", required=False, default="")
 def calendar_set(day, kind, note):
     """Override a day (workday|holiday), or `clear` the override."""
-    from app.calendar_admin import clear_day, set_day
+    from app.deadlines.overrides import clear_day, set_day
     if kind == "clear":
         done = clear_day(day.date(), by=CLI)
         click.echo(f"{day.date()}: {'override removed' if done else 'no override'}")
@@ -399,7 +402,7 @@ def deadlines_list(overdue):
 @click.option("--seed", default=2026, show_default=True)
 def demo_cmd(pupils, cases, seed):
     """Load the demo district (3 schools, every role, ~200 pupils, ~40 cases) and print its logins."""
-    from app import demo
+    from app.district import demo
     if demo.already_loaded():
         click.echo("demo data already present")
     else:
@@ -415,7 +418,7 @@ def demo_cmd(pupils, cases, seed):
 @click.option("--worker/--no-worker", default=True, show_default=True)
 def serve_cmd(host, port, with_demo, worker):
     """Web server + RQ worker (+ an embedded Redis when REDIS_URL is unset)."""
-    from app import serve
+    from app.cli import serve
     serve.run(current_app._get_current_object(), host=host, port=port, with_demo=with_demo, with_worker=worker)
 
 
@@ -426,7 +429,7 @@ def serve_cmd(host, port, with_demo, worker):
 def worker_cmd(ctx, burst):
     """Same as `python worker.py`: an RQ worker with its scheduler on Baoxue's queues."""
     if ctx.invoked_subcommand is None:
-        import worker
+        from app import worker
         worker.run(current_app._get_current_object(), burst=burst)
 
 
@@ -438,8 +441,8 @@ def worker_status():
     from rq import Queue
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-    from app import worker_health
-    from app.redis_conn import connection
+    from app.worker import health as worker_health
+    from app.extensions import connection
     conn = connection(current_app)
     health = worker_health.clean(conn, current_app.config["RQ_QUEUES"])
     workers = health.alive
@@ -474,7 +477,7 @@ def _deadline_troubles() -> int:
 
     from app import clock
     from app.deadlines import incidents
-    from worker import SWEEP_INTERVAL
+    from app.worker import SWEEP_INTERVAL
     failing = incidents.unresolved()
     click.echo(f"failing deadline actions: {len(failing)}")
     for f in failing:

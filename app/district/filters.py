@@ -10,7 +10,7 @@ from sqlalchemy import String, and_, cast, exists, or_, select
 
 from app.auth.scope import unit_by_code
 from app.engine import machine
-from app.engine.errors import BadRequest, Invalid
+from app.errors import BadRequest, Invalid
 from app.models import Case, CaseAssignee, Deadline, OrgUnit, Pupil, User
 from app.models.pupils import numbered
 from forms.base import REASONS

@@ -12,7 +12,7 @@ import logging
 import re
 import traceback
 
-from app.masking import PHONE_LIKE, mask_phone, mask_student_no
+from app.privacy.masking import PHONE_LIKE, mask_phone, mask_student_no
 
 # Query parameters whose value is a name or a number searched for, also percent-encoded inside another
 # URL (the login page's next=/cases?q%3D...).

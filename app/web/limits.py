@@ -48,7 +48,7 @@ def init_app(app) -> None:
 def _bind_storage():
     """Point the limiter at this app's Redis on the first request (not at start-up: a CLI command
     should not start the embedded Redis it does not need)."""
-    from app.redis_conn import redis_url
+    from app.extensions import redis_url
     url = redis_url(current_app)
     if getattr(limiter, "_baoxue_url", None) == url:
         return

@@ -1,0 +1,52 @@
+"""The RQ worker with its scheduler on Baoxue's queues: `baoxue worker` (or `python worker.py`).
+
+Beside it runs RQ's cron scheduler, which enqueues the deadline tick (sweep + alarms) every minute; a
+tick that two workers' crons both enqueue does its work once (every deadline action is a conditional
+update). Jobs run in the worker process itself (RQ's SimpleWorker): a timer job is a few milliseconds
+of database work, and forking a work horse and reconnecting for each would cost more than the job;
+a worker that dies mid-job loses nothing (the transaction rolls back, the tick re-fires what is due).
+BAOXUE_WORKER_FORK=1 selects RQ's forking Worker instead.
+"""
+import multiprocessing
+import os
+import sys
+
+from redis import Redis
+from rq import Queue, SimpleWorker, Worker
+from rq.cron import CronScheduler
+
+from app.deadlines import timers
+from app.extensions import connection, redis_url
+from app.logs import structured
+
+SWEEP_INTERVAL = 60
+
+
+def _cron(url: str) -> None:
+    cron = CronScheduler(connection=Redis.from_url(url))
+    cron.register(timers.sweep_job, queue_name=timers.QUEUE, interval=SWEEP_INTERVAL, job_timeout=300)
+    cron.start()
+
+
+def run(app, burst: bool = False, cron: bool = True) -> bool:
+    structured()  # every timer fired is one JSON line
+    conn = connection(app)
+    queues = [Queue(name, connection=conn) for name in app.config["RQ_QUEUES"]]
+    sweeper = None
+    if cron and not burst:
+        sweeper = multiprocessing.get_context("fork").Process(target=_cron, args=(redis_url(app),), daemon=True)
+        sweeper.start()
+    try:
+        with app.app_context():
+            worker_class = Worker if os.environ.get("BAOXUE_WORKER_FORK") == "1" else SimpleWorker
+            worker = worker_class(queues, connection=conn)
+            return worker.work(with_scheduler=True, burst=burst)
+    finally:
+        if sweeper is not None:
+            sweeper.terminate()
+
+
+def main() -> None:
+    """`python worker.py [--burst] [--no-cron]`."""
+    from app import create_app  # the factory imports the whole app; the worker is one of its users
+    run(create_app(), burst="--burst" in sys.argv, cron="--no-cron" not in sys.argv)
