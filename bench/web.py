@@ -38,7 +38,7 @@ os.environ.setdefault("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 import engine_vs_sql as base  # noqa: E402  (fresh_database(): drop and re-create BENCH_DATABASE_URL)
-from app.district.demo import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
+from demo.district import GIVEN, SURNAMES  # noqa: E402  (the demo's names)
 from forms.pupil_numbers import make as student_no  # noqa: E402  (valid 学籍号, as the demo makes them)
 
 URL = base.URL
@@ -358,7 +358,7 @@ class Walk:
 
 
 def walk(w: Walk, target: str) -> None:
-    """The path to `target` (cf. app/district/demo.py), a few working days per step, sometimes late."""
+    """The path to `target` (cf. demo/district.py), a few working days per step, sometimes late."""
     rng = w.rng
     late = lambda lo, hi, p=0.12: (lo + 2, hi + 4) if rng.random() < p else (lo, hi)  # noqa: E731
     w.open()

@@ -37,7 +37,7 @@ def main() -> None:
 
     from app import create_app
 
-    from app.district import demo
+    from demo import district as demo
     from app.deadlines import actions
     from app.extensions import db
     from app.models import Case, OrgUnit

@@ -129,7 +129,7 @@ def test_large_import_shows_progress_and_batches(app, runner, district, tmp_path
     import random
     from datetime import date
 
-    from app.district.demo import student_no
+    from demo.district import student_no
     rng = random.Random(1)
     rows = [f"{student_no(rng, date(2011, 1, 1 + i % 28), i)},学生{i},男,2011-01-{1 + i % 28:02d},SA-7-1,,,,"
             for i in range(1200)]

@@ -3,7 +3,7 @@ the admin users page, the change page (tests/test_sessions.py); and the demo pas
 import pytest
 
 from app.auth.passwords import policy_errors
-from app.district.demo import PASSWORD as DEMO_PASSWORD
+from demo.district import PASSWORD as DEMO_PASSWORD
 from tests.web import PASSWORD, Browser
 
 

@@ -402,7 +402,7 @@ def deadlines_list(overdue):
 @click.option("--seed", default=2026, show_default=True)
 def demo_cmd(pupils, cases, seed):
     """Load the demo district (3 schools, every role, ~200 pupils, ~40 cases) and print its logins."""
-    from app.district import demo
+    from demo import district as demo
     if demo.already_loaded():
         click.echo("demo data already present")
     else:

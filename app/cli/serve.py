@@ -35,7 +35,7 @@ def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> Non
             if with_demo:
                 from flask_migrate import upgrade
 
-                from app.district import demo
+                from demo import district as demo
                 upgrade()
                 if not demo.already_loaded():
                     demo.load(progress=True)
@@ -50,7 +50,7 @@ def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> Non
         click.echo(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}\nredis: {url}"
                    f"\nworker: {'pid ' + str(worker.pid) if worker else 'not started'}")
         if with_demo:
-            from app.district import demo
+            from demo import district as demo
             with app.app_context():
                 demo.print_logins(click.echo)
         from waitress import create_server

@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# Demo users (app/district/demo.py): the district's officer, a school's admin, a class teacher, a supervisor,
+# Demo users (demo/district.py): the district's officer, a school's admin, a class teacher, a supervisor,
 # a partner department and the administrator; every one has the password below.
 ROLES = ["bureau", "s01_admin", "s01_g7c1_teacher", "supervisor", "partner_town", "admin"]
 PASSWORD = "baoxue-demo"
