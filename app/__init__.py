@@ -59,7 +59,7 @@ def load_workflows() -> None:
     """Compile every workflow definition once per process (a no-op when already compiled)."""
     import workflows
     from app.engine import definition, machine
-    from app.models.users import ROLES
+    from app.auth.roles import ROLES
     for raw in workflows.ALL:
         machine.register(definition.build(raw, ROLES))
 

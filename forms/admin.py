@@ -2,13 +2,9 @@
 from wtforms import DateField, FileField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.auth.roles import ROLE_CHOICES, UNIT_KIND_CHOICES
 from forms.base import BaseForm, options, short_text
 
-ROLE_CHOICES = [("class_teacher", "班主任"), ("grade_leader", "包年级领导"), ("school_admin", "校长/控辍专干"),
-                ("bureau_officer", "教育局控辍专干"), ("bureau_head", "教育局分管领导"),
-                ("partner", "联合劝返成员单位"), ("supervisor", "督导/审计"), ("admin", "系统管理员")]
-UNIT_KINDS = [("district", "区县教育局"), ("school", "学校"), ("grade", "年级"), ("class", "班级"),
-              ("department", "成员单位")]
 DAY_KINDS = [("holiday", "休息日"), ("workday", "工作日"), ("clear", "恢复官方安排")]
 CODE = Regexp(r"^[A-Za-z0-9_\-]+$", message="只能包含字母、数字、- 和 _ / letters, digits, - and _ only")
 
@@ -24,7 +20,7 @@ class UserForm(BaseForm):
 class UnitForm(BaseForm):
     code = StringField("单位代码", [DataRequired(), Length(max=64), CODE])
     name = short_text("名称", max_len=200)
-    kind = SelectField("类型", [DataRequired()], choices=options(UNIT_KINDS))
+    kind = SelectField("类型", [DataRequired()], choices=options(UNIT_KIND_CHOICES))
     parent = short_text("上级单位代码", required=False, max_len=64)
     enrolment = IntegerField("在校生数", [Optional(), NumberRange(min=0, max=1_000_000)])
 

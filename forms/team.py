@@ -1,15 +1,13 @@
 """Who works a case: assignment, invited partners, and free notes."""
 from wtforms import SelectField
 
+from app.auth.roles import ASSIGNABLE_CHOICES
 from forms.base import BaseForm, long_text, options, short_text
-
-ASSIGNABLE_ROLES = [("class_teacher", "班主任"), ("grade_leader", "包年级领导"),
-                    ("school_admin", "控辍专干"), ("bureau_officer", "教育局控辍专干")]
 
 
 class AssignForm(BaseForm):
     username = short_text("用户名", max_len=64)
-    role = SelectField("角色", choices=options(ASSIGNABLE_ROLES))
+    role = SelectField("角色", choices=options(ASSIGNABLE_CHOICES))
 
 
 class InvitePartnerForm(BaseForm):

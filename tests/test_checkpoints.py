@@ -8,7 +8,7 @@ import pytest
 from app import clock
 from app.deadlines import calendar
 from app.engine import definition
-from app.models.users import ROLES
+from app.auth.roles import ROLES
 from tests.web import Browser
 from workflows import dropout
 

@@ -322,7 +322,7 @@ def test_a_definition_naming_a_date_that_does_not_exist_is_refused_at_start_up(c
     import copy
 
     from app.engine import definition
-    from app.models.users import ROLES
+    from app.auth.roles import ROLES
     from workflows.dropout import DEFINITION
     raw = copy.deepcopy(DEFINITION)
     change({t["name"]: t for t in raw["triggers"]}, {s["name"]: s for s in raw["states"]})

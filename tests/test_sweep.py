@@ -17,7 +17,7 @@ from app.deadlines import actions, timers
 from app.engine import definition, machine
 from app.extensions import db
 from app.models import AdminEvent, Case, CaseEvent, Deadline, DeadlineFailure, Notification
-from app.models.users import ROLES
+from app.auth.roles import ROLES
 from tests.deadline_helpers import due_in
 from tests.conftest import IS_PG
 from tests.test_timer_faults import kill_9, start_worker, wait_for

@@ -9,7 +9,7 @@ from app.errors import Invalid, NotAllowedNow, NotPermitted
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import Case, User
-from app.models.users import ROLES
+from app.auth.roles import ROLES
 from forms.base import BaseForm, long_text, short_text
 
 

@@ -213,11 +213,11 @@ def _runtime() -> dict:
                 elif package == "forms" and _is_choice_list(value):
                     add(_choice_labels(value), where)
 
-    from app.models import users
+    from app.auth import roles
     from app.views import forms as view_forms
     from app.views import i18n
-    add(users.ROLE_LABELS.values(), _where(users))
-    add([i18n.role_label("system")], _where(i18n))
+    add([*roles.ROLE_LABELS.values(), *roles.ASSIGNABLE_LABELS.values(), *roles.UNIT_KIND_LABELS.values(),
+         roles.SYSTEM_LABEL], _where(roles))
     add(i18n.SYSTEM_ACTIONS.values(), _where(i18n))
 
     class YesNo(Form):      # describe() shows a recorded yes/no field as a word the template translates

@@ -4,7 +4,7 @@ from flask import jsonify, request
 from app.audit import history
 from app.api import bp
 from app.api.util import paginate, require_role
-from app.audit.history import ADMIN_EVENT_READERS
+from app.auth.roles import ADMIN_EVENT_READERS
 
 
 @bp.get("/admin-events")

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from app.api import bp
 from app.api.util import TooManyAttempts, Unauthenticated, actor, int_arg, json_body, require_role
 from app.auth import events, lockout, tokens
+from app.auth.roles import ADMIN_ROLES
 from app.errors import Invalid
 from app.web.limits import token_limit
 
@@ -44,7 +45,7 @@ def revoke_token(token_id):
 
 @bp.get("/auth-events")
 def auth_events():
-    require_role("admin")
+    require_role(*ADMIN_ROLES)
     result = events.page(events.user_filter(request.args.get("user")), int_arg("page", 1),
                          int_arg("per_page", 50, 1, 200))
     result["items"] = [e.to_dict() for e in result["items"]]

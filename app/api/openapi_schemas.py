@@ -10,7 +10,7 @@ from app.audit.history import ADMIN_ACTIONS
 from app.models.pupils import FLAGS
 from app.reports import TARGETS
 from app.reports.monthly import COUNT_FIELDS
-from forms.admin import ROLE_CHOICES
+from app.auth.roles import ROLE_CHOICES
 from forms.base import REASONS
 from forms.intake import SOURCES
 

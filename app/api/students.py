@@ -19,7 +19,8 @@ from app.roster.importer import (
 from app.models import FormerNumber, OrgUnit, Pupil
 from app.district.presenters import log_personal_read, needs_personal_data
 from app.web.limits import import_limit
-from app.roster.pupils import ROSTER_ROLES, create_pupil, roster_scope
+from app.auth.roles import ROSTER_ROLES
+from app.roster.pupils import create_pupil, roster_scope
 from forms.pupils import PupilForm
 
 

@@ -37,7 +37,6 @@ def by(actor) -> By:
 
 # --- admin events ---------------------------------------------------------------------------------
 
-ADMIN_EVENT_READERS = ("supervisor", "admin")  # the log's page and API
 ADMIN_ACTIONS = ("user_added", "role_granted", "role_revoked", "password_set", "user_deactivated",
                  "user_reactivated", "unit_added", "enrolment_changed", "calendar_set", "calendar_cleared",
                  "student_no_collision")

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.auth.roles import TREE_ROLES
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Case, CaseAssignee, CasePartner, OrgUnit, Pupil, User
 
 MAX_ID = 2**31 - 1
-
-# Roles that work or read cases through the org tree (partner and admin do not).
-TREE_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
-                        "supervisor"})
-
 
 @dataclass(frozen=True)
 class Grant:

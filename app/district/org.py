@@ -7,8 +7,7 @@ from app.auth.passwords import check_policy, hash_password
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
-from app.models.org import UNIT_KINDS
-from app.models.users import ROLES
+from app.auth.roles import ROLES, UNIT_KINDS
 
 PARENT_KIND = {"school": "district", "grade": "school", "class": "grade", "department": "district"}
 

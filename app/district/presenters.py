@@ -4,10 +4,8 @@ from app.privacy import masking
 from app.engine import machine
 from app.engine.operations import available_triggers
 from app.extensions import db
+from app.auth.roles import PERSONAL_DATA_ROLES
 from app.models import AccessLog
-
-# Roles whose work needs a pupil's personal data (home visits, re-enrolment, verification).
-PERSONAL_DATA_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer"})
 
 
 def iso(t):

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.auth.scope import CARD_OPTIONS, TREE_ROLES, invited_cases
+from app.auth.roles import TREE_ROLES
+from app.auth.scope import CARD_OPTIONS, invited_cases
 from app.deadlines import calendar
 from app import clock
 from app.engine import machine

@@ -4,8 +4,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
-UNIT_KINDS = ("district", "school", "grade", "class", "department")
-
 
 class OrgUnit(db.Model):
     __tablename__ = "org_units"

@@ -7,15 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
-ROLES = ("class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
-         "partner", "supervisor", "admin")
-
-ROLE_LABELS = {
-    "class_teacher": "班主任", "grade_leader": "包年级领导", "school_admin": "校长/控辍专干",
-    "bureau_officer": "教育局控辍专干", "bureau_head": "教育局分管领导", "partner": "联合劝返成员单位",
-    "supervisor": "督导/审计", "admin": "系统管理员",
-}
-
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"

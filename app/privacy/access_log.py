@@ -8,9 +8,6 @@ from sqlalchemy import func, select
 from app.errors import BadRequest
 from app.models import AccessLog, OrgUnit, Pupil, User
 
-# Reading the log is oversight: supervisors (督导) only — not the bureau officers, who are among the heaviest
-# readers of personal data themselves.
-AUDIT_ROLES = ("supervisor",)
 WHAT = ("timeline", "personal_data", "export")
 
 

@@ -16,7 +16,6 @@ from app.extensions import db
 from app.models import OrgUnit, Pupil
 from app.models.pupils import mask_middle, numbered
 
-ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")
 
 ALREADY_REGISTERED = ("该学籍号已登记; 其他学校的学生须办理转学 / this 学籍号 is already registered; "
                       "a pupil from another school comes by transfer")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from markupsafe import Markup
 
 from app.deadlines import calendar
-from app.models.users import ROLE_LABELS
+from app.auth.roles import ROLE_LABELS
 from app.reports.charts import FONT, fit, text_width
 from app.reports.charts import esc as e
 from app.timeline.model import (

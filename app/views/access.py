@@ -1,21 +1,16 @@
 """Which pages a user's roles open (the menu shows only those; the handlers check the same sets)."""
 from flask_login import current_user
 
-from app.privacy.access_log import AUDIT_ROLES
+from app.auth.roles import ADMIN_EVENT_READERS, ADMIN_ROLES, AUDIT_ROLES, REPORT_ROLES
 from app.engine import machine
 from app.errors import NotPermitted
-from app.audit.history import ADMIN_EVENT_READERS
-from app.reports import REPORT_ROLES
-
-ADMIN_ROLES = frozenset({"admin"})
-ADMIN_EVENT_ROLES = frozenset(ADMIN_EVENT_READERS)
 
 
 def page_roles(what: str) -> frozenset:
     if what == "open":
         return frozenset(machine.get("dropout").open_roles)
     return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES,
-                      "access_log": AUDIT_ROLES, "admin_events": ADMIN_EVENT_ROLES}[what])
+                      "access_log": AUDIT_ROLES, "admin_events": ADMIN_EVENT_READERS}[what])
 
 
 def can(what: str) -> bool:

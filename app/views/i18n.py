@@ -7,6 +7,8 @@ from flask import request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from app.auth.roles import UNIT_KIND_LABELS, role_label
+
 LANGUAGES = {"zh": "简体中文", "en": "English"}
 
 
@@ -71,7 +73,7 @@ def colon() -> str:
 
 
 def template_globals() -> dict:
-    return {"LANGUAGES": LANGUAGES, "lang": lang, "pick": pick, "label": label, "role_label": role_label,
+    return {"LANGUAGES": LANGUAGES, "lang": lang, "pick": pick, "label": label, "role_label": role_label, "unit_kind_label": unit_kind_label,
             "reason_label": reason_label, "action_label": action_label, "return_to": return_to,
             "sep": sep, "colon": colon}
 
@@ -83,9 +85,10 @@ def template_filters() -> dict:
 from app.timeline.model import SYSTEM_LABELS as SYSTEM_ACTIONS  # noqa: E402  (the system's own actions, named once)
 
 
-def role_label(role: str) -> str:
-    from app.models.users import ROLE_LABELS
-    return ROLE_LABELS.get(role, "系统" if role == "system" else role)
+
+
+def unit_kind_label(kind: str) -> str:
+    return UNIT_KIND_LABELS.get(kind, kind)
 
 
 def reason_label(code: str) -> str:
