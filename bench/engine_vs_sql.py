@@ -227,7 +227,7 @@ def _engine_round(app, n, r):
 def _run_engine_ids(app, pupil_ids):
     from sqlalchemy import select
 
-    from app.auth.scope import Actor
+    from app.auth.actor import Actor
     from app.deadlines import calendar
     from app.engine.operations import fire, open_case
     from app.extensions import db

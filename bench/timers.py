@@ -32,7 +32,7 @@ def p99(values):
 
 def latency(app, n):
     from app import clock
-    from app.auth.scope import Actor
+    from app.auth.actor import Actor
     from app.deadlines import timers
     from app.engine.operations import open_case
     from app.extensions import db

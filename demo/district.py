@@ -12,7 +12,7 @@ from app import clock
 
 from app.audit import history
 from forms import pupil_numbers
-from app.auth.scope import Actor
+from app.auth.actor import Actor
 from app.deadlines import calendar
 from app.district.org import add_unit, add_user
 from app.engine import machine

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from app import clock
-from app.auth.scope import Actor
+from app.auth.actor import Actor
 from app.deadlines import actions
 from app.extensions import db
 from app.models import User

@@ -3,7 +3,8 @@ import pytest
 from wtforms import DateField, IntegerField
 from wtforms.validators import DataRequired, InputRequired
 
-from app.auth.scope import Actor, load_case_in_scope
+from app.auth.actor import Actor
+from app.auth.scope import load_case_in_scope
 from app.engine import definition, machine
 from app.errors import Invalid, NotAllowedNow, NotPermitted
 from app.engine.operations import fire, open_case

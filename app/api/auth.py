@@ -4,7 +4,8 @@ GET /auth-events: the authentication log, for admins."""
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.util import TooManyAttempts, Unauthenticated, actor, int_arg, json_body, require_role
+from app.api.util import TooManyAttempts, Unauthenticated, int_arg, json_body, require_role
+from app.auth.actor import current_actor
 from app.auth import events, lockout, tokens
 from app.auth.roles import ADMIN_ROLES
 from app.errors import Invalid
@@ -34,12 +35,12 @@ def issue_token():
 
 @bp.get("/auth/tokens")
 def list_tokens():
-    return jsonify({"items": [t.to_dict() for t in tokens.listing(actor().user)]})
+    return jsonify({"items": [t.to_dict() for t in tokens.listing(current_actor().user)]})
 
 
 @bp.delete("/auth/tokens/<int:token_id>")
 def revoke_token(token_id):
-    tokens.revoke(actor().user, token_id)  # 404 for a token that is not the caller's
+    tokens.revoke(current_actor().user, token_id)  # 404 for a token that is not the caller's
     return jsonify({"revoked": token_id})
 
 

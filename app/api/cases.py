@@ -6,7 +6,8 @@ from app import clock
 
 from app.district import filters as case_filters
 from app.api import bp
-from app.api.util import actor, json_body, paginate
+from app.api.util import json_body, paginate
+from app.auth.actor import current_actor
 from app.auth.scope import load_case_in_scope
 from app.errors import BadRequest
 from app.engine.operations import fire, open_case
@@ -18,8 +19,8 @@ from app.web.limits import export_limit
 
 @bp.post("/cases")
 def create_case():
-    case_id = open_case(actor(), json_body())
-    body = case_detail(load_case_in_scope(actor(), case_id), actor(), via="api:create_case")
+    case_id = open_case(current_actor(), json_body())
+    body = case_detail(load_case_in_scope(current_actor(), case_id), current_actor(), via="api:create_case")
     return jsonify(body), 201, {"Location": url_for("api.get_case", case_id=case_id)}
 
 
@@ -42,7 +43,7 @@ def search_cases():
 
 def _list(args):
     now = clock.now()
-    cond = case_filters.parse(actor(), args, now).clause
+    cond = case_filters.parse(current_actor(), args, now).clause
     query = case_filters.listing(now).where(cond)
     return jsonify(paginate(query, select(func.count(Case.id)).where(cond),
                             lambda row: case_summary(row[0], overdue=bool(row[1])), scalars=False))
@@ -50,21 +51,21 @@ def _list(args):
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id):
-    case = load_case_in_scope(actor(), case_id)
-    return jsonify(case_detail(case, actor(), via="api:get_case"))
+    case = load_case_in_scope(current_actor(), case_id)
+    return jsonify(case_detail(case, current_actor(), via="api:get_case"))
 
 
 @bp.post("/cases/<int:case_id>/transitions/<trigger>")
 def fire_transition(case_id, trigger):
     body = json_body()
-    fire(case_id, trigger, actor(), body, version=body.get("version"))  # loads in scope itself (404)
-    return jsonify(case_detail(load_case_in_scope(actor(), case_id), actor(), via=f"api:{trigger}"))
+    fire(case_id, trigger, current_actor(), body, version=body.get("version"))  # loads in scope itself (404)
+    return jsonify(case_detail(load_case_in_scope(current_actor(), case_id), current_actor(), via=f"api:{trigger}"))
 
 
 @bp.get("/cases/<int:case_id>/timeline")
 def timeline(case_id):
-    case = load_case_in_scope(actor(), case_id)
-    shown, _, masked = timeline_read(actor(), case, via="api:timeline")
+    case = load_case_in_scope(current_actor(), case_id)
+    shown, _, masked = timeline_read(current_actor(), case, via="api:timeline")
     # `masked`: the form data shown is not what the hashes cover (they cover the stored, unmasked data).
     return jsonify({"case_id": case.id, "state": case.state, "masked": masked,
                     "events": [e.to_dict() for e in shown]})
@@ -73,6 +74,6 @@ def timeline(case_id):
 @bp.get("/cases/<int:case_id>/timeline.csv")
 @export_limit
 def timeline_csv(case_id):
-    case = load_case_in_scope(actor(), case_id)
-    shown, _, _ = timeline_read(actor(), case, via="api:timeline.csv", what="export")
+    case = load_case_in_scope(current_actor(), case_id)
+    shown, _, _ = timeline_read(current_actor(), case, via="api:timeline.csv", what="export")
     return downloads.timeline_csv(case, shown)

@@ -4,7 +4,7 @@ from flask import jsonify, request
 
 from app import clock
 from app.api import bp
-from app.api.util import actor
+from app.auth.actor import current_actor
 from app.deadlines import calendar
 from app.reports import figures, monthly
 from app.reports.downloads import report_file
@@ -13,20 +13,20 @@ from app.web.limits import export_limit
 
 @bp.get("/dashboard")
 def dashboard():
-    return jsonify(figures.dashboard(actor(), calendar.local_date(clock.now())))
+    return jsonify(figures.dashboard(current_actor(), calendar.local_date(clock.now())))
 
 
 @bp.get("/reports/monthly")
 def monthly_report():
-    return jsonify(monthly.school_month(actor(), request.args.get("school", ""), request.args.get("month", "")))
+    return jsonify(monthly.school_month(current_actor(), request.args.get("school", ""), request.args.get("month", "")))
 
 
 @bp.get("/reports/district")
 def district_report():
-    return jsonify(monthly.district_summary(actor(), request.args.get("period", "")))
+    return jsonify(monthly.district_summary(current_actor(), request.args.get("period", "")))
 
 
 @bp.get("/reports/<kind>.<fmt>")
 @export_limit
 def report_download(kind, fmt):
-    return report_file(actor(), kind, fmt, request.args)
+    return report_file(current_actor(), kind, fmt, request.args)

@@ -4,7 +4,8 @@ from sqlalchemy import func, or_, select
 
 from app.audit import history
 from app.api import bp
-from app.api.util import actor, json_body, paginate, require_role
+from app.api.util import json_body, paginate, require_role
+from app.auth.actor import current_actor
 from app.auth.scope import load_pupil_in_scope, unit_by_code
 from app.errors import BadRequest, Invalid
 from app.engine.validation import validated_form
@@ -28,11 +29,11 @@ from forms.pupils import PupilForm
 def create_student():
     require_role(*ROSTER_ROLES)
     form = validated_form(PupilForm, json_body())
-    scope = roster_scope(actor())
+    scope = roster_scope(current_actor())
     values, errors = pupil_values(form.data, class_codes(scope))
     if errors:
         raise Invalid(errors)
-    pupil = create_pupil(values, form.data["class_code"], scope, history.by(actor()))
+    pupil = create_pupil(values, form.data["class_code"], scope, history.by(current_actor()))
     # Registered as given (the registry allows a corrected ID); what a person should look at is said.
     return jsonify({**pupil.to_dict(masked=False),
                     "warnings": number_warnings(pupil.student_no, pupil.birth_date)}), 201
@@ -40,7 +41,7 @@ def create_student():
 
 @bp.get("/students")
 def list_students():
-    a = actor()
+    a = current_actor()
     where = [a.unit_filter(OrgUnit.path)]
     if school := request.args.get("school"):
         unit = unit_by_code(school)
@@ -60,7 +61,7 @@ def list_students():
 
 @bp.get("/students/<int:student_id>")
 def get_student(student_id):
-    a = actor()
+    a = current_actor()
     pupil = load_pupil_in_scope(a, student_id)
     if needs_personal_data(a.roles_for_path(pupil.klass.path)):
         log_personal_read(a, pupil.id, None, "api:get_student")
@@ -84,7 +85,7 @@ def import_students():
     if not data:
         raise Invalid({"file": "须上传 CSV 或 XLSX 文件 / a CSV or XLSX file is required"})
     try:
-        report = import_pupils(read_rows(data, filename), scope=roster_scope(actor()), who=history.by(actor()),
+        report = import_pupils(read_rows(data, filename), scope=roster_scope(current_actor()), who=history.by(current_actor()),
                                via="api", filename=filename)
     except ImportFileError as e:
         raise Invalid({"file": str(e)}) from None
@@ -94,7 +95,7 @@ def import_students():
 @bp.get("/students/<int:student_id>/history")
 def student_history(student_id):
     """Every change to the pupil, oldest first; personal values masked for roles with masked cards."""
-    a = actor()
+    a = current_actor()
     pupil = load_pupil_in_scope(a, student_id)
     masked = not needs_personal_data(a.roles_for_path(pupil.klass.path))
     if not masked:  # old values are personal data too

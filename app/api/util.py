@@ -1,12 +1,12 @@
 """Request plumbing shared by the API resources: the caller, the JSON body, paging."""
-from flask import g, request
+from flask import request
 
 from app.web import edge
 
 from app.web import paging
 from app.web.paging import PAGE_MAX
 from app.auth import tokens
-from app.auth.scope import Actor
+from app.auth.actor import act_as, current_actor
 from app.errors import BadRequest, NotPermitted
 
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
@@ -29,15 +29,11 @@ def authenticate() -> None:
     user = tokens.user_for(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         raise Unauthenticated("需要有效的令牌 / a valid bearer token is required")
-    g.actor = Actor(user)
-
-
-def actor() -> Actor:
-    return g.actor
+    act_as(user)
 
 
 def require_role(*roles: str) -> None:
-    if not any(actor().has_role(r) for r in roles):
+    if not any(current_actor().has_role(r) for r in roles):
         raise NotPermitted("您的角色不能执行此操作 / your role may not do this", roles_allowed=list(roles))
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.roles import TREE_ROLES
-from app.auth.scope import CARD_OPTIONS, invited_cases
+from app.auth.actor import invited_cases
+from app.auth.scope import CARD_OPTIONS
 from app.deadlines import calendar
 from app import clock
 from app.engine import machine

@@ -7,9 +7,11 @@ from flask import Blueprint
 
 bp = Blueprint("views", __name__)
 
-from app.views import admin, audit, auth, case, cases, dashboard, health, records, timeline, work  # noqa: E402,F401  (registers the routes)
+# The page modules register their routes on bp (so they come after it); setup its error handlers.
+from app.views import (  # noqa: E402,F401
+    admin, audit, auth, case, cases, dashboard, health, records, setup, timeline, work,
+)
 
 
 def init_app(app) -> None:
-    from app.views import setup
     setup.init_app(app)

@@ -1,6 +1,7 @@
 """Which pages a user's roles open (the menu shows only those; the handlers check the same sets)."""
 from flask_login import current_user
 
+from app.auth.actor import current_actor
 from app.auth.roles import ADMIN_EVENT_READERS, ADMIN_ROLES, AUDIT_ROLES, REPORT_ROLES
 from app.engine import machine
 from app.errors import NotPermitted
@@ -16,8 +17,7 @@ def page_roles(what: str) -> frozenset:
 def can(what: str) -> bool:
     if not current_user.is_authenticated:
         return False
-    from app.views.setup import actor
-    return bool(actor().role_names & page_roles(what))
+    return bool(current_actor().role_names & page_roles(what))
 
 
 def require(what: str) -> None:

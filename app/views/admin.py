@@ -31,7 +31,7 @@ from app.models import ApiToken, OrgUnit, RoleAssignment, User
 from app.roster.pupils import EVERYWHERE
 from app.views import access, bp, forms, idle
 from app.views.i18n import pick
-from app.views.setup import actor
+from app.auth.actor import current_actor
 from app.engine.diagram import render as render_workflow
 from forms.admin import (
     CalendarDayForm,
@@ -47,7 +47,7 @@ def _guard():
 
 
 def _me() -> history.By:
-    return history.by(actor())
+    return history.by(current_actor())
 
 
 def _posted(form_cls):

@@ -6,7 +6,7 @@ from app.privacy import access_log
 
 from app.web import paging
 from app.views import access, bp
-from app.views.setup import actor
+from app.auth.actor import current_actor
 
 PER_PAGE = 50
 
@@ -16,7 +16,7 @@ PER_PAGE = 50
 def access_log_page():
     access.require("access_log")
     flt = access_log.filters(request.args)
-    rows, pages = paging.fetch(*access_log.query(actor(), **flt), paging.lenient_page(request.args), PER_PAGE,
+    rows, pages = paging.fetch(*access_log.query(current_actor(), **flt), paging.lenient_page(request.args), PER_PAGE,
                                scalars=False)
     entries = [{**access_log.row(r), "at_dt": r[0].at} for r in rows]
     kept = {k: v for k, v in flt.items() if v is not None}

@@ -21,7 +21,7 @@ from app.engine.operations import available_triggers, fire
 from app.extensions import db
 from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
 from app.views import bp, forms, idle
-from app.views.setup import actor
+from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
 
 # Where each kind of record lives in the case's events (form data of the trigger that logged it).
 RECORDS = {"plan": "start_visits", "visits": "log_visit", "joint_actions": "log_joint_action",

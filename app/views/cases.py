@@ -20,7 +20,7 @@ from app.models.pupils import numbered
 from app.reports import downloads
 from app.views import access, bp, forms, idle
 from app.views.i18n import label
-from app.views.setup import actor
+from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
 from app.web.limits import export_limit
 from forms.base import REASONS
 

@@ -13,7 +13,7 @@ from app.deadlines import calendar
 from app.reports import charts, export, figures, monthly, reader
 from app.views import access, bp
 from app.views.i18n import lang
-from app.views.setup import actor
+from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
 from app.web.limits import export_limit
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Case
 from app.district.presenters import log_personal_read, needs_personal_data
 from app.views import access, bp
-from app.views.setup import actor
+from app.auth.actor import current_actor
 
 PER_PAGE = 50
 
@@ -22,7 +22,7 @@ PER_PAGE = 50
 @bp.get("/students/<int:student_id>")
 @login_required
 def student_page(student_id):
-    a = actor()
+    a = current_actor()
     pupil = load_pupil_in_scope(a, student_id)
     personal = needs_personal_data(a.roles_for_path(pupil.klass.path))
     if personal:

@@ -3,7 +3,7 @@ template helpers, and HTML error pages. The JSON API authenticates by token and 
 import logging
 from datetime import timedelta
 
-from flask import g, render_template, request
+from flask import render_template, request
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user
@@ -133,11 +133,3 @@ def _unexpected(err: Exception):
     db.session.rollback()
     log.exception("unexpected error on %s %s", request.method, request.path)
     return error_page(500, "服务器内部错误, 已记录 / internal error (logged)")
-
-
-def actor():
-    """The logged-in user as the engine sees them (their role grants), once per request."""
-    from app.auth.scope import Actor
-    if "actor" not in g:
-        g.actor = Actor(current_user._get_current_object())
-    return g.actor

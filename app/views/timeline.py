@@ -13,16 +13,16 @@ from app.district.presenters import timeline_read
 from app.reports import downloads
 from app.views import bp
 from app.views.i18n import lang
-from app.views.setup import actor
+from app.auth.actor import current_actor
 from app.web.limits import export_limit
 
 
 @bp.get("/cases/<int:case_id>/timeline")
 @login_required
 def case_timeline(case_id):
-    case = load_case_in_scope(actor(), case_id)
+    case = load_case_in_scope(current_actor(), case_id)
     defn = machine.get(case.workflow)
-    events, stored, _ = timeline_read(actor(), case, via="page:timeline")
+    events, stored, _ = timeline_read(current_actor(), case, via="page:timeline")
     deadlines = timeline.load_deadlines(case)
     model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
     picture = timeline.render_svg(model, timeline.labels(case.workflow, lang()),
@@ -36,6 +36,6 @@ def case_timeline(case_id):
 @login_required
 @export_limit
 def case_timeline_csv(case_id):
-    case = load_case_in_scope(actor(), case_id)
-    shown, _, _ = timeline_read(actor(), case, via="page:timeline.csv", what="export")
+    case = load_case_in_scope(current_actor(), case_id)
+    shown, _, _ = timeline_read(current_actor(), case, via="page:timeline.csv", what="export")
     return downloads.timeline_csv(case, shown)

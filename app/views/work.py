@@ -10,7 +10,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Notification
 from app.views import bp
-from app.views.setup import actor
+from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
 
 
 @bp.get("/work")
