@@ -6,7 +6,13 @@ import subprocess
 import sys
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from waitress import create_server
 
+from app.extensions import redis_url, stop_embedded
+from demo import district as demo
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 WORKER_GRACE = 10  # seconds a worker gets to finish its job (RQ's warm shutdown) before it is killed
@@ -26,16 +32,23 @@ def _stop_on_signals() -> None:
         signal.signal(s, stop)
 
 
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--demo/--no-demo", "with_demo", default=False, help="migrate and load demo data first")
+@click.option("--worker/--no-worker", default=True, show_default=True)
+def serve_cmd(host, port, with_demo, worker):
+    """Web server + RQ worker (+ an embedded Redis when REDIS_URL is unset)."""
+    run(current_app._get_current_object(), host=host, port=port, with_demo=with_demo, with_worker=worker)
+
+
 def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> None:
-    from app.extensions import redis_url, stop_embedded
     _stop_on_signals()
     worker = None
     try:
         with app.app_context():
             if with_demo:
-                from flask_migrate import upgrade
-
-                from demo import district as demo
                 upgrade()
                 if not demo.already_loaded():
                     demo.load(progress=True)
@@ -50,10 +63,8 @@ def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> Non
         click.echo(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}\nredis: {url}"
                    f"\nworker: {'pid ' + str(worker.pid) if worker else 'not started'}")
         if with_demo:
-            from demo import district as demo
             with app.app_context():
                 demo.print_logins(click.echo)
-        from waitress import create_server
         logging.basicConfig()  # as waitress.serve() does: its notices go to stderr
         server = create_server(app, host=host, port=port, threads=8)
         server.print_listen("Serving on http://{}:{}")
