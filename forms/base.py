@@ -1,7 +1,13 @@
 """Shared field kinds and choice lists used across the case forms."""
+from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+# Field labels are lazy_gettext (translated when a page shows them, the message id everywhere else);
+# choice labels are data (the API, the reports), marked N_() for `pybabel extract` and translated by the page.
+N_ = str
+
 
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
@@ -10,9 +16,9 @@ def options(pairs) -> list[SelectChoice]:
 
 # Reason categories from the seeds. Several may apply.
 REASONS = [
-    ("economic", "经济困难"), ("learning", "学习困难/厌学"), ("family", "家庭原因"),
-    ("psychological", "心理问题"), ("social", "社会环境"), ("illness_disability", "疾病残疾"),
-    ("work", "外出务工"), ("early_marriage", "早婚"), ("migration", "随迁流动/去向不明"), ("other", "其他"),
+    ("economic", N_("经济困难")), ("learning", N_("学习困难/厌学")), ("family", N_("家庭原因")),
+    ("psychological", N_("心理问题")), ("social", N_("社会环境")), ("illness_disability", N_("疾病残疾")),
+    ("work", N_("外出务工")), ("early_marriage", N_("早婚")), ("migration", N_("随迁流动/去向不明")), ("other", N_("其他")),
 ]
 
 SHORT = 200    # names, codes, one-line answers
@@ -44,7 +50,7 @@ def long_text(label, required=True):
     return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=LONG)])
 
 
-def reasons_field(label="辍学原因", required=True):
+def reasons_field(label=_l("辍学原因"), required=True):
     return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=options(REASONS))
 
 

@@ -1,4 +1,5 @@
 """Who works a case: assignment, invited partners, and free notes."""
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app.auth.roles import ASSIGNABLE_CHOICES
@@ -6,19 +7,19 @@ from forms.base import BaseForm, long_text, options, short_text
 
 
 class AssignForm(BaseForm):
-    username = short_text("用户名", max_len=64)
-    role = SelectField("角色", choices=options(ASSIGNABLE_CHOICES))
+    username = short_text(_l("用户名"), max_len=64)
+    role = SelectField(_l("角色"), choices=options(ASSIGNABLE_CHOICES))
 
 
 class InvitePartnerForm(BaseForm):
-    username = short_text("成员单位用户", max_len=64)
-    note = long_text("邀请说明", required=False)
+    username = short_text(_l("成员单位用户"), max_len=64)
+    note = long_text(_l("邀请说明"), required=False)
 
 
 class RevokePartnerForm(BaseForm):
-    username = short_text("成员单位用户", max_len=64)
-    reason = long_text("撤销原因")
+    username = short_text(_l("成员单位用户"), max_len=64)
+    reason = long_text(_l("撤销原因"))
 
 
 class NoteForm(BaseForm):
-    text = long_text("备注")
+    text = long_text(_l("备注"))

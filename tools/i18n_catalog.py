@@ -3,13 +3,15 @@
 Message ids are the Chinese UI text; the English is in app/translations/en/LC_MESSAGES/messages.po,
 compiled to messages.mo next to it (the app reads only the .mo). Two kinds of message ids:
 
-* literal ones: ``_('中文')`` / ``gettext`` / ``ngettext`` / ``lazy_gettext`` in app/templates/**/*.html and
-  in the Python code under app/, plus what a template translates with ``'中文'|t`` or through ``_(x)``
-  over a literal list in a ``{% for %}``. Found with Babel's extractors, configured in babel.cfg;
+* literal ones: ``_('中文')`` / ``gettext`` / ``ngettext`` / ``lazy_gettext`` / ``_l`` (form labels) /
+  ``N_`` (choice and role labels) in app/templates/**/*.html and in the Python code under app/ and forms/,
+  plus what a template translates with ``'中文'|t`` or through ``_(x)`` over a literal list in a
+  ``{% for %}``. Found with the sections of babel.cfg (which stock ``pybabel extract -F babel.cfg`` reads
+  too), each method read with this module's extractor of that name (EXTRACTORS);
 * run-time ones, which a template translates with ``_(x)`` from data: the labels and choices of every
   WTForms class (the forms/ package and the login form), the choice lists of forms/ (REASONS,
   SOURCES, VISIT_OUTCOMES, ROLE_CHOICES...), the role labels, the system's action names, 是/否.
-  Found by importing those modules (runtime_msgids()).
+  Found by importing those modules (runtime_msgids()): a label built at run time is not in any call.
 
 Maintenance, from the top of the checkout::
 
@@ -42,7 +44,7 @@ CONFIG = ROOT / "babel.cfg"
 CATALOG_DIR = ROOT / "app" / "translations" / "en" / "LC_MESSAGES"
 PO = CATALOG_DIR / "messages.po"
 MO = CATALOG_DIR / "messages.mo"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
 FORM_PACKAGES = ("forms", "app.views")   # every wtforms.Form subclass defined in their modules
 HEADER = """\
 English translations for Baoxue (保学).
@@ -121,6 +123,10 @@ def extract_python(fileobj, keywords, comment_tags, options):
             yield node.lineno, name, values if count > 1 else values[0], []
 
 
+# babel.cfg names Babel's stock methods; the catalog reads them with these (see their docstrings).
+EXTRACTORS = {"python": extract_python, "jinja2": extract_jinja}
+
+
 def _mapping():
     from babel.messages import frontend
     parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
@@ -131,6 +137,7 @@ def _mapping():
 def extracted() -> dict:
     """Literal message ids -> the files using them. A plural message's id is (singular, plural)."""
     method_map, options_map = _mapping()
+    method_map = [(pattern, EXTRACTORS.get(method, method)) for pattern, method in method_map]
     tops = {pattern.split("/", 1)[0] for pattern, _method in method_map}
 
     def into(dirpath) -> bool:   # only the folders babel.cfg names (not a virtualenv in the checkout)

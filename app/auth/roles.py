@@ -6,18 +6,20 @@ here. Labels are the Chinese UI text, which is also the message id: the English 
 (``roles_allowed`` of a refusal).
 """
 
+N_ = str  # marks a message id for `pybabel extract` (Babel's N_ keyword); the page translates it
+
 ROLE_LABELS = {
-    "class_teacher": "班主任",
-    "grade_leader": "包年级领导",
-    "school_admin": "校长/控辍专干",
-    "bureau_officer": "教育局控辍专干",
-    "bureau_head": "教育局分管领导",
-    "partner": "联合劝返成员单位",
-    "supervisor": "督导/审计",
-    "admin": "系统管理员",
+    "class_teacher": N_("班主任"),
+    "grade_leader": N_("包年级领导"),
+    "school_admin": N_("校长/控辍专干"),
+    "bureau_officer": N_("教育局控辍专干"),
+    "bureau_head": N_("教育局分管领导"),
+    "partner": N_("联合劝返成员单位"),
+    "supervisor": N_("督导/审计"),
+    "admin": N_("系统管理员"),
 }
 ROLES = tuple(ROLE_LABELS)
-SYSTEM_LABEL = "系统"  # who the system's own actions (timers, the CLI) are by
+SYSTEM_LABEL = N_("系统")  # who the system's own actions (timers, the CLI) are by
 
 # Roles that work or read cases through the org tree: a grant covers every case under its unit.
 # (A partner sees only the cases it is invited to; the admin sees no case.)
@@ -27,7 +29,7 @@ TREE_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau
 PERSONAL_DATA_ROLES = frozenset({"class_teacher", "grade_leader", "school_admin", "bureau_officer"})
 # Who may be assigned to work a case, with the shorter label the assignment form shows.
 ASSIGNABLE_ROLES = ("class_teacher", "grade_leader", "school_admin", "bureau_officer")
-ASSIGNABLE_LABELS = {**ROLE_LABELS, "school_admin": "控辍专干"}
+ASSIGNABLE_LABELS = {**ROLE_LABELS, "school_admin": N_("控辍专干")}
 
 REPORT_ROLES = ("school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor")  # dashboard, reports
 ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")        # add and import pupils
@@ -39,11 +41,11 @@ CHAIN_VERIFY_ROLES = ("supervisor", "bureau_officer", "bureau_head", "admin")  #
 ADMIN_ROLES = ("admin",)                                          # users, units, calendar, tokens
 
 UNIT_KIND_LABELS = {
-    "district": "区县教育局",
-    "school": "学校",
-    "grade": "年级",
-    "class": "班级",
-    "department": "成员单位",  # a partner department (town, village, civil affairs)
+    "district": N_("区县教育局"),
+    "school": N_("学校"),
+    "grade": N_("年级"),
+    "class": N_("班级"),
+    "department": N_("成员单位"),  # a partner department (town, village, civil affairs)
 }
 UNIT_KINDS = tuple(UNIT_KIND_LABELS)
 

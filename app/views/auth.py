@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import BooleanField, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -19,15 +20,15 @@ log = logging.getLogger("baoxue.auth")
 
 
 class LoginForm(Form):
-    username = StringField("用户名", [DataRequired(), Length(max=64)])
-    password = PasswordField("密码", [DataRequired(), Length(max=1024)])
-    remember = BooleanField("在这台电脑上保持登录")
+    username = StringField(_l("用户名"), [DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), [DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("在这台电脑上保持登录"))
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField("当前密码", [DataRequired(), Length(max=1024)])
-    new_password = PasswordField("新密码", [DataRequired(), Length(max=1024)])
-    new_password_again = PasswordField("再次输入新密码", [DataRequired(), Length(max=1024)])
+    current_password = PasswordField(_l("当前密码"), [DataRequired(), Length(max=1024)])
+    new_password = PasswordField(_l("新密码"), [DataRequired(), Length(max=1024)])
+    new_password_again = PasswordField(_l("再次输入新密码"), [DataRequired(), Length(max=1024)])
 
 
 def _safe_next(target: str | None) -> str:

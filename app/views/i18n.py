@@ -3,7 +3,7 @@ Chinese text as the message id (app/translations/en holds the English); the engi
 bilingual "中文 / English" strings, of which pick() shows the user's half."""
 from datetime import date, datetime
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -13,12 +13,16 @@ LANGUAGES = {"zh": "简体中文", "en": "English"}
 
 
 def locale() -> str:
+    # Only pages are translated. Elsewhere (the CLI, the worker, the importer, the JSON API, whose
+    # messages are bilingual) a form label stays its message id, as the API's schemas show it.
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "zh"
     lang = session.get("lang")
     if lang in LANGUAGES:
         return lang
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
-    return request.accept_languages.best_match(LANGUAGES, default="zh") if request else "zh"
+    return request.accept_languages.best_match(LANGUAGES, default="zh")
 
 
 def lang() -> str:
