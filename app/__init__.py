@@ -34,11 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app import views
 
     from app.web import edge
-
-    from app.web import outage
     from app.api import bp as api_bp
     edge.init_app(app)
-    outage.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(views.bp)
     views.init_app(app)

@@ -6,19 +6,20 @@ set back to when the step happened, so the audit trail, deadlines and overdue wo
 import random
 from datetime import date, datetime, timedelta
 
+import click
 from sqlalchemy import select
 
 from app import clock
-
 from app.audit import history
-from forms import pupil_numbers
 from app.auth.actor import Actor
-from app.deadlines import calendar
+from app.auth.passwords import hash_password
+from app.deadlines import calendar, checkpoints
 from app.district.org import add_unit, add_user
 from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db
-from app.models import OrgUnit, Pupil, User
+from app.models import Deadline, OrgUnit, Pupil, User
+from forms import pupil_numbers
 
 PASSWORD = "baoxue-demo"
 DISTRICT = "D01"
@@ -62,7 +63,6 @@ def _person(username, role, unit, display_name):
 
 
 def _org(rng):
-    from app.auth.passwords import hash_password
     _HASH[0] = hash_password(PASSWORD)
     add_unit(DISTRICT, "示范区教育局", "district", commit=False)
     add_unit("DEPT", "联合劝返成员单位", "department", DISTRICT, commit=False)
@@ -141,8 +141,6 @@ class _Walker:
 
     def at_checkpoint(self, clock_name: str, name: str) -> bool:
         """Move to a working day of the checkpoint's window (opening .. due day); False if that is after today."""
-        from app.deadlines import checkpoints
-        from app.models import Deadline
         clock_def = machine.get("dropout").clock(clock_name)
         point = clock_def.point_names().index(name)
         due_at = db.session.execute(select(Deadline.due_at).where(
@@ -247,7 +245,6 @@ def _walk(w: _Walker, target: str, rng) -> None:
 
 
 def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = False) -> None:
-    import click
     rng = random.Random(seed)
     real_now = clock.now()
     today = calendar.local_date(real_now)

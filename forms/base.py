@@ -4,6 +4,9 @@ from wtforms import Form, SelectMultipleField, StringField, TextAreaField, Valid
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app import clock
+from app.deadlines.calendar import local_date
+
 # Field labels are lazy_gettext (translated when a page shows them, the message id everywhere else);
 # choice labels are data (the API, the reports), marked N_() for `pybabel extract` and translated by the page.
 N_ = str
@@ -32,8 +35,6 @@ class NotFuture:
     is for forms outside a case (a pupil's birth date)."""
 
     def __call__(self, form, field):
-        from app import clock  # late: forms/ is imported by the definition, before the app exists
-        from app.deadlines.calendar import local_date
         if field.data and field.data > local_date(clock.now()):
             raise ValidationError("不能晚于今天 / cannot be in the future")
 

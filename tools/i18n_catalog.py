@@ -25,6 +25,7 @@ in a template string. ``--prune`` (with --update) also drops ids no source uses 
 tests/test_i18n.py fails while an id lacks its English or the .mo is older than the .po.
 """
 import argparse
+import ast
 import importlib
 import io
 import pkgutil
@@ -34,10 +35,19 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from babel.messages import frontend
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
+from jinja2 import Environment, nodes
+from jinja2.ext import babel_extract
+from wtforms import BooleanField, Form
+from wtforms.fields.core import UnboundField
+
+from app.auth import roles
+from app.views import forms as view_forms
+from app.views import i18n
 
 ROOT = Path(__file__).resolve().parent.parent          # the checkout: babel.cfg, app/, forms/
 CONFIG = ROOT / "babel.cfg"
@@ -65,9 +75,6 @@ def extract_jinja(fileobj, keywords, comment_tags, options):
     string literals a template translates at run time: ``'中文'|t`` and the Chinese items of a literal
     list looped over by ``{% for %}`` or assigned by ``{% set %}`` (as in ``{% for key, title in
     [('plan', '一人一案'), ...] %}...{{ _(title) }}``)."""
-    from jinja2 import Environment, nodes
-    from jinja2.ext import babel_extract
-
     source = fileobj.read()
     options = {**options, "silent": options.get("silent", "false")}
     yield from babel_extract(io.BytesIO(source), keywords, comment_tags, options)
@@ -101,8 +108,6 @@ def extract_python(fileobj, keywords, comment_tags, options):
     the literal out of ``_(row["label"])``, which is a run-time translation, not a message id.)
     Option ``runtime_calls``: names of callables whose first argument, a literal, is shown through
     ``_()`` at run time (the reports' ``Column("在校生数")`` headers)."""
-    import ast
-
     runtime_calls = set(str(options.get("runtime_calls", "")).replace(",", " ").split())
     tree = ast.parse(fileobj.read(), filename=getattr(fileobj, "name", "<python>"))
     for node in ast.walk(tree):
@@ -128,7 +133,6 @@ EXTRACTORS = {"python": extract_python, "jinja2": extract_jinja}
 
 
 def _mapping():
-    from babel.messages import frontend
     parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
     with open(CONFIG, encoding="utf-8") as f:
         return parse(f, str(CONFIG))
@@ -185,8 +189,6 @@ def _is_choice_list(value) -> bool:
 def _form_fields(form_cls) -> list:
     """The bound fields of a form class, bound on a bare wtforms.Form (so that Flask-WTF forms need
     no request)."""
-    from wtforms import Form
-    from wtforms.fields.core import UnboundField
     unbound = {name: getattr(form_cls, name) for name in dir(form_cls)
                if not name.startswith("_") and isinstance(getattr(form_cls, name, None), UnboundField)}
     return list(type("Probe", (Form,), unbound)())
@@ -201,8 +203,6 @@ def _field_labels(field) -> list[str]:
 
 def _runtime() -> dict:
     """Run-time message ids -> the files defining them."""
-    from wtforms import BooleanField, Form
-
     found = defaultdict(set)
 
     def add(texts, where):
@@ -220,9 +220,6 @@ def _runtime() -> dict:
                 elif package == "forms" and _is_choice_list(value):
                     add(_choice_labels(value), where)
 
-    from app.auth import roles
-    from app.views import forms as view_forms
-    from app.views import i18n
     add([*roles.ROLE_LABELS.values(), *roles.ASSIGNABLE_LABELS.values(), *roles.UNIT_KIND_LABELS.values(),
          roles.SYSTEM_LABEL], _where(roles))
     add(i18n.SYSTEM_ACTIONS.values(), _where(i18n))
@@ -299,7 +296,6 @@ def messages(catalog: Catalog) -> dict:
 
 def mo_is_current(catalog: Catalog) -> bool:
     """Whether messages.mo holds exactly the translations of this catalog (the .po)."""
-    from babel.messages.mofile import read_mo
     if not MO.exists():
         return False
     with open(MO, "rb") as f:

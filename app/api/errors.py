@@ -4,11 +4,12 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.web import outage
 from app.api import bp
 from app.api.util import authenticate
 from app.errors import BaoxueError
 from app.extensions import db
+from app.web import outage
+from app.web.limits import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ def _http_error(err: HTTPException):
     code = {413: "too_large", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
         err.code, "http_error")
     if err.code == 429:  # Flask-Limiter's refusal
-        from app.web.limits import retry_after
         wait = retry_after()
         response = jsonify({"error": code, "retry_after": wait,
                             "message": f"请求过于频繁, 请 {wait} 秒后再试 / too many requests: try again in {wait} s"})

@@ -3,10 +3,10 @@ from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from app import clock
-
-from app.web import paging
+from app.errors import BadRequest
 from app.extensions import db
-from app.models import AuthEvent
+from app.models import AuthEvent, User
+from app.web import paging
 
 ACTIONS = ("login", "login_failed", "logout", "token_issued", "token_revoked", "password_changed",
            "idle_expired", "deactivated")
@@ -44,8 +44,6 @@ def user_filter(name: str | None) -> int | None:
     """The id of the user named (username) for a filter; None for no filter; 400 for an unknown one."""
     if not name:
         return None
-    from app.errors import BadRequest
-    from app.models import User
     user_id = db.session.execute(select(User.id).where(User.username == name.strip()[:64])).scalar_one_or_none()
     if user_id is None:
         raise BadRequest("user: 没有这个用户 / no such user", field="user")

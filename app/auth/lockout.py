@@ -8,9 +8,12 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from app import clock
 from app.auth import events, passwords
+from app.extensions import connection, db
+from app.models import User
 
 log = logging.getLogger("baoxue.auth")
 MAX_FAILURES = 5           # per username and address, in WINDOW
@@ -30,7 +33,6 @@ def _keys(username: str, address: str) -> list[str]:
 
 def retry_after(username: str, address: str) -> int:
     """Seconds until this username may try again from this address (0: it may now)."""
-    from app.extensions import connection
     keys = _keys(username, address)
     try:
         with connection(current_app).pipeline() as pipe:
@@ -53,7 +55,6 @@ def retry_after(username: str, address: str) -> int:
 
 
 def _count_failure(username: str, address: str) -> None:
-    from app.extensions import connection
     try:
         with connection(current_app).pipeline() as pipe:
             for key in _keys(username, address):
@@ -66,10 +67,6 @@ def _count_failure(username: str, address: str) -> None:
 
 def _named(username: str):
     """The account a failed attempt was aimed at, if it exists (the log keeps what was typed too)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import User
     return db.session.execute(select(User).where(User.username == username[:64])).scalar_one_or_none()
 
 

@@ -1,6 +1,11 @@
 """Argon2id password hashes."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from app.errors import Invalid
+from app.extensions import db
+from app.models import User
 
 _hasher = PasswordHasher()
 # Checked against when the user does not exist, so a wrong username costs as long as a wrong password.
@@ -13,10 +18,6 @@ def hash_password(password: str) -> str:
 
 def authenticate(username: str, password: str):
     """The active user with this username and password, or None (the API's token and the login page)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import User
     user = db.session.execute(select(User).where(User.username == username[:64])).scalar_one_or_none()
     if check_password(user.password_hash if user is not None and user.active else None, password[:1024]):
         return user
@@ -72,5 +73,4 @@ def check_policy(password: str, username: str = "", field: str = "password") -> 
     """Raise Invalid naming `field` when the password breaks the policy."""
     errors = policy_errors(password, username)
     if errors:
-        from app.errors import Invalid
         raise Invalid({field: "; ".join(errors)}, "密码不符合要求 / the password does not meet the policy")

@@ -12,6 +12,9 @@ import logging
 import re
 import traceback
 
+from flask import request
+from flask_login import current_user
+
 from app.privacy.masking import PHONE_LIKE, mask_phone, mask_student_no
 
 # Query parameters whose value is a name or a number searched for, also percent-encoded inside another
@@ -54,8 +57,6 @@ def install_log_redaction() -> None:
 
 
 def _no_store(response):
-    from flask import request
-    from flask_login import current_user
     if request.path.startswith("/api/") or (not request.path.startswith("/static/")
                                             and current_user.is_authenticated):
         response.headers["Cache-Control"] = "no-store"

@@ -6,7 +6,13 @@ in-process), never the database. The caller loads them in two queries, see load(
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from app import load_workflows
+from app.audit import chain as audit
 from app.engine import machine
+from app.extensions import db
+from app.models import Deadline
 
 SYSTEM = "system"
 ESCALATIONS = ("overdue", "escalated")  # overdue is level 1, escalated levels 2 and 3
@@ -121,7 +127,6 @@ def definition(workflow: str):
     try:
         return machine.get(workflow)
     except KeyError:  # not compiled yet in this process (a script or a unit test without an app)
-        from app import load_workflows
         load_workflows()
         return machine.get(workflow)
 
@@ -133,15 +138,10 @@ def labels(workflow: str, lang: str = "zh") -> dict[str, str]:
 
 def load(case) -> tuple[list, list]:
     """The two queries build() needs (inside an app context)."""
-    from app.audit import chain as audit
     return audit.events(case.id), load_deadlines(case)
 
 
 def load_deadlines(case) -> list:
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Deadline
     return db.session.execute(select(Deadline).where(Deadline.case_id == case.id)
                               .order_by(Deadline.opened_at, Deadline.id)).scalars().all()
 

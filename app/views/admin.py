@@ -10,36 +10,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
-
-from app.deadlines import overrides as calendar_admin
-
-from app.district import org as directory
-
 from app.audit import history
-
-from app.web import paging
 from app.auth import tokens
 from app.auth import events as auth_events
+from app.auth.actor import current_actor
 from app.auth.scope import load_or_404
-from app.deadlines import calendar
+from app.deadlines import overrides as calendar_admin
+from app.deadlines import calendar, incidents
+from app.district import org as directory
 from app.engine import machine
+from app.engine.diagram import render as render_workflow
 from app.errors import BaoxueError, Invalid, NotFound
 from app.extensions import db
-from app.roster.importer import ImportFileError, import_pupils, read_rows
-from app.web.limits import import_limit
 from app.models import ApiToken, OrgUnit, RoleAssignment, User
+from app.roster.importer import ImportFileError, import_pupils, read_rows
 from app.roster.pupils import EVERYWHERE
 from app.views import access, bp, forms, idle
 from app.views.i18n import pick
-from app.auth.actor import current_actor
-from app.engine.diagram import render as render_workflow
-from forms.admin import (
-    CalendarDayForm,
-    EnrolmentForm,
-    RosterUploadForm,
-    UnitForm,
-    UserForm,
-)
+from app.web import paging
+from app.web.limits import import_limit
+from forms.admin import CalendarDayForm, EnrolmentForm, RosterUploadForm, UnitForm, UserForm
 
 
 def _guard():
@@ -255,7 +245,6 @@ def admin_import():
 def admin_deadline_failures():
     """Deadline actions that failed (the incidents `baoxue worker status` lists), with a retry button."""
     _guard()
-    from app.deadlines import incidents
     return render_template("admin/deadline_failures.html", failures=incidents.recent(), now=clock.now())
 
 
@@ -263,7 +252,6 @@ def admin_deadline_failures():
 @login_required
 def admin_deadline_failure_retry(failure_id):
     _guard()
-    from app.deadlines import incidents
     result = incidents.retry_now(failure_id, _me())  # 404 when there is no such failure
     if result == "failed":
         flash("重试仍然失败，已记录 / the retry failed again and was recorded", "error")

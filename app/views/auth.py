@@ -3,7 +3,7 @@ lockout shared with the API's token endpoint (app/auth/lockout.py)."""
 import logging
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -112,7 +112,6 @@ def change_password():
             # Every other session has ended; this one goes on under the new epoch.
             login_user(user)
             session[idle.SEEN] = idle._now()
-            from flask import flash
             flash(_("密码已修改，其他地方的登录已全部退出"), "ok")
             return redirect(url_for("views.workbench"))
     return render_template("password.html", form=form), 422

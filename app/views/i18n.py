@@ -2,12 +2,17 @@
 Chinese text as the message id (app/translations/en holds the English); the engine's messages are
 bilingual "中文 / English" strings, of which pick() shows the user's half."""
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from flask import has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from app.auth.roles import UNIT_KIND_LABELS, role_label
+from app.deadlines import calendar
+from app.engine import machine
+from app.timeline.model import SYSTEM_LABELS as SYSTEM_ACTIONS  # the system's own actions, named once
+from forms.base import REASONS
 
 LANGUAGES = {"zh": "简体中文", "en": "English"}
 
@@ -49,7 +54,6 @@ def local_dt(value, fmt="%Y-%m-%d %H:%M") -> str:
     """A stored naive-UTC time shown in Beijing time."""
     if value is None:
         return ""
-    from app.deadlines import calendar
     if isinstance(value, datetime):
         return calendar.to_local(value).strftime(fmt)
     if isinstance(value, date):
@@ -60,7 +64,6 @@ def local_dt(value, fmt="%Y-%m-%d %H:%M") -> str:
 def return_to() -> str:
     """Where a language switch should come back to: this page, or after a POST (a refused form),
     the page the form was on."""
-    from urllib.parse import urlsplit
     if request.method == "GET":
         return request.full_path
     referrer = urlsplit(request.referrer or "")
@@ -86,8 +89,6 @@ def template_filters() -> dict:
     return {"local_dt": local_dt, "pick": pick, "t": gettext}
 
 
-from app.timeline.model import SYSTEM_LABELS as SYSTEM_ACTIONS  # noqa: E402  (the system's own actions, named once)
-
 
 
 
@@ -96,13 +97,11 @@ def unit_kind_label(kind: str) -> str:
 
 
 def reason_label(code: str) -> str:
-    from forms.base import REASONS
     return dict(REASONS).get(code, code)
 
 
 def action_label(case, action: str) -> str:
     """A trigger's label in the user's language; the system's own actions by name."""
-    from app.engine import machine
     t = machine.get(case.workflow).triggers.get(action)
     if t is not None:
         return label(t)

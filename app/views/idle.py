@@ -9,12 +9,15 @@ import json
 import logging
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import decode_cookie, logout_user
 from werkzeug.datastructures import MultiDict
 
+from app import clock
 from app.auth import accounts, events
+from app.extensions import connection
 
 log = logging.getLogger("baoxue.auth")
 EXEMPT = {"views.login", "views.healthz", "views.index", "views.set_language"}
@@ -27,7 +30,6 @@ def idle_seconds() -> int:
 
 
 def _now() -> float:
-    from app import clock
     return clock.now().timestamp()
 
 
@@ -77,7 +79,6 @@ def _expire(user):
 
 def _page_of_form() -> str:
     """The page the form was on (the referrer on this site), else the URL it posted to."""
-    from urllib.parse import urlsplit
     ref = urlsplit(request.referrer or "")
     if ref.netloc == request.host and ref.path:
         return ref.path + (f"?{ref.query}" if ref.query else "")
@@ -85,7 +86,6 @@ def _page_of_form() -> str:
 
 
 def _stash(user) -> dict | None:
-    from app.extensions import connection
     fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
     key = f"bx:restore:{secrets.token_urlsafe(16)}"
     try:
@@ -104,7 +104,6 @@ def restored(path_prefix: str, user) -> tuple[str, MultiDict] | None:
     if not stash or not str(stash.get("path", "")).startswith(path_prefix):
         return None
     session.pop("_restore")
-    from app.extensions import connection
     try:
         conn = connection(current_app)
         raw = conn.get(stash["key"])

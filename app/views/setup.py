@@ -10,11 +10,16 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from app.web import outage
+from app.api import bp as api_bp
+from app.api.errors import _baoxue_error as api_error
+from app.api.errors import _http_error
+from app.auth import accounts
+from app.engine import machine
 from app.errors import BaoxueError
 from app.extensions import db
-from app.auth import accounts
 from app.views import access, bp, forms, i18n, idle
+from app.web import outage
+from app.web.limits import retry_after
 
 log = logging.getLogger(__name__)
 login_manager = LoginManager()
@@ -46,10 +51,8 @@ def init_app(app) -> None:
     login_manager.login_view = "views.login"
     login_manager.login_message = None  # the login page says why on its own
     csrf.init_app(app)
-    from app.api import bp as api_bp
     csrf.exempt(api_bp)  # the API authenticates every request by bearer token, never by cookie
     babel.init_app(app, locale_selector=i18n.locale)
-    from app.engine import machine
     app.jinja_env.globals.update(i18n.template_globals(), nav_can=access.can, workflow=machine.get,
                                   describe_form=forms.describe)
     app.jinja_env.filters.update(i18n.template_filters())
@@ -58,6 +61,7 @@ def init_app(app) -> None:
     app.after_request(_seen)
     for status in (404, 405, 413):
         app.register_error_handler(status, _app_http_error)
+    outage.register(app, error_page)  # also before a blueprint is chosen (bp has its own, below)
     app.register_error_handler(BaoxueError, _app_refusal)
 
 
@@ -83,7 +87,7 @@ def error_page(status: int, message: str, details: dict | None = None):
     return render_template("error.html", status=status, message=i18n.pick(message), details=details), status
 
 
-outage.register(bp)
+outage.register(bp, error_page)
 
 
 @bp.errorhandler(BaoxueError)
@@ -97,7 +101,6 @@ def _baoxue_error(err: BaoxueError):
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(err):
-    from app.web.limits import retry_after
     wait = retry_after()
     response, status = error_page(429, f"请求过于频繁, 请 {wait} 秒后再试 / too many requests: try again in {wait} s")
     return response, status, {"Retry-After": str(wait)}
@@ -111,7 +114,6 @@ def _csrf_error(err: CSRFError):
 def _app_http_error(err: HTTPException):
     """Errors raised before a blueprint is chosen (unknown URL, wrong method, body too large)."""
     if request.path.startswith("/api/"):
-        from app.api.errors import _http_error
         return _http_error(err)
     messages = {404: "页面不存在 / no such page", 405: "不支持此操作 / method not allowed",
                 413: "上传的内容太大 / the upload is too large"}
@@ -121,7 +123,6 @@ def _app_http_error(err: HTTPException):
 def _app_refusal(err: BaoxueError):
     """A refusal before a blueprint is chosen (the edge refusing a path no route matches)."""
     if request.path.startswith("/api/"):
-        from app.api.errors import _baoxue_error as api_error
         return api_error(err)
     return _baoxue_error(err)
 

@@ -7,12 +7,16 @@ When Redis is down these limits let requests through (logged): they guard agains
 lockout — which falls back to the database — still guards the passwords."""
 import hashlib
 import logging
+import time
 
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits.storage import storage_from_string
 from limits.strategies import STRATEGIES
+
+from app.extensions import redis_url
 
 log = logging.getLogger("baoxue.limits")
 
@@ -23,7 +27,6 @@ def _caller() -> str:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return "tok:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:24]
-    from flask_login import current_user
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return "ip:" + (get_remote_address() or "-")
@@ -48,7 +51,6 @@ def init_app(app) -> None:
 def _bind_storage():
     """Point the limiter at this app's Redis on the first request (not at start-up: a CLI command
     should not start the embedded Redis it does not need)."""
-    from app.extensions import redis_url
     url = redis_url(current_app)
     if getattr(limiter, "_baoxue_url", None) == url:
         return
@@ -60,7 +62,6 @@ def _bind_storage():
 
 def retry_after() -> int:
     """Seconds until the limit that refused this request lets one through again."""
-    import time
     try:
         return max(int(limiter.current_limit.reset_at - time.time()), 1)
     except Exception:  # noqa: BLE001 — no window known: a minute

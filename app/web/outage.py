@@ -6,9 +6,13 @@ connection found broken is invalidated by SQLAlchemy together with the rest of t
 request answers 503 and the next one gets a new connection.
 """
 import logging
+from functools import partial
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, make_response, request
+from flask_babel import get_locale
 from sqlalchemy import exc
+
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 15  # seconds: about how long a database restart takes
@@ -24,28 +28,21 @@ except ImportError:  # pragma: no cover — SQLite-only installs
 
 def _language() -> None:
     """Fix the page's language now, then drop the user: both may need the database otherwise."""
-    from flask_babel import get_locale
-
-    from app.views.setup import login_manager
     try:
         get_locale()  # cached for the request: the template uses this value
     except Exception:  # noqa: BLE001 — the user could not be loaded: the session's language, or the browser's
-        g._login_user = login_manager.anonymous_user()
+        g._login_user = current_app.login_manager.anonymous_user()
         get_locale()
-    g._login_user = login_manager.anonymous_user()
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
-def respond(err: Exception):
-    from app.extensions import db
+def respond(err: Exception, page=None):
     log.warning("database unavailable on %s %s: %s", request.method, request.path, type(err).__name__)
     if request.path.startswith("/api/"):
         response = jsonify({"error": "unavailable", "message": MESSAGE})
     else:
-        from flask import make_response
-
-        from app.views.setup import error_page
         _language()
-        response = make_response(error_page(503, MESSAGE)[0])
+        response = make_response(page(503, MESSAGE)[0])
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 — the connection is gone; the pool has already dropped it
@@ -55,7 +52,9 @@ def respond(err: Exception):
     return response
 
 
-def register(target) -> None:
-    """On the app and on each blueprint (a blueprint's catch-all handler would be found first)."""
+def register(target, page=None) -> None:
+    """On the app and on each blueprint (a blueprint's catch-all handler would be found first).
+    `page(status, message)` draws the HTML error page (the pages' own, app/views/setup.py); the API's
+    blueprint, which answers only JSON, has none."""
     for error in ERRORS:
-        target.register_error_handler(error, respond)
+        target.register_error_handler(error, partial(respond, page=page))

@@ -15,6 +15,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 from rq.cron import CronScheduler
 
+from app import create_app
 from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
@@ -48,5 +49,4 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
 
 def main() -> None:
     """`python worker.py [--burst] [--no-cron]`."""
-    from app import create_app  # the factory imports the whole app; the worker is one of its users
     run(create_app(), burst="--burst" in sys.argv, cron="--no-cron" not in sys.argv)
