@@ -114,6 +114,16 @@ def add_months(day: date, months: int) -> date:
     return next_workday(date(year, month, min(day.day, _cal.monthrange(year, month)[1])))
 
 
+def day_of_month(day: date, n: int) -> date:
+    """The first n-th of a month on or after `day` (a shorter month's last day), moved to a working day."""
+    year, month = day.year, day.month
+    while True:
+        candidate = date(year, month, min(n, _cal.monthrange(year, month)[1]))
+        if candidate >= day:
+            return next_workday(candidate)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
 def local_date(utc_naive: datetime) -> date:
     return utc_naive.replace(tzinfo=UTC).astimezone(TZ).date()
 

@@ -6,7 +6,7 @@ exporting the same filtered list are the same query with a different ending.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from app.auth.scope import unit_by_code
 from app.engine import machine
@@ -58,7 +58,8 @@ def parse(actor, args, now: datetime) -> CaseFilter:
     if reason := get("reason"):
         if reason not in dict(REASONS):
             raise Invalid({"reason": f"未知原因 / unknown reason {reason!r}"})
-        f.where.append(cast(Case.reasons, String).like(f'%"{reason}"%'))
+        # the JSON list's text holds the code quoted (cases.fields, 0014: JSON extraction on either database)
+        f.where.append(Case.fields["reasons"].as_string().like(f'%"{reason}"%'))
     if overdue := get("overdue"):
         clause = overdue_clause(now)
         f.where.append(clause if _bool("overdue", overdue) else ~clause)

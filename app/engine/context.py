@@ -5,19 +5,25 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseAssignee, CasePartner, User
 
-SETTABLE = frozenset({"reasons", "confirmed"})
 
 
 class StepContext:
-    def __init__(self, case, data: dict, actor, now):
+    def __init__(self, case, data: dict, actor, now, defn):
         self.case, self.data, self.actor, self.now = case, data, actor, now
         self.vars = dict(case.vars or {})
+        # The definition's case-level fields as the case has them (defaults where it has none yet).
+        self.fields = defn.field_values(case.fields)
         self.sets: dict = {}
         self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
         self.extra: list[tuple[str, dict]] = []  # rows to add in the step's own write (table, values)
 
+    def field(self, name: str):
+        """A case-level field of the definition ("fields"), as the case had it before this step."""
+        return self.fields[name]
+
     def set(self, attr: str, value) -> None:
-        if attr not in SETTABLE:
+        """Set one of the definition's case-level fields; nothing else of the case is an effect's to set."""
+        if attr not in self.fields:
             raise ValueError(f"a workflow effect may not set case.{attr}")
         self.sets[attr] = value
 
