@@ -6,8 +6,8 @@ Order of checks in fire(): trigger known (404) -> the actor's roles over the cas
 its dates (422, app/engine/dates.py) -> preconditions and guards (422) -> the window of a checkpoint
 the step logs (422): _check(). Then _plan() works out what the step changes (state, effects, dates,
 deadlines, audit event) without writing, and _write() writes the case, its audit event and its
-deadline rows, committed together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit,
-never before.
+deadline rows, committed together. Hooks registered in AFTER_COMMIT (the deadline timers) run after
+the commit, never before.
 """
 import logging
 from contextlib import contextmanager
