@@ -13,6 +13,10 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from flask import has_app_context
+
+from app.extensions import db
+from app.models import CalendarDay
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -33,11 +37,8 @@ def overrides() -> dict[date, tuple[str, str]]:
 
 
 def _load_overrides() -> dict:
-    from flask import has_app_context
     if not has_app_context():
         return {}
-    from app.extensions import db
-    from app.models import CalendarDay
     rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind, CalendarDay.note)).all()
     return {d: (k, n) for d, k, n in rows}
 

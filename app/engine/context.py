@@ -1,6 +1,7 @@
 """What guards and effects of a definition see of a step, and the few things they may change."""
 from sqlalchemy import select
 
+from app.auth.scope import Actor
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseAssignee, CasePartner, User
@@ -35,9 +36,6 @@ class StepContext:
         return user
 
     def add_assignee(self, username: str, role: str) -> None:
-        from app.auth.scope import (
-            Actor,  # late: scope imports the models this module also uses
-        )
         user = self._user(username)
         if role not in Actor(user).roles_for_path(self.case.unit_path):
             raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "
