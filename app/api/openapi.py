@@ -15,7 +15,6 @@ from app.engine.schema import form_schema
 from app.audit.history import ADMIN_ACTIONS
 from app.reports.downloads import MIMETYPES
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
-import workflows
 
 JSON = "application/json"
 TEXTS = {400: "bad request: malformed JSON, a bad query parameter, a control character (`field` names it)",
@@ -152,7 +151,7 @@ def _log_paths(text) -> dict:
 
 def _open_schema() -> dict:
     """POST /cases: the open form of the workflow the body names (`workflow`, by default the first)."""
-    first = workflows.ALL[0]["name"]
+    first = machine.default().name
     schemas = [form_schema(d.open_form, {"workflow": {"type": "string", "enum": [d.name]}},
                            [] if d.name == first else ["workflow"])
                for d in machine.registered().values()]

@@ -81,6 +81,11 @@ def state_has(workflow: str, state: str, mark: str) -> bool:
     """In Python, for grouped rows: does `state` of `workflow` carry `mark`."""
     st = machine.get(workflow).states.get(state)
     return st is not None and mark in st.marks
+# The case fields the figures count by, read out of cases.fields (migration 0014) by JSON extraction,
+# which both databases do in the query (PostgreSQL ->>, SQLite json_extract): the reasons as the text of
+# their JSON list (a reason counts when '"<code>"' is in it), the bureau's confirmation as a boolean.
+reasons_text = Case.fields["reasons"].as_string()
+is_confirmed = Case.fields["confirmed"].as_boolean()
 
 
 def reader(actor: Actor) -> Actor:

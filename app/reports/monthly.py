@@ -25,7 +25,7 @@ of a re-enrolment, the visit's date), not by when it was typed.
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, cast, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from app.auth.scope import unit_by_code
@@ -44,10 +44,12 @@ from app.reports import (
     count_if,
     counted,
     in_state_marked,
+    is_confirmed,
     month_start,
     period_dict,
     rate,
     reader,
+    reasons_text,
     school_year,
     step_marked,
     step_names,
@@ -107,20 +109,20 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
     # Cases: the state at the period's end is the to_state of the case's last event before it.
     state_at_end = (select(CaseEvent.to_state).where(CaseEvent.case_id == Case.id, CaseEvent.occurred_on <= end)
                     .order_by(CaseEvent.seq.desc()).limit(1).correlate(Case).scalar_subquery())
-    in_period, in_sy = Case.detected_on.between(start, end), Case.detected_on.between(sy_start, end)
+    in_period, in_sy = Case.opened_on.between(start, end), Case.opened_on.between(sy_start, end)
     is_dropout = in_state_marked(COUNTS_AS_DROPOUT)
     cases = db.session.execute(grouped(
         select(key, count_if(in_period), count_if(in_state_marked(OUT_OF_SCHOOL, state_at_end)), count_if(in_sy),
-               count_if(in_sy & is_dropout), count_if(in_sy & is_dropout & Case.confirmed.is_(True)))
+               count_if(in_sy & is_dropout), count_if(in_sy & is_dropout & is_confirmed))
         .select_from(Case)
         # A case closed before the earliest day asked about counts nowhere: skip it early.
-        .where(Case.detected_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
+        .where(Case.opened_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
 
     reported, returned, visit = (step_marked(m, CaseEvent.action)
                                  for m in (REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT))
     day = CaseEvent.occurred_on
     period, sy = day >= start, day >= sy_start
-    reasons = cast(Case.reasons, String)
+    reasons = reasons_text
     events = db.session.execute(grouped(
         select(key, count_if(reported & period), count_if(returned & period),
                count_if(visit & period), count_if(returned & sy), count_if(visit & sy),

@@ -24,7 +24,6 @@ from app.views.i18n import label
 from app.views.setup import actor
 from app.web.limits import export_limit
 from forms.base import REASONS
-import workflows
 
 PER_PAGE = 50
 
@@ -107,7 +106,7 @@ def case_export():
             ("name", "student_no", "class_name"), "")
         data.append([case.id, p["name"], p["student_no"], p["class_name"],
                      label(machine.get(case.workflow).states[case.state]),
-                     "、".join(reasons.get(r, r) for r in case.reasons or []), case.detected_on,
+                     "、".join(reasons.get(r, r) for r in case.fields.get("reasons") or []), case.opened_on,
                      "是" if is_overdue else "", case.escalation_level or "",
                      "、".join(a.user.display_name or a.user.username for a in case.assignees),
                      calendar.to_local(case.updated_at).replace(tzinfo=None)])
@@ -117,7 +116,7 @@ def case_export():
 
 def _asked_workflow():
     """The definition ?workflow= names (404 if none is registered so), by default the first one."""
-    name = request.values.get("workflow") or workflows.ALL[0]["name"]
+    name = request.values.get("workflow") or machine.default().name
     if name not in machine.registered():
         raise NotFound("没有这个流程 / no such workflow")
     return machine.get(name)
