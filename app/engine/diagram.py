@@ -1,4 +1,4 @@
-"""A workflow definition drawn as SVG, from the definition alone (any workflow, not just dropout):
+"""A workflow definition drawn as SVG, from the definition alone (any workflow):
 main-path states left to right, off-ramp states below, transitions as arrows (backward ones arc
 above), and each state's in-place actions and deadline clocks listed under its box."""
 from markupsafe import Markup, escape
