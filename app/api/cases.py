@@ -19,7 +19,10 @@ from app.web.limits import export_limit
 
 @bp.post("/cases")
 def create_case():
-    case_id = open_case(current_actor(), json_body())
+    body = json_body()
+    # "workflow" picks the definition (absent: the first, so clients written for one workflow still work);
+    # the rest is its open form.
+    case_id = open_case(current_actor(), {k: v for k, v in body.items() if k != "workflow"}, body.get("workflow"))
     body = case_detail(load_case_in_scope(current_actor(), case_id), current_actor(), via="api:create_case")
     return jsonify(body), 201, {"Location": url_for("api.get_case", case_id=case_id)}
 

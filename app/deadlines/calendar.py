@@ -13,6 +13,10 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from flask import has_app_context
+
+from app.extensions import db
+from app.models import CalendarDay
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -33,11 +37,8 @@ def overrides() -> dict[date, tuple[str, str]]:
 
 
 def _load_overrides() -> dict:
-    from flask import has_app_context
     if not has_app_context():
         return {}
-    from app.extensions import db
-    from app.models import CalendarDay
     rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind, CalendarDay.note)).all()
     return {d: (k, n) for d, k, n in rows}
 
@@ -47,7 +48,12 @@ def invalidate() -> None:
 
 
 def is_workday(day: date) -> bool:
-    override = overrides().get(day)
+    return _workday(day, overrides())
+
+
+def _workday(day: date, known: dict) -> bool:
+    # `known`: the overrides, read once by a caller that walks many days (a step counts dozens).
+    override = known.get(day)
     if override is not None:
         return override[0] == "workday"
     return _official(day)
@@ -94,15 +100,17 @@ def add_working_days(day: date, n: int) -> date:
         return next_workday(day)
     step = 1 if n > 0 else -1
     left = abs(n)
+    known = overrides()
     while left:
         day += timedelta(days=step)
-        if is_workday(day):
+        if _workday(day, known):
             left -= 1
     return day
 
 
 def next_workday(day: date) -> date:
-    while not is_workday(day):
+    known = overrides()
+    while not _workday(day, known):
         day += timedelta(days=1)
     return day
 
@@ -112,6 +120,16 @@ def add_months(day: date, months: int) -> date:
     m = day.month - 1 + months
     year, month = day.year + m // 12, m % 12 + 1
     return next_workday(date(year, month, min(day.day, _cal.monthrange(year, month)[1])))
+
+
+def day_of_month(day: date, n: int) -> date:
+    """The first n-th of a month on or after `day` (a shorter month's last day), moved to a working day."""
+    year, month = day.year, day.month
+    while True:
+        candidate = date(year, month, min(n, _cal.monthrange(year, month)[1]))
+        if candidate >= day:
+            return next_workday(candidate)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def local_date(utc_naive: datetime) -> date:

@@ -13,7 +13,7 @@ from app.deadlines import calendar
 from app.reports import charts, export, figures, monthly, reader
 from app.views import access, bp
 from app.views.i18n import lang
-from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
+from app.auth.actor import current_actor
 from app.web.limits import export_limit
 
 
@@ -75,7 +75,7 @@ def dashboard_charts(d: dict) -> dict:
 @login_required
 def dashboard():
     access.require("dashboard")
-    d = figures.dashboard(actor(), _today())
+    d = figures.dashboard(current_actor(), _today())
     return render_template("dashboard.html", d=d, charts=dashboard_charts(d))
 
 
@@ -88,13 +88,13 @@ def reports():
     month = request.args.get("month") or f"{today:%Y-%m}"
     period = request.args.get("period") or month
     if school:
-        report = monthly.school_month(actor(), school, month)
+        report = monthly.school_month(current_actor(), school, month)
         columns, rows = export.monthly_table(report)
     else:
-        report = monthly.district_summary(actor(), period)
+        report = monthly.district_summary(current_actor(), period)
         columns, rows = export.district_table(report)
     return render_template("reports.html", report=report, columns=columns, rows=rows, school=school,
-                           month=month, period=period, schools=schools_in_scope(reader(actor())),
+                           month=month, period=period, schools=schools_in_scope(reader(current_actor())),
                            query={k: v for k, v in (("school", school), ("month", month), ("period", period)) if v})
 
 
@@ -104,4 +104,4 @@ def reports():
 def report_download(kind, fmt):
     access.require("reports")
     from app.reports.downloads import report_file
-    return report_file(actor(), kind, fmt, request.args)
+    return report_file(current_actor(), kind, fmt, request.args)

@@ -10,15 +10,15 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Notification
 from app.views import bp
-from app.auth.actor import current_actor as actor  # (renamed when merged with H2)
+from app.auth.actor import current_actor
 
 
 @bp.get("/work")
 @login_required
 def workbench():
     now = clock.now()
-    cases, waiting_total = worklist.waiting_cases(actor())
-    deadlines = worklist.upcoming_deadlines(actor(), now)
+    cases, waiting_total = worklist.waiting_cases(current_actor())
+    deadlines = worklist.upcoming_deadlines(current_actor(), now)
     notices, unread_total = worklist.unread_notifications(current_user.id)
     return render_template("work.html", cases=cases, waiting_total=waiting_total, deadlines=deadlines,
                            notices=notices, unread_total=unread_total, now=now,
