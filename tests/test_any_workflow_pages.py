@@ -11,7 +11,7 @@ from app import clock
 from app.engine import definition, machine
 from app.extensions import db
 from app.models import Case, Deadline, Notification, User
-from app.models.users import ROLES
+from app.auth.roles import ROLES
 from forms.base import BaseForm, long_text, short_text
 from tests.web import Browser
 

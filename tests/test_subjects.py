@@ -15,7 +15,7 @@ from app.deadlines import actions, calendar, clocks
 from app.engine import definition, machine
 from app.extensions import db
 from app.models import Deadline
-from app.models.users import ROLES
+from app.auth.roles import ROLES
 from forms.base import BaseForm, short_text
 
 NOV_2 = datetime(2026, 11, 2, 2, 0)  # Monday 2 November 2026, 10:00 in Shanghai

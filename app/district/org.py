@@ -3,6 +3,8 @@ the demo. Each change writes its admin event (who, what, before/after) in the sa
 from sqlalchemy import select
 
 from app.audit import history
+from app.auth import events, tokens
+from app.auth.accounts import end_sessions
 from app.auth.passwords import check_policy, hash_password
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -98,10 +100,8 @@ def add_user(username: str, role: str, unit_code: str, password: str | None = No
         user.password_hash = password_hash
         history.admin_event(by, "password_set", target)  # never the hash
         if password:  # a reset password ends the sessions opened with the old one
-            from app.auth.accounts import end_sessions
-            from app.auth.events import record
             end_sessions(user)
-            record("password_changed", user=user, commit=False, by="admin")
+            events.record("password_changed", user=user, commit=False, by="admin")
     if not any(a.role == role and a.unit_id == unit.id for a in user.assignments):
         before = _user_state(user)
         user.assignments.append(RoleAssignment(role=role, unit_id=unit.id, unit=unit))
@@ -123,8 +123,6 @@ def set_active(user: User, active: bool, by: history.By, commit: bool = True) ->
     """Deactivation revokes every API token for good and ends every session; reactivation restores
     neither (the user logs in again and makes new tokens). Both are admin and authentication events."""
     if user.active != active:
-        from app.auth import events, tokens
-        from app.auth.accounts import end_sessions
         before = _user_state(user)
         user.active = active
         if not active:

@@ -1,5 +1,6 @@
 """How cases and pupils are shown: masked where the viewer does not need personal data (PIPL)."""
 from app import clock
+from app.audit import chain as audit
 from app.privacy import masking
 from app.engine import machine
 from app.engine.operations import available_triggers
@@ -56,7 +57,6 @@ def shown_events(events, masker) -> list:
 def timeline_read(actor, case, *, via: str, what: str = "timeline") -> tuple[list, list, bool]:
     """A case's events as this actor may see them, the stored events (for the chain check), and whether
     they were masked; the read is logged (every timeline read, masked or not)."""
-    from app.audit import chain as audit
     events = audit.events(case.id)
     masker = masker_for(case, actor.roles_for(case))
     if case.pupil_id is not None:  # the access log is of reads about a pupil

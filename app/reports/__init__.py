@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import and_, case, false, func, or_
 
+from app.auth.roles import REPORT_ROLES
 from app.auth.scope import Actor, Grant
 from app.deadlines import calendar
 from app.engine import machine
@@ -25,10 +26,9 @@ from app.models import Case
 # teacher per semester). One dict so a district changes them in one place.
 TARGETS = {"dropout_rate_max": 0.03, "retention_rate_min": 0.97, "visits_per_semester_min": 40}
 
-# Roles that read reports. A grade leader reads their whole school's reports (the school's 3-tier
-# network: principal -> grade leader -> class teacher); the others read over their own unit.
-# Class teachers, partners and the system admin do not read reports (403).
-REPORT_ROLES = ("school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor")
+# Roles that read reports (app/auth/roles.py). A grade leader reads their whole school's reports (the
+# school's 3-tier network: principal -> grade leader -> class teacher); the others read over their own
+# unit. Class teachers, partners and the system admin do not read reports (403).
 
 # What the figures count comes from the definitions (a state's and a trigger's `marks`, documented in
 # workflows/dropout.py), so a workflow defines what its cases mean to the reports; one that marks

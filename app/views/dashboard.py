@@ -11,6 +11,7 @@ from app import clock
 from app.district.filters import schools_in_scope
 from app.deadlines import calendar
 from app.reports import charts, export, figures, monthly, reader
+from app.reports.downloads import report_file
 from app.views import access, bp
 from app.views.i18n import lang
 from app.auth.actor import current_actor
@@ -103,5 +104,4 @@ def reports():
 @export_limit
 def report_download(kind, fmt):
     access.require("reports")
-    from app.reports.downloads import report_file
     return report_file(current_actor(), kind, fmt, request.args)
