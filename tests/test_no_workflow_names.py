@@ -27,9 +27,6 @@ ALLOWED = {
                     "api/openapi_schemas.py": "the dashboard trend's series of that name (API field)"},
     "verify": {"cli/*": "the `baoxue audit verify` command"},
 }
-# Files another change of this layout step rewrites (the demo leaves app/ for demo/):
-# (path glob, name or "*"); delete once it has landed.
-PENDING = {("district/demo.py", "*")}
 QUOTED = re.compile(r"""(['"])([^'"\n]*)\1""")
 
 
@@ -65,8 +62,7 @@ def named(names: set[str]) -> list[str]:
         if reader is None:
             continue
         for line, text in reader(path):
-            if text in names and not any(fnmatch(where, glob) for glob in ALLOWED.get(text, {})) \
-                    and not any(fnmatch(where, glob) and what in ("*", text) for glob, what in PENDING):
+            if text in names and not any(fnmatch(where, glob) for glob in ALLOWED.get(text, {})):
                 found.append(f"app/{where}:{line}: {text!r}")
     return found
 
