@@ -15,7 +15,7 @@ from app import load_workflows
 from app.deadlines import actions
 from app.engine import definition, machine
 from app.extensions import db
-from app.models import Notification
+from app.models import Deadline, Notification
 from app.models.users import ROLES
 from forms.base import BaseForm, long_text, names_field
 from tests.deadline_helpers import remind_on_time
@@ -43,7 +43,13 @@ def with_conference(raw: dict) -> dict:
         "name": "hold_conference", "zh": "召开个案会商", "en": "Hold a case conference",
         "source": "joint_return", "dest": "case_conference", "roles": ["bureau_officer"], "form": ConferenceForm,
         "occurred_on": "held_on", "dates": {"held_on": {"not_before": ["detected_on"]}}})
-    triggers["re_enroll"]["source"] = list(triggers["re_enroll"]["source"]) + ["case_conference"]
+    # the way out, and what a case in joint_return keeps doing while its conference runs
+    for name in ("re_enroll", "verify", "add_note", "assign"):
+        sources = triggers[name]["source"]
+        if sources != "*":
+            triggers[name]["source"] = list(sources if isinstance(sources, list) else [sources]) + ["case_conference"]
+    verification = next(c for c in new["clocks"] if c["name"] == "verification")
+    verification["while_in"] = verification["while_in"] + ["case_conference"]
     new["clocks"].append({
         "name": "conference_follow_through", "zh": "会商决定落实", "en": "Conference follow-through",
         "starts_on": "case_conference", "due": [{"working_days": 5}], "met_by": ["re_enroll"],
@@ -83,13 +89,14 @@ def test_a_case_walks_into_the_conference_and_out_through_api_and_pages(app, bx,
     assert f"/cases/{case['id']}/actions/hold_conference" in page and "召开个案会商" in page
     # through the page, as staff do it
     data = form_fields({**CONFERENCE, "held_on": case["detected_on"]})
-    data.update(version=str(case["version"]), seen_seq="0")
+    data["version"], data["seen_seq"] = str(case["version"]), "0"
     r = officer.post(f"/cases/{case['id']}/actions/hold_conference", data)
     assert r.status_code == 302, r.get_data(as_text=True)[:800]
 
     detail = bx.case(case["id"])
     assert detail["state"] == "case_conference"
-    assert [d["clock"] for d in detail["open_deadlines"]] == ["conference_follow_through"]
+    # its own clock opens; the bureau's verification clock goes on through the conference
+    assert sorted(d["clock"] for d in detail["open_deadlines"]) == ["conference_follow_through", "verification"]
     admin = Browser(app, "school_admin")
     page = admin.text(f"/cases/{case['id']}")
     assert "个案会商" in page and "会商决定落实" in page             # the state, its clock as a deadline
@@ -99,15 +106,16 @@ def test_a_case_walks_into_the_conference_and_out_through_api_and_pages(app, bx,
     # the clock reminds and escalates like any other
     remind_on_time(app)
     with app.app_context():
-        kinds = db.session.execute(select(Notification.kind).where(Notification.case_id == case["id"])
-                                   ).scalars().all()
-    assert "reminder" in kinds
+        reminded = db.session.execute(select(Deadline.clock).join(Notification, Notification.deadline_id == Deadline.id)
+                                      .where(Notification.case_id == case["id"], Notification.kind == "reminder")
+                                      ).scalars().all()
+    assert "conference_follow_through" in reminded
 
     case = bx.step(case["id"], "re_enroll", "school_admin")
     assert case["state"] == "re_enrolled"
     assert [d["clock"] for d in case["open_deadlines"]] == ["follow_up"] * 3
-    actions_seen = [e["action"] for e in bx.events(case["id"])]
-    assert actions_seen[-2:] == ["hold_conference", "re_enroll"]
+    steps = [e["action"] for e in bx.events(case["id"]) if e["actor"] != "system"]
+    assert steps[-2:] == ["hold_conference", "re_enroll"]
     met = bx.events(case["id"])[-1]["data"]["deadlines"]["met"]
     assert [m["clock"] for m in met] == ["conference_follow_through"]
     timeline = admin.text(f"/cases/{case['id']}/timeline")

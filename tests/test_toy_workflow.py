@@ -195,12 +195,12 @@ def test_case_and_timeline_pages_show_the_school_and_month_and_no_pupil(app, bx,
     assert "/cases/{}/actions/submit".format(case["id"]) in page and 'name="dropouts_found"' in page
     assert "月报报送" in page  # the clock, as a deadline
     data = form_fields(FIGURES)
-    data.update(version="1", seen_seq="0")
+    data["version"], data["seen_seq"] = "1", "0"
     r = admin.post(f"/cases/{case['id']}/actions/submit", data)
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     assert bx.case(case["id"])["state"] == "submitted"
     bad = form_fields({**FIGURES, "enrolled": "-3"})
-    bad.update(version="2", seen_seq="0")
+    bad["version"], bad["seen_seq"] = "2", "0"
     assert admin.post(f"/cases/{case['id']}/actions/submit", bad).status_code == 409  # no longer drafting
 
     bureau = browser("bureau")
