@@ -36,8 +36,11 @@ def with_conference(raw: dict) -> dict:
     """The dropout definition with a case conference between joint_return and re_enrolled."""
     new = copy.deepcopy(raw)
     states = [s["name"] for s in new["states"]]
+    joint = new["states"][states.index("joint_return")]
+    # still out of school and a dropout for the reports, like the joint return it follows
     new["states"].insert(states.index("joint_return") + 1, {
-        "name": "case_conference", "zh": "个案会商", "en": "Case conference", "main": True})
+        "name": "case_conference", "zh": "个案会商", "en": "Case conference", "main": True,
+        **({"marks": list(joint["marks"])} if "marks" in joint else {})})
     triggers = {t["name"]: t for t in new["triggers"]}
     new["triggers"].insert(list(triggers).index("re_enroll"), {
         "name": "hold_conference", "zh": "召开个案会商", "en": "Hold a case conference",

@@ -68,4 +68,11 @@ DEFINITION = {
          "while_in": ["submitted"], "remind": ["bureau_officer"]},
     ],
     "reminder_working_days_before": 1,
+    # The case page's record sections: what the school sent, and what the bureau answered. No state
+    # carries a report mark: these are not dropout cases, and the dropout reports do not count them.
+    "sections": [
+        {"name": "figures", "zh": "报送数据", "en": "Figures submitted", "actions": ["submit"]},
+        {"name": "review", "zh": "教育局审核", "en": "Bureau review",
+         "actions": ["acknowledge", "return_for_correction"]},
+    ],
 }
