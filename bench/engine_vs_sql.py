@@ -142,10 +142,11 @@ def run_sql(n, pupil_offset, audit_key):
         start = time.perf_counter()
         for pid in pupils:
             with conn.cursor() as cur:
-                cur.execute("INSERT INTO cases (workflow, pupil_id, state, version, unit_path, school_id, confirmed, "
-                            "reasons, vars, escalation_level, detected_on, source, opened_at, updated_at, last_seq, "
-                            "last_hash) VALUES ('dropout',%s,'detected',1,'/1/2/3/4/',%s,false,'[]','{}',0,%s,"
-                            "'teacher',%s,%s,0,'') RETURNING id", (pid, school, date.today(), now(), now()))
+                cur.execute("INSERT INTO cases (workflow, subject_key, pupil_id, state, version, unit_path, school_id, "
+                            "fields, vars, escalation_level, opened_on, source, opened_at, updated_at, last_seq, "
+                            "last_hash) VALUES ('dropout',%s,%s,'detected',1,'/1/2/3/4/',%s,"
+                            "'{\"reasons\": [], \"confirmed\": false}','{}',0,%s,'teacher',%s,%s,0,'') RETURNING id",
+                            (f"pupil:{pid}", pid, school, date.today(), now(), now()))
                 case_id = cur.fetchone()[0]
                 h = event(cur, case_id, 1, "0" * 64, "open", None, "detected", {})
                 deadlines(cur, case_id, "open")

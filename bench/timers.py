@@ -91,9 +91,10 @@ def sweep_find(app, open_n=100_000, due_n=10_000):
               FROM unnest(CAST(:nos AS text[]), CAST(:borns AS date[])) AS n(no, born)"""),
                            {"nos": [no for no, _ in numbers], "borns": [b for _, b in numbers]})
         db.session.execute(text("""
-            INSERT INTO cases (workflow, pupil_id, state, version, unit_path, school_id, confirmed, reasons, vars,
-                               escalation_level, detected_on, source, opened_at, updated_at, last_seq, last_hash)
-            SELECT 'dropout', p.id, 'detected', 1, '/1/2/3/4/', 2, false, '[]', '{}', 0, DATE '2026-11-01', 'bench',
+            INSERT INTO cases (workflow, subject_key, pupil_id, state, version, unit_path, school_id, fields, vars,
+                               escalation_level, opened_on, source, opened_at, updated_at, last_seq, last_hash)
+            SELECT 'dropout', 'pupil:' || p.id, p.id, 'detected', 1, '/1/2/3/4/', 2,
+                   '{"reasons": [], "confirmed": false}', '{}', 0, DATE '2026-11-01', 'bench',
                    :now, :now, 0, '' FROM pupils p WHERE p.name = 'x'"""), {"now": now})
         db.session.execute(text("""
             INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, level, next_action, next_action_at)

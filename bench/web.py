@@ -305,9 +305,9 @@ class Walk:
         assert role in t.roles, (trigger, role)
         data = self.g.validated(t.form, payload)
         uid = self.who[role]
-        case = SimpleNamespace(id=self.case_id, vars=self.vars, reasons=self.reasons, confirmed=self.confirmed,
-                               unit_path=self.klass.path)
-        ctx = StepContext(case, data, SimpleNamespace(id=uid), at)
+        case = SimpleNamespace(id=self.case_id, vars=self.vars, fields={"reasons": self.reasons,
+                               "confirmed": self.confirmed}, unit_path=self.klass.path)
+        ctx = StepContext(case, data, SimpleNamespace(id=uid), at, self.defn)
         for guard in t.guards:
             assert not guard(ctx), (self.case_id, trigger, guard(ctx))
         for effect in t.effects:
@@ -351,8 +351,9 @@ class Walk:
         self.state, self.version, self.updated_at = new_state, self.version + 1, at
 
     def row(self):
-        return (self.case_id, "dropout", self.pupil_id, self.state, self.version, self.klass.path,
-                self.klass.school.id, self.confirmed, json.dumps(self.reasons, ensure_ascii=False),
+        fields = {"reasons": self.reasons, "confirmed": self.confirmed}
+        return (self.case_id, "dropout", f"pupil:{self.pupil_id}", self.pupil_id, self.state, self.version,
+                self.klass.path, self.klass.school.id, json.dumps(fields, ensure_ascii=False),
                 json.dumps(self.vars, ensure_ascii=False), self.level, self.detected_on, self.source, self.opened_at,
                 self.updated_at, self.closed_at, self.head[0], self.head[1])
 
@@ -515,8 +516,8 @@ def generate(app, n_pupils, n_cases, seed):
         _copy(conn, "pupils", ["id", "student_no", "name", "gender", "birth_date", "class_id", "guardians",
                                "address", "township", "village", "economic_hardship", "disability", "left_behind",
                                "migrant"], pupil_rows)
-        _copy(conn, "cases", ["id", "workflow", "pupil_id", "state", "version", "unit_path", "school_id", "confirmed",
-                              "reasons", "vars", "escalation_level", "detected_on", "source", "opened_at",
+        _copy(conn, "cases", ["id", "workflow", "subject_key", "pupil_id", "state", "version", "unit_path",
+                              "school_id", "fields", "vars", "escalation_level", "opened_on", "source", "opened_at",
                               "updated_at", "closed_at", "last_seq", "last_hash"], gen.cases)
         ev_cols = ["id", "case_id", "seq", "at", "actor_id", "actor", "role", "action", "from_state", "to_state",
                    "data", "prev_hash", "hash", "occurred_on"]

@@ -171,7 +171,7 @@ class Baoxue:
             events = db.session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id))
             deadlines = db.session.execute(select(Deadline.id, Deadline.status, Deadline.level)
                                            .where(Deadline.case_id == case_id).order_by(Deadline.id)).all()
-            return (case.state, case.version, case.vars, case.closed_at, case.confirmed, events,
+            return (case.state, case.version, case.vars, case.closed_at, case.fields, events,
                     tuple(map(tuple, deadlines)), len(case.assignees))
 
     def events(self, case_id) -> list[dict]:

@@ -39,7 +39,7 @@ def two_failed_visits(ctx):
 
 def aid_for_economic_reason(ctx):
     """Aid (资助) must be arranged when economic hardship is among the reasons."""
-    if "economic" in (ctx.case.reasons or []) and not ctx.data.get("aid_arranged"):
+    if "economic" in (ctx.field("reasons") or []) and not ctx.data.get("aid_arranged"):
         return {"aid_arranged": "辍学原因含经济困难, 须填写资助安排 / required: a reason is economic hardship"}
 
 
@@ -60,7 +60,7 @@ def follow_ups_done(ctx):
 
 
 def not_yet_confirmed(ctx):
-    if ctx.case.confirmed:
+    if ctx.field("confirmed"):
         return {"confirmed": "已确认 / already confirmed"}
 
 
@@ -120,8 +120,13 @@ DEFINITION = {
     "name": "dropout",
     "title": {"zh": "辍学个案", "en": "Dropout case"},
     "initial": "detected",
+    # A case is about a pupil (the open form's student_id), one open case per pupil; it counts from the
+    # detection date the form gives.
+    "subject": {"kind": "pupil", "field": "student_id"},
     "open": {"roles": ["class_teacher", "grade_leader", "school_admin", "bureau_officer"],
-             "form": DetectionForm, "occurred_on": "detected_on"},
+             "form": DetectionForm, "occurred_on": "detected_on", "dated_by": "detected_on"},
+    # The case's own fields, set by effects: the dropout reasons (report) and the bureau's confirmation.
+    "fields": {"reasons": {"default": []}, "confirmed": {"default": False}},
     # The case's own dates, which a step's dates are ordered after (a trigger's "dates"): detected_on is
     # the case's; the others are recorded by a trigger ("records") or stamped when a state is entered.
     "case_dates": {"detected_on": ("发现日期", "the detection date"),

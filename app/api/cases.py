@@ -18,7 +18,10 @@ from app.web.limits import export_limit
 
 @bp.post("/cases")
 def create_case():
-    case_id = open_case(actor(), json_body())
+    body = json_body()
+    # "workflow" picks the definition (absent: the first, so clients written for one workflow still work);
+    # the rest is its open form.
+    case_id = open_case(actor(), {k: v for k, v in body.items() if k != "workflow"}, body.get("workflow"))
     body = case_detail(load_case_in_scope(actor(), case_id), actor(), via="api:create_case")
     return jsonify(body), 201, {"Location": url_for("api.get_case", case_id=case_id)}
 

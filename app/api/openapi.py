@@ -185,7 +185,8 @@ def build_spec() -> dict:
                                      assignee=text(64), q=text(64), open=BOOL_ARG) + PAGE,
                        operationId="list_cases"),
             "post": _op("Open a case (detected)", 201, ref("Case"), 403, 409, 422,
-                        request={JSON: {"schema": form_schema(dropout.open_form)}}, operationId="open_case"),
+                        request={JSON: {"schema": form_schema(dropout.open_form, {"workflow": {
+                            "type": "string", "enum": list(machine.registered())}})}}, operationId="open_case"),
         },
         "/cases/search": {"post": _op(
             "The case list with its filters in a JSON body (a searched name or 学籍号 stays out of URLs)", 200,

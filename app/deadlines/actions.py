@@ -167,13 +167,13 @@ def _title(kind: str, level: int, case: Case, row: Deadline) -> str:
 
 def due_now(now: datetime | None = None, limit: int = 10000) -> list[tuple[int, str, datetime]]:
     """Open deadlines whose next action is due (and not backing off after a failure)."""
-    from app.deadlines import sweeper
+    from app.deadlines import sweeper  # late: the sweeper imports this module (it runs act())
     return sweeper.due_now(now, limit)
 
 
 def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> dict:
     """Fire every due action whose timer was lost (or has not run yet); see app/deadlines/sweeper.py."""
-    from app.deadlines import sweeper
+    from app.deadlines import sweeper  # late: the sweeper imports this module (it runs act())
     return sweeper.sweep(now, limit, passes)
 
 

@@ -13,6 +13,10 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from flask import has_app_context
+
+from app.extensions import db
+from app.models import CalendarDay
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -33,11 +37,8 @@ def overrides() -> dict[date, tuple[str, str]]:
 
 
 def _load_overrides() -> dict:
-    from flask import has_app_context
     if not has_app_context():
         return {}
-    from app.extensions import db
-    from app.models import CalendarDay
     rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind, CalendarDay.note)).all()
     return {d: (k, n) for d, k, n in rows}
 
@@ -112,6 +113,16 @@ def add_months(day: date, months: int) -> date:
     m = day.month - 1 + months
     year, month = day.year + m // 12, m % 12 + 1
     return next_workday(date(year, month, min(day.day, _cal.monthrange(year, month)[1])))
+
+
+def day_of_month(day: date, n: int) -> date:
+    """The first n-th of a month on or after `day` (a shorter month's last day), moved to a working day."""
+    year, month = day.year, day.month
+    while True:
+        candidate = date(year, month, min(n, _cal.monthrange(year, month)[1]))
+        if candidate >= day:
+            return next_workday(candidate)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def local_date(utc_naive: datetime) -> date:

@@ -18,8 +18,11 @@ _CLOSE = update(T).where(T.c.id.in_(db.bindparam("ids", expanding=True)), T.c.st
 
 
 def due_date(start: date, point: dict) -> date:
+    """A due point's day counted from its clock's start (definition.DUE_KINDS)."""
     if "working_days" in point:
         return calendar.add_working_days(start, point["working_days"])
+    if "day_of_month" in point:
+        return calendar.day_of_month(start, point["day_of_month"])
     return calendar.add_months(start, point["months"])
 
 

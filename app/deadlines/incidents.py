@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 
 from app.audit import history
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Deadline, DeadlineFailure
 
@@ -126,8 +127,7 @@ def late(grace: timedelta, now: datetime | None = None) -> list[tuple]:
 def retry_now(failure_id: int, by: history.By) -> str:
     """An admin's "retry": the failed action runs now (not at its back-off time). Who asked is an admin
     event, committed before the attempt, so it stays whatever the attempt does."""
-    from app.deadlines import sweeper
-    from app.errors import NotFound
+    from app.deadlines import sweeper  # late: the sweeper imports this module (it records incidents)
     row = db.session.get(F, failure_id)
     if row is None:
         raise NotFound("没有这个失败记录 / no such failed action")

@@ -10,7 +10,7 @@ from flask import current_app
 from app import clock
 
 from app.audit import history
-from app.deadlines import calendar, repair
+from app.deadlines import calendar, repair, timers
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CalendarDay
@@ -70,7 +70,6 @@ def _repair_and_commit(day: date, change: str, before, after, by: history.By) ->
 def _plan_alarms(now) -> None:
     # The rows are re-timed and committed; an alarm for a time that moved within the next minutes is
     # set now, or else by the worker's per-minute tick (so Redis being down loses nothing).
-    from app.deadlines import timers
     try:
         timers.plan(current_app._get_current_object(), now)
     except Exception as e:  # noqa: BLE001

@@ -42,12 +42,12 @@ class Repair:
 
 
 def start_of(row, case, defn) -> date:
-    """The day a deadline's count starts. The clocks of the initial state count from the detection date
-    the case was opened with (operations._open); every other clock from the local day its state was
+    """The day a deadline's count starts. The clocks of the initial state count from the day the case
+    counts from, its opened_on (operations.open_case); every other clock from the local day its state was
     entered, which is the day the row was opened — or the case date the clock `counts_from` (a return
     date), as clocks.new_rows counted it."""
     if defn.clock(row.clock).starts_on == defn.initial:
-        return case.detected_on
+        return case.opened_on
     return count_start(defn.clock(row.clock), (case.vars or {}).get(DATES_VAR), calendar.local_date(row.opened_at))
 
 
@@ -88,7 +88,7 @@ def retime(day: date, why: dict, now: datetime) -> Repair:
 def _retime_chunk(case_ids: list[int], day: date, why: dict, now: datetime, result: Repair) -> None:
     # Lock the case rows first, in id order (a user's step locks its case before its deadlines), then
     # their deadline rows: a timer or a step waits for this transaction, then finds its action re-timed.
-    cases = db.session.execute(select(C.c.id, C.c.workflow, C.c.state, C.c.detected_on, C.c.vars, C.c.last_seq, C.c.last_hash)
+    cases = db.session.execute(select(C.c.id, C.c.workflow, C.c.state, C.c.opened_on, C.c.vars, C.c.last_seq, C.c.last_hash)
                                .where(C.c.id.in_(case_ids)).order_by(C.c.id).with_for_update()).all()
     rows: dict[int, list] = {}
     for row in db.session.execute(select(D).where(D.c.case_id.in_(case_ids), D.c.status == "open")

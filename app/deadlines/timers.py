@@ -14,8 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from rq import Queue, Retry
+from sqlalchemy import exists, select
 
-from app.extensions import connection
+from app import clock
+from app.deadlines import mail
+from app.deadlines.actions import next_actions, sweep
+from app.deadlines.sweeper import fire
+from app.extensions import connection, db
+from app.models import Deadline, DeadlineFailure
 
 log = logging.getLogger("baoxue.timers")
 QUEUE = "baoxue-timers"
@@ -49,7 +55,6 @@ def schedule(app, items) -> int:
 
 def soon(items, now: datetime | None = None) -> list:
     """The items whose time falls within the horizon (the tick sets the others when they come near)."""
-    from app import clock
     limit = (now or clock.now()) + HORIZON
     return [i for i in items if i[3] and i[4] <= limit]
 
@@ -66,11 +71,6 @@ def plan(app, now: datetime | None = None, future_only: bool = False) -> int:
 
     Not for an action that is failing: the sweep retries it after its back-off (an alarm would retry
     it every minute). `future_only` when another sweep is at work: what is already due is its work."""
-    from sqlalchemy import exists, select
-
-    from app import clock
-    from app.extensions import db
-    from app.models import Deadline, DeadlineFailure
     now = now or clock.now()
     failing = exists(select(DeadlineFailure.id).where(DeadlineFailure.deadline_id == Deadline.id,
                                                       DeadlineFailure.resolved_at.is_(None)))
@@ -84,8 +84,6 @@ def plan(app, now: datetime | None = None, future_only: bool = False) -> int:
 
 def tick(app, now: datetime | None = None) -> dict:
     """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes."""
-    from app.deadlines import mail
-    from app.deadlines.actions import sweep
     result = sweep(now)
     result.pop("next")
     result["planned"] = plan(app, now, future_only=bool(result.get("busy")))
@@ -96,13 +94,6 @@ def tick(app, now: datetime | None = None) -> dict:
 
 def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> str:
     """RQ entry point (ids in, idempotent): do the action if it is still exactly what is due."""
-    from sqlalchemy import select
-
-    from app.deadlines import mail
-    from app.deadlines.actions import next_actions, sweep
-    from app.deadlines.sweeper import fire
-    from app.extensions import db
-    from app.models import Deadline
     app = _app()
     with app.app_context():
         _after_fork()
@@ -116,7 +107,6 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
         if result == "early":
             # RQ keeps scheduled times to the second: an alarm may ring a fraction early. Wait it out
             # rather than lose it to the next tick.
-            from app import clock
             wait = (at - clock.now()).total_seconds()
             if 0 < wait <= 2:
                 time.sleep(wait + 0.01)
@@ -135,7 +125,6 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
 
 def sweep_job() -> dict:
     """RQ entry point for the per-minute tick (sweep + alarms for the next minutes)."""
-    from app.extensions import db
     app = _app()
     with app.app_context():
         _after_fork()
@@ -147,7 +136,6 @@ def sweep_job() -> dict:
 
 def send_mail_job() -> dict:
     """RQ entry point: send the email outbox now (the tick also does, every minute)."""
-    from app.deadlines import mail
     app = _app()
     with app.app_context():
         _after_fork()
@@ -161,7 +149,6 @@ _pid = [os.getpid()]
 def _after_fork() -> None:
     """In a forked work horse (BAOXUE_WORKER_FORK=1), never reuse the parent's pooled connections."""
     if os.getpid() != _pid[0]:
-        from app.extensions import db
         db.engine.dispose(close=False)
         _pid[0] = os.getpid()
 
@@ -171,6 +158,6 @@ def _app():
         return current_app._get_current_object()
     except RuntimeError:  # outside the worker's context (a job run by hand): make one, once
         if not _made:
-            from app import create_app
+            from app import create_app  # late: the factory imports this module (it registers the hooks)
             _made.append(create_app())
         return _made[0]

@@ -20,7 +20,9 @@ def needs_personal_data(roles: set[str]) -> bool:
 
 def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what: str = "personal_data") -> None:
     """Record who read what of a pupil (unmasked personal data, a case's timeline, an export), committed
-    with the request; `via` names the page or endpoint."""
+    with the request; `via` names the page or endpoint. A case about no pupil holds no pupil's data."""
+    if pupil_id is None:
+        return
     db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via,
                              what=what))
     db.session.commit()
@@ -28,7 +30,7 @@ def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what:
 
 def masker_for(case, roles: set[str]):
     """None when the viewer's roles over the case need the pupil's personal data, else the case's masker."""
-    return None if needs_personal_data(roles) else masking.for_pupil(case.pupil)
+    return None if needs_personal_data(roles) or case.pupil is None else masking.for_pupil(case.pupil)
 
 
 class ShownEvent:
@@ -66,11 +68,13 @@ def case_summary(case, *, overdue: bool | None = None) -> dict:
     defn = machine.get(case.workflow)
     d = {
         "id": case.id, "workflow": case.workflow, "state": case.state,
-        "state_label": defn.states[case.state].zh, "version": case.version, "confirmed": case.confirmed,
-        "reasons": case.reasons, "escalation_level": case.escalation_level,
-        "detected_on": case.detected_on.isoformat(), "source": case.source,
+        "state_label": defn.states[case.state].zh, "version": case.version,
+        # the workflow's own fields, flat (a dropout case's reasons and confirmed), and the day it counts
+        # from under the open form's name for it (detected_on)
+        **defn.field_values(case.fields), defn.opened_on_name: case.opened_on.isoformat(),
+        "escalation_level": case.escalation_level, "source": case.source,
         "opened_at": iso(case.opened_at), "updated_at": iso(case.updated_at), "closed_at": iso(case.closed_at),
-        "pupil": case.pupil.to_dict(masked=True),
+        "pupil": case.pupil.to_dict(masked=True) if case.pupil else None,
         "assignees": [{"username": a.user.username, "display_name": a.user.display_name, "role": a.role}
                       for a in case.assignees],
     }
@@ -91,7 +95,7 @@ def case_detail(case, actor, *, via: str) -> dict:
     d["open_deadlines"] = deadlines
     d["available_transitions"] = available_triggers(defn, case, roles)
     d["your_roles"] = sorted(roles)
-    if needs_personal_data(roles):
+    if needs_personal_data(roles) and case.pupil is not None:
         d["pupil"] = case.pupil.to_dict(masked=False)
         log_personal_read(actor, case.pupil_id, case.id, via)
     return d

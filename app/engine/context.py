@@ -1,23 +1,30 @@
 """What guards and effects of a definition see of a step, and the few things they may change."""
 from sqlalchemy import select
 
+from app.auth.scope import Actor
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseAssignee, CasePartner, User
 
-SETTABLE = frozenset({"reasons", "confirmed"})
 
 
 class StepContext:
-    def __init__(self, case, data: dict, actor, now):
+    def __init__(self, case, data: dict, actor, now, defn):
         self.case, self.data, self.actor, self.now = case, data, actor, now
         self.vars = dict(case.vars or {})
+        # The definition's case-level fields as the case has them (defaults where it has none yet).
+        self.fields = defn.field_values(case.fields)
         self.sets: dict = {}
         self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
         self.extra: list[tuple[str, dict]] = []  # rows to add in the step's own write (table, values)
 
+    def field(self, name: str):
+        """A case-level field of the definition ("fields"), as the case had it before this step."""
+        return self.fields[name]
+
     def set(self, attr: str, value) -> None:
-        if attr not in SETTABLE:
+        """Set one of the definition's case-level fields; nothing else of the case is an effect's to set."""
+        if attr not in self.fields:
             raise ValueError(f"a workflow effect may not set case.{attr}")
         self.sets[attr] = value
 
@@ -29,9 +36,6 @@ class StepContext:
         return user
 
     def add_assignee(self, username: str, role: str) -> None:
-        from app.auth.scope import (
-            Actor,  # late: scope imports the models this module also uses
-        )
         user = self._user(username)
         if role not in Actor(user).roles_for_path(self.case.unit_path):
             raise Invalid({"username": f"该用户在本个案范围内没有 {role} 角色 / the user holds no {role} role "

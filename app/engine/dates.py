@@ -2,8 +2,8 @@
 
 Every date field of a form is checked the same way, whatever the workflow: not after today (the
 district's local day), not before the birth of the pupil the case belongs to, and not before the case
-dates the definition orders it after (a trigger's "dates"). The case's own dates are "detected_on" (its
-column) and the dates steps record (a trigger's "records", a state's "stamps"), kept in vars["dates"]
+dates the definition orders it after (a trigger's "dates"). The case's own dates are its opened_on
+(its column, named as the open form's `dated_by` field: definition.opened_on_name) and the dates steps record (a trigger's "records", a state's "stamps"), kept in vars["dates"]
 as ISO strings so that a definition may add dates without a migration.
 """
 from datetime import date, datetime
@@ -20,10 +20,11 @@ def _day(value) -> date | None:
     return date.fromisoformat(value)
 
 
-def case_dates(case) -> dict[str, date]:
-    """The case's own dates: its detection day and the dates its steps recorded."""
+def case_dates(case, opened_on_name: str) -> dict[str, date]:
+    """The case's own dates: the day it counts from (under its definition's name) and the dates its steps
+    recorded."""
     recorded = (case.vars or {}).get(DATES_VAR) or {}
-    return {"detected_on": _day(case.detected_on), **{k: _day(v) for k, v in recorded.items()}}
+    return {opened_on_name: _day(case.opened_on), **{k: _day(v) for k, v in recorded.items()}}
 
 
 def check(form_cls, data: dict, *, today: date, birth: date | None, order=(), known=None,

@@ -1,9 +1,11 @@
 """Workflow definitions: the plain dicts of workflows/ turned into checked, frozen objects."""
+import copy
 from dataclasses import dataclass, field
 
 from wtforms import Form
 
-from app.engine.validation import date_fields
+from app.engine import subjects
+from app.engine.validation import date_fields, field_kinds
 
 OPEN = "*"
 
@@ -50,7 +52,7 @@ class Clock:
     name: str
     zh: str
     starts_on: str
-    due: tuple          # one dict per due point: {"working_days": n} or {"months": n}
+    due: tuple          # one dict per due point: {"working_days": n}, {"months": n} or {"day_of_month": n}
     met_by: frozenset
     while_in: frozenset
     remind: tuple
@@ -84,10 +86,27 @@ class Definition:
     # Invited partners lose the case when it leaves one of these states (and whenever it closes).
     partners_leave_with: frozenset = frozenset()
     # The case's own dates a step's dates are ordered against: name -> (中文, English) for messages.
-    # "detected_on" is the case's column; the others are recorded by triggers (`records`) or states (`stamps`).
+    # The open date (opened_on_name) is the case's column; the others are recorded by triggers (`records`)
+    # or states (`stamps`).
     case_dates: dict = field(default_factory=dict)
     open_occurred_on: str | None = None
     machine: object = field(default=None, repr=False)
+    # What a case is about (app/engine/subjects.py) and the open form's date it counts from (None: the
+    # day it is opened), shown and ordered against under that field's name.
+    subject: dict = field(default_factory=lambda: dict(subjects.PUPIL))
+    open_dated_by: str | None = None
+    # The workflow's case-level fields: name -> default (stored in cases.fields, set by effects).
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def opened_on_name(self) -> str:
+        return self.open_dated_by or "opened_on"
+
+    def field_values(self, stored: dict | None) -> dict:
+        """Every field of the definition: its stored value, else (a copy of) its default."""
+        stored = stored or {}
+        return {name: stored[name] if name in stored else copy.deepcopy(default)
+                for name, default in self.fields.items()}
 
     def clocks_starting(self, state: str) -> list[Clock]:
         return [c for c in self.clocks if c.starts_on == state]
@@ -105,6 +124,9 @@ def _listify(value) -> tuple:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
+# How a due point counts from its clock's start: working days, calendar months, or the next such day of
+# a month (app/deadlines/clocks.py due_date).
+DUE_KINDS = frozenset({"working_days", "months", "day_of_month"})
 CHECKPOINT_WINDOW = 3  # working days before a checkpoint's due day that it may be logged from
 
 
@@ -151,7 +173,10 @@ def build(raw: dict, known_roles) -> Definition:
                           raw.get("reminder_working_days_before", 1),
                           frozenset(_listify(raw.get("partners_leave_with"))),
                           {name: tuple(labels) for name, labels in (raw.get("case_dates") or {}).items()},
-                          raw["open"].get("occurred_on"))
+                          raw["open"].get("occurred_on"), subject=dict(raw.get("subject") or subjects.PUPIL),
+                          open_dated_by=raw["open"].get("dated_by"),
+                          fields={name: (spec or {}).get("default")
+                                  for name, spec in (raw.get("fields") or {}).items()})
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)
@@ -181,10 +206,12 @@ def validate(defn: Definition, known_roles) -> None:
         problems += [f"clock {c.name}: unknown trigger {m!r}" for m in c.met_by if m not in defn.triggers]
         problems += [f"clock {c.name}: unknown state {s!r}" for s in c.while_in if s not in defn.states]
         for point in c.due:
-            length = set(point) & {"working_days", "months"}
-            if set(point) - {"working_days", "months", "name", "zh", "en"} or len(length) != 1:
-                problems.append(f"clock {c.name}: a due point is {{'working_days': n}} or {{'months': n}}"
-                                " (with a name, zh, en when it is a checkpoint)")
+            length = set(point) & DUE_KINDS
+            day = point.get("day_of_month", 1)
+            if set(point) - DUE_KINDS - {"name", "zh", "en"} or len(length) != 1 or \
+                    isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
+                problems.append(f"clock {c.name}: a due point is {{'working_days': n}}, {{'months': n}} or "
+                                "{'day_of_month': 1-31} (with a name, zh, en when it is a checkpoint)")
         if c.checkpoint_field:
             problems += _checkpoint_problems(defn, c)
         problems += _ladder_problems(c, known_roles)
@@ -192,6 +219,8 @@ def validate(defn: Definition, known_roles) -> None:
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
                  if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
+    if isinstance(defn.open_form, type) and issubclass(defn.open_form, Form):
+        problems += subjects.problems(defn.subject, field_kinds(defn.open_form))
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))
 
@@ -220,7 +249,7 @@ def _ladder_problems(c: Clock, known_roles) -> list[str]:
 def _date_problems(defn: Definition) -> list[str]:
     """Every date a definition names must be a date field of the form, or a declared case date."""
     problems = []
-    known = set(defn.case_dates) | {"detected_on"}
+    known = set(defn.case_dates) | {defn.opened_on_name}
     problems += [f"clock {c.name}: counts from unknown case date {c.counts_from!r}" for c in defn.clocks
                  if c.counts_from is not None and c.counts_from not in known]
     for s in defn.states.values():
@@ -231,6 +260,8 @@ def _date_problems(defn: Definition) -> list[str]:
     for where, form, occurred, records, dates in checks:
         fields = date_fields(form) if isinstance(form, type) and issubclass(form, Form) else {}
         named = ([occurred] if occurred else []) + list(records) + [name for name, _ in dates]
+        if where == "open" and defn.open_dated_by:
+            named.append(defn.open_dated_by)
         problems += [f"{where}: {n!r} is not a date field of its form" for n in named if n not in fields]
         problems += [f"{where}: records unknown case date {n!r}" for n in records if n not in known]
         problems += [f"{where}: {name} is ordered after unknown case date {other!r}"

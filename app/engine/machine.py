@@ -34,6 +34,11 @@ def get(name: str) -> Definition:
     return _compiled[name]
 
 
+def default() -> Definition:
+    """The first definition registered (workflows.ALL's first): a request naming no workflow means it."""
+    return next(iter(_compiled.values()))
+
+
 def registered() -> dict[str, Definition]:
     return dict(_compiled)
 

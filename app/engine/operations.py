@@ -1,14 +1,17 @@
-"""The only two ways a case changes: open_case() and fire(). Each is one database transaction.
+"""The only two ways a case changes: open_case() and fire(). Each is one database transaction, run
+by step() (the one transaction protocol both share).
 
 Order of checks in fire(): trigger known (404) -> the actor's roles over the case (404 if none,
 403 if none may fire it) -> version (409) -> state (409, naming what is allowed) -> form (422) ->
 its dates (422, app/engine/dates.py) -> preconditions and guards (422) -> the window of a checkpoint
-the step logs (422). Only then are the case, its audit event and its deadline rows written, and
-committed together. Hooks registered in AFTER_COMMIT (the deadline timers) run after the commit,
-never before.
+the step logs (422): _check(). Then _plan() works out what the step changes (state, effects, dates,
+deadlines, audit event) without writing, and _write() writes the case, its audit event and its
+deadline rows, committed together. Hooks registered in AFTER_COMMIT (the deadline timers) run after
+the commit, never before.
 """
 import logging
-from datetime import date
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -16,10 +19,9 @@ from app import clock
 
 from app.audit import chain as audit
 from app.deadlines import checkpoints, clocks
-from app.engine import dates, machine, store
+from app.engine import dates, machine, store, subjects
 from app.engine.context import StepContext
 from app.errors import (
-    Conflict,
     Invalid,
     NotAllowedNow,
     NotFound,
@@ -51,7 +53,7 @@ def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]
     names = [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
     if not any(defn.triggers[t].preconditions for t in names):
         return names
-    ctx = StepContext(case, {}, None, now or clock.now())  # no form: only what the case itself says
+    ctx = StepContext(case, {}, None, now or clock.now(), defn)  # no form: only what the case itself says
     return [t for t in names if not _failed(defn.triggers[t].preconditions, ctx)]
 
 
@@ -63,36 +65,52 @@ def _failed(checks, ctx) -> dict:
     return errors
 
 
+@contextmanager
+def step():
+    """One step's transaction, as open_case() and fire() both run it: the store's transaction (its own
+    connection on PostgreSQL) is yielded; an exception writes nothing (the step's connection and the
+    session both roll back) and propagates; the connection is released either way. After the commit
+    the session's rows are expired (the step may have been written on its own connection: what is shown
+    is read again) and the after-commit hooks run on what the body left in tx.written."""
+    tx = store.begin()
+    tx.written = None  # (case, deadlines opened, deadlines open before), set once the step is written
+    try:
+        yield tx
+    except BaseException:
+        _abandon(tx)
+        raise
+    finally:
+        tx.close()
+    if db.session.registry.has():
+        db.session.expire_all()
+    if tx.written is not None:
+        _after_commit(*tx.written)
+
+
 def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None) -> store.Snapshot:
     """Fire `trigger` on case `case_id` as `actor` with the form data in `payload`.
 
-    Load (404 when missing or out of the actor's scope) -> check -> write -> commit, or raise and
+    Load (404 when missing or out of the actor's scope) -> check -> plan -> write -> commit, or raise and
     write nothing. Returns the case as read before the step; read it again to show it.
     """
     now = now or clock.now()
-    for attempt in range(CHAIN_RETRIES):
-        tx = store.begin()
+    attempt = 0
+    while True:
         try:
-            case = tx.load(_as_id(case_id))
-            if case is None:
-                raise NotFound("没有这个个案 / no such case")
-            result = _fire(tx, case, trigger, actor, payload, version=version, now=now,
-                           last_try=attempt == CHAIN_RETRIES - 1)
-            break
+            with step() as tx:
+                case = tx.load(_as_id(case_id))
+                if case is None:
+                    raise NotFound("没有这个个案 / no such case")
+                defn = machine.get(case.workflow)
+                checked = _check(defn, case, trigger, actor, payload, version, now)
+                _write(tx, case, _plan(defn, case, checked, actor, now), version, now,
+                       last_try=attempt == CHAIN_RETRIES - 1)
+            return case
         except _ChainMoved:
             # A system action (a deadline's reminder or escalation) extended the audit chain between our
             # read and our write; it changes nothing a step reads, so the step is checked again on the
-            # case as it is now and written after it.
-            _abandon(tx)
-        except BaseException:
-            _abandon(tx)
-            raise
-        finally:
-            tx.close()
-    if db.session.registry.has():  # the step may have been written on its own connection: reread what is shown
-        db.session.expire_all()
-    _after_commit(*result)
-    return case
+            # case as it is now and written after it (the last try raises StaleVersion instead).
+            attempt += 1
 
 
 def _abandon(tx) -> None:
@@ -111,15 +129,36 @@ def _as_id(case_id) -> int:
 
 class _Position:
     """What the shared state machine moves: a state and nothing else (the case row stays untouched
-    until the one guarded UPDATE below)."""
+    until the one guarded UPDATE in _write)."""
     __slots__ = ("state",)
 
     def __init__(self, state):
         self.state = state
 
 
-def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
-    defn = machine.get(case.workflow)
+@dataclass(slots=True)
+class _Checked:
+    """A step that passed every check: what planning it needs."""
+    trigger: object     # the definition's Trigger
+    acting: str         # the role the actor fires it in
+    data: dict          # the validated form
+    ctx: StepContext
+    points: dict        # checkpoints the step logs: clock -> point
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Everything the step writes, worked out before anything is."""
+    values: dict        # the case row's new values
+    event: dict         # its audit event (hashed, chained to the case's head)
+    met: list
+    cancelled: list
+    opened: list
+    extra: list         # rows its effects add or change (an assignee, an invitation)
+
+
+def _check(defn, case, trigger, actor, payload, version, now) -> _Checked:
+    """Every check of the step, in the module docstring's order; raises the first that refuses it."""
     t = defn.triggers.get(trigger)
     if t is None:
         raise NotFound(f"没有这个操作 / unknown trigger {trigger!r}", triggers=sorted(defn.triggers))
@@ -139,21 +178,26 @@ def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
                             state=case.state, allowed=available_triggers(defn, case, roles))
     data = validate_payload(t.form, payload)
     errors = dates.check(t.form, data, today=clocks.calendar.local_date(now), birth=case.birth_date,
-                         order=t.dates, known=dates.case_dates(case), labels=defn.case_dates)
+                         order=t.dates, known=dates.case_dates(case, defn.opened_on_name), labels=defn.case_dates)
     if errors:
         raise Invalid(errors)
-    ctx = StepContext(case, data, actor, now)
+    ctx = StepContext(case, data, actor, now, defn)
     errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
     points = checkpoints.chosen(defn, trigger, data, case.open_deadlines, now, case.id)
+    return _Checked(t, acting, data, ctx, points)
 
+
+def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
+    """What the checked step changes: its state, its effects, its dates, its deadlines, its audit event."""
+    t, ctx, data = checked.trigger, checked.ctx, checked.data
     position = _Position(case.state)
-    machine.apply(defn, position, trigger)
+    machine.apply(defn, position, t.name)
     new_state = position.state
     for effect in t.effects:
         effect(ctx)
-    values = dict(ctx.sets)
+    values = {"fields": {**(case.fields or {}), **ctx.sets}} if ctx.sets else {}
     if new_state != case.state:
         for name in defn.states[new_state].reset_vars:
             ctx.vars.pop(name, None)
@@ -164,20 +208,24 @@ def _fire(tx, case, trigger, actor, payload, *, version, now, last_try=True):
     occurred = dates.occurred_on(t.occurred_on, data, now)
     dates.record(ctx.vars, t.records, data, defn.states[new_state].stamps if new_state != case.state else None,
                  occurred)
-    open_rows = case.open_deadlines
-    met, cancelled = clocks.settle(defn, open_rows, trigger, new_state, points)
+    met, cancelled = clocks.settle(defn, case.open_deadlines, t.name, new_state, checked.points)
     opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR)) \
         if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
-                          role=acting, action=trigger, from_state=case.state, to_state=new_state,
+                          role=checked.acting, action=t.name, from_state=case.state, to_state=new_state,
                           data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
                           at=now, occurred_on=occurred)
+    values.update(state=new_state, version=case.version + 1, vars=ctx.vars)
+    return _Plan(values, event, met, cancelled, opened, ctx.extra)
+
+
+def _write(tx, case, plan: _Plan, version: int, now, *, last_try: bool) -> None:
     # The case UPDATE is guarded by the version read: of two racing steps the second finds the version
     # moved on and writes nothing at all.
-    values.update(state=new_state, version=version + 1, vars=ctx.vars)
-    if not tx.write_step(case.id, version, values, event, met, cancelled, opened, now, ctx.extra):
+    if not tx.write_step(case.id, version, plan.values, plan.event, plan.met, plan.cancelled, plan.opened,
+                         now, plan.extra):
         raise _stale(case.id, version, retry=not last_try)
-    return case, opened, open_rows
+    tx.written = (case, plan.opened, case.open_deadlines)
 
 
 def _stale(case_id: int, version: int | None = None, *, retry: bool = False) -> Exception:
@@ -189,49 +237,50 @@ def _stale(case_id: int, version: int | None = None, *, retry: bool = False) -> 
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 
-def open_case(actor, payload: dict, *, workflow: str = "dropout", now=None) -> int:
-    """Open a case (the workflow's initial state) for a pupil in the actor's scope; one transaction.
+def open_case(actor, payload: dict, workflow: str | None = None, *, now=None) -> int:
+    """Open a case of `workflow` (None: the first registered, workflows.ALL's first) in its initial
+    state, about the subject its open form names, in the actor's scope; one transaction.
 
     Returns the new case's id."""
-    tx = store.begin()
-    try:
-        result = _open(tx, actor, payload, workflow, now or clock.now())
-    except BaseException:
-        _abandon(tx)
-        raise
-    finally:
-        tx.close()
-    if db.session.registry.has():
-        db.session.expire_all()
-    _after_commit(*result)
-    return result[0].id
+    defn = _workflow(workflow)
+    now = now or clock.now()
+    with step() as tx:
+        case_id = _open(tx, actor, payload, defn, now)
+    return case_id
 
 
-def _open(tx, actor, payload, workflow, now):
-    defn = machine.get(workflow)
+def _workflow(name):
+    if name is None:
+        return machine.default()
+    if not isinstance(name, str) or name not in machine.registered():
+        raise Invalid({"workflow": f"未知流程 / unknown workflow {name!r}"})
+    return machine.get(name)
+
+
+def _open(tx, actor, payload, defn, now) -> int:
     data = validate_payload(defn.open_form, payload)
-    pupil = tx.pupil(data["student_id"])
-    roles = actor.roles_for_path(pupil.path) if pupil else set()
+    subject = subjects.resolve(tx, defn.subject, data)
+    roles = actor.roles_for_path(subject.unit_path) if subject else set()
     if not roles:
-        raise Invalid({"student_id": "您的范围内没有这个学生 / no such pupil in your scope"})
+        raise subjects.not_found(defn.subject)
     acting = next((r for r in defn.open_roles if r in roles), None)
     if acting is None:
         raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
-    errors = dates.check(defn.open_form, data, today=clocks.calendar.local_date(now), birth=pupil.birth_date)
+    errors = dates.check(defn.open_form, data, today=clocks.calendar.local_date(now), birth=subject.birth_date)
     if errors:
         raise Invalid(errors)
-    detected_on = date.fromisoformat(data["detected_on"])
+    opened_on = dates.occurred_on(defn.open_dated_by, data, now)
     try:
-        # "One open case per pupil" is the partial unique index's job: checked once, by the database.
+        # "One open case per subject" is the partial unique index's job: checked once, by the database.
         case_id = tx.insert_case({
-            "workflow": workflow, "pupil_id": pupil.id, "state": defn.initial, "version": 1,
-            "unit_path": pupil.path, "school_id": _school_id(pupil.path, pupil.class_id), "confirmed": False,
-            "reasons": [], "vars": {}, "escalation_level": 0, "detected_on": detected_on,
+            "workflow": defn.name, "subject_key": subject.key, "pupil_id": subject.pupil_id,
+            "state": defn.initial, "version": 1, "unit_path": subject.unit_path, "school_id": subject.school_id,
+            "fields": defn.field_values(None), "vars": {}, "escalation_level": 0, "opened_on": opened_on,
             "source": data.get("source") or "teacher", "opened_at": now, "updated_at": now, "last_seq": 0,
             "last_hash": ""})
     except store.Duplicate:
-        raise _already_open(pupil.id) from None
-    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=detected_on)
+        raise _already_open(defn, subject.key) from None
+    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
                               "opened": clocks.describe(opened)}}, at=now,
@@ -240,7 +289,8 @@ def _open(tx, actor, payload, workflow, now):
     if not tx.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened, now,
                          [assignee]):
         raise _stale(case_id)
-    return _Opened(case_id), opened, []
+    tx.written = (_Opened(case_id), opened, [])
+    return case_id
 
 
 class _Opened:
@@ -250,17 +300,10 @@ class _Opened:
         self.id = case_id
 
 
-def _school_id(class_path: str, class_id: int) -> int:
-    # The tree is district -> school -> grade -> class, so a class's path is /district/school/grade/class/.
-    parts = class_path.strip("/").split("/")
-    return int(parts[1]) if len(parts) > 1 else class_id
-
-
-def _already_open(pupil_id: int) -> Conflict:
-    case_id = db.session.execute(select(Case.id).where(Case.pupil_id == pupil_id, Case.closed_at.is_(None))
-                                 ).scalar_one_or_none()
-    return Conflict(f"该学生已有未结个案 #{case_id} / the pupil already has an open case #{case_id}",
-                    open_case_id=case_id)
+def _already_open(defn, subject_key: str):
+    case_id = db.session.execute(select(Case.id).where(Case.workflow == defn.name, Case.subject_key == subject_key,
+                                                       Case.closed_at.is_(None))).scalar_one_or_none()
+    return subjects.already_open(defn.subject, case_id)
 
 
 def _after_commit(case, opened, previously_open) -> None:

@@ -45,14 +45,13 @@ class Snapshot:
     state: str
     version: int
     unit_path: str
-    confirmed: bool
-    reasons: list
+    fields: dict    # the workflow's case-level fields as stored (definition.field_values fills defaults)
     vars: dict
     closed_at: datetime | None
-    detected_on: date
+    opened_on: date
     last_seq: int
     last_hash: str
-    birth_date: date | None  # of the pupil the case belongs to: no date of the case is before it
+    birth_date: date | None  # of the pupil the case is about, if it is: no date of the case is before it
     open_deadlines: list = field(default_factory=list)
 
 
@@ -68,7 +67,7 @@ _LOAD = (select(*_SNAPSHOT_COLUMNS, _DEADLINES.c.id.label("d_id"), _DEADLINES.c.
 
 
 class Duplicate(Exception):
-    """The database refused a row as a duplicate (a second open case for a pupil)."""
+    """The database refused a row as a duplicate (a second open case for a subject in a workflow)."""
 
 
 def _rows_to_snapshot(rows) -> Snapshot | None:
@@ -80,9 +79,12 @@ def _rows_to_snapshot(rows) -> Snapshot | None:
     return snap
 
 
+# What app/engine/subjects.py reads of a case's subject.
 PupilRow = namedtuple("PupilRow", "id birth_date class_id path")
 _PUPIL = (select(Pupil.id, Pupil.birth_date, Pupil.class_id, OrgUnit.path)
           .join(OrgUnit, Pupil.class_id == OrgUnit.id).where(Pupil.id == bindparam("pupil_id")))
+UnitRow = namedtuple("UnitRow", "id kind path")
+_UNIT = select(OrgUnit.id, OrgUnit.kind, OrgUnit.path).where(OrgUnit.id == bindparam("unit_id"))
 
 
 class SessionTx:
@@ -94,6 +96,10 @@ class SessionTx:
     def pupil(self, pupil_id: int):
         """(id, birth_date, class_id, class path) of a pupil, or None."""
         return db.session.execute(_PUPIL, {"pupil_id": pupil_id}).first()
+
+    def unit(self, unit_id: int):
+        """(id, kind, path) of an org unit, or None."""
+        return db.session.execute(_UNIT, {"unit_id": unit_id}).first()
 
     def insert_case(self, values: dict) -> int:
         try:
@@ -133,10 +139,10 @@ class SessionTx:
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"),
                                     _CASES.c.last_seq == bindparam("prev_seq"))
 
-# PostgreSQL: the step is one call of baoxue_step() (migration 0002), which returns false and writes
+# PostgreSQL: the step is one call of baoxue_step() (migration 0014), which returns false and writes
 # nothing when the case moved on since it was read (the UPDATE is guarded by version and chain head).
 _PG_STEP = """SELECT baoxue_step(%(case_id)s, %(expected)s, %(prev_seq)s, %(state)s, %(version)s, %(vars)s,
-    %(now)s, %(closed_at)s, %(reasons)s, %(confirmed)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s,
+    %(now)s, %(closed_at)s, %(fields)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s,
     %(action)s, %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s, %(met)s::int[],
     %(closing)s::int[], %(opened)s)"""
 _DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action", "next_action_at")
@@ -192,9 +198,15 @@ class PgTx:
         return _rows_to_snapshot(self.conn.execute(sql, {**constants, "case_id": case_id}).fetchall())
 
     def pupil(self, pupil_id: int):
-        sql, constants = self._compiled("pupil", _PUPIL)
-        row = self.conn.execute(sql, {**constants, "pupil_id": pupil_id}).fetchone()
-        return PupilRow(*row) if row else None
+        return self._row("pupil", _PUPIL, PupilRow, pupil_id=pupil_id)
+
+    def unit(self, unit_id: int):
+        return self._row("unit", _UNIT, UnitRow, unit_id=unit_id)
+
+    def _row(self, name, statement, shape, **params):
+        sql, constants = self._compiled(name, statement)
+        row = self.conn.execute(sql, {**constants, **params}).fetchone()
+        return shape(*row) if row else None
 
     def insert_case(self, values: dict) -> int:
         from psycopg import ClientCursor, errors
@@ -220,8 +232,7 @@ class PgTx:
             "case_id": case_id, "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
             "version": values["version"], "vars": Json(values["vars"]), "now": now,
             "closed_at": values.get("closed_at"),
-            "reasons": Json(values["reasons"]) if "reasons" in values else None,
-            "confirmed": values.get("confirmed"),
+            "fields": Json(values["fields"]) if "fields" in values else None,  # NULL: unchanged
             "seq": event["seq"], "at": event["at"], "actor_id": event["actor_id"], "actor": event["actor"],
             "role": event["role"], "action": event["action"], "from_state": event["from_state"],
             "to_state": event["to_state"], "data": Json(event["data"]), "prev_hash": event["prev_hash"],
@@ -237,7 +248,7 @@ class PgTx:
         sql.append("COMMIT")
         cur = ClientCursor(self.conn)
         try:
-            # One round trip for the whole transaction; baoxue_step (migration 0002) writes the case, its
+            # One round trip for the whole transaction; baoxue_step (migration 0014) writes the case, its
             # event and its deadlines with plans the server keeps per connection.
             cur.execute(";\n".join(sql), params)
         except errors.UniqueViolation:

@@ -1,7 +1,8 @@
-"""Cases: one pupil's walk through a workflow, with assignees and invited partners."""
+"""Cases: one subject's walk through a workflow (a pupil, a school's month...), with assignees and
+invited partners."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -12,19 +13,24 @@ class Case(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow: Mapped[str] = mapped_column(String(32), default="dropout")
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    # The case's subject (app/engine/subjects.py): "pupil:<id>", "unit:<id>:<key fields>"...; the pupil
+    # when the subject is one (the pupil's pages and the access log go by it), else NULL.
+    subject_key: Mapped[str] = mapped_column(String(255))
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"), index=True)
     state: Mapped[str] = mapped_column(String(32))
     # Optimistic lock: every UPDATE says "WHERE version = <the one I read>" (SQLAlchemy version_id_col).
     version: Mapped[int] = mapped_column(default=1)
-    # Org path of the pupil's class when the case was opened: scope checks are a prefix test.
+    # Org path of the subject when the case was opened (a pupil's class, a school): scope checks are a
+    # prefix test.
     unit_path: Mapped[str] = mapped_column(String(255))
     school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # 确认辍学 (bureau verified)
-    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # The workflow's own case-level fields (its definition's "fields"), set by its effects (ctx.set).
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
     # Workflow variables the guards read (visit counters, flags); written only by the engine.
     vars: Mapped[dict] = mapped_column(JSON, default=dict)
     escalation_level: Mapped[int] = mapped_column(default=0)
-    detected_on: Mapped[date]
+    # The day the case counts from: the open form's `dated_by` date, else the day it was opened.
+    opened_on: Mapped[date]
     source: Mapped[str] = mapped_column(String(32), default="teacher")
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -44,8 +50,9 @@ class Case(db.Model):
     # version_id_generator=False: the engine bumps the version once per step, however many flushes it takes.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
-        # At most one open case per pupil, enforced by the database so racing requests cannot both win.
-        Index("uq_cases_open_per_pupil", "pupil_id", unique=True,
+        # At most one open case per subject and workflow, enforced by the database so racing requests
+        # cannot both win (0014).
+        Index("uq_cases_open_per_subject", "workflow", "subject_key", unique=True,
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
         # Scope is a prefix test (LIKE '/1/4/%'): a pattern index serves it whatever the collation (0006).
         Index("ix_cases_unit_path", "unit_path", postgresql_ops={"unit_path": "varchar_pattern_ops"}),

@@ -37,6 +37,11 @@ NOT_DROPOUT_STATES = ("detected", "closed_false_alarm", "closed_enrolled_elsewhe
 OUT_OF_SCHOOL_STATES = ("reported", "visiting", "joint_return")
 
 is_dropout = Case.state.not_in(NOT_DROPOUT_STATES)
+# The case fields the figures count by, read out of cases.fields (migration 0014) by JSON extraction,
+# which both databases do in the query (PostgreSQL ->>, SQLite json_extract): the reasons as the text of
+# their JSON list (a reason counts when '"<code>"' is in it), the bureau's confirmation as a boolean.
+reasons_text = Case.fields["reasons"].as_string()
+is_confirmed = Case.fields["confirmed"].as_boolean()
 
 
 def reader(actor: Actor) -> Actor:

@@ -7,7 +7,7 @@ number of cases beyond the database's own scan; no case is loaded into Python. O
 from datetime import date
 from itertools import pairwise
 
-from sqlalchemy import String, case, cast, exists, func, null, select
+from sqlalchemy import case, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
@@ -21,11 +21,13 @@ from app.reports import (
     TARGETS,
     against_targets,
     count_if,
+    is_confirmed,
     is_dropout,
     month_start,
     period_dict,
     rate,
     reader,
+    reasons_text,
     school_year,
     semester,
     utc_start,
@@ -53,7 +55,7 @@ def dashboard(actor, today: date) -> dict:
     scope = view.case_filter()
     defn = machine.get("dropout")
     sy_start, sy_end = school_year(today)
-    in_school_year = Case.detected_on.between(sy_start, sy_end)
+    in_school_year = Case.opened_on.between(sy_start, sy_end)
     is_open = Case.closed_at.is_(None)
 
     # 1. the schools in scope
@@ -65,7 +67,7 @@ def dashboard(actor, today: date) -> dict:
     by_state: dict[str, list[int]] = {}          # state -> [cases, confirmed]
     per_school: dict[int, dict] = {}             # school -> open by state, levels, overdue, dropouts, out
     for school_id, state, *counts in db.session.execute(
-            select(Case.school_id, Case.state, func.count(Case.id), count_if(Case.confirmed.is_(True)),
+            select(Case.school_id, Case.state, func.count(Case.id), count_if(is_confirmed),
                    count_if(is_open), *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
                    count_if(is_open & overdue_deadline), count_if(in_school_year))
             .where(scope).group_by(Case.school_id, Case.state)):
@@ -142,10 +144,10 @@ def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
     re-enrolments are events, in a query of their own."""
     firsts = [month_start(today.year, today.month - TREND_MONTHS + 1 + i) for i in range(TREND_MONTHS + 1)]
     utc = [utc_start(d) for d in firsts]
-    cases = (select(_month_of(Case.detected_on, firsts).label("opened"),
+    cases = (select(_month_of(Case.opened_on, firsts).label("opened"),
                     _month_of(Case.closed_at, utc).label("closed"),
-                    case((reasons_of, cast(Case.reasons, String)), else_=null()).label("reasons"))
-             .where(scope, reasons_of | ((Case.detected_on >= firsts[0]) & (Case.detected_on < firsts[-1]))
+                    case((reasons_of, reasons_text), else_=null()).label("reasons"))
+             .where(scope, reasons_of | ((Case.opened_on >= firsts[0]) & (Case.opened_on < firsts[-1]))
                     | ((Case.closed_at >= utc[0]) & (Case.closed_at < utc[-1])))).subquery()
     opened, closed, reasons = [0] * TREND_MONTHS, [0] * TREND_MONTHS, [0] * len(REASONS)
     quoted = [f'"{code}"' for code, _ in REASONS]
@@ -204,7 +206,7 @@ def _classes_without_dropout(view, sy_start: date, sy_end: date) -> list[dict]:
     """无辍学班级: per school, the classes in scope with no dropout case detected this school year."""
     grade, school = aliased(OrgUnit), aliased(OrgUnit)
     dropped = exists().where(Case.unit_path == OrgUnit.path, is_dropout,
-                             Case.detected_on.between(sy_start, sy_end)).label("dropped")
+                             Case.opened_on.between(sy_start, sy_end)).label("dropped")
     rows = db.session.execute(
         select(school.code, school.name, OrgUnit.code, OrgUnit.name, dropped)
         .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)

@@ -22,7 +22,7 @@ of a re-enrolment, the visit's date), not by when it was typed.
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.auth.scope import unit_by_code
@@ -35,11 +35,13 @@ from app.reports import (
     TARGETS,
     against_targets,
     count_if,
+    is_confirmed,
     is_dropout,
     month_start,
     period_dict,
     rate,
     reader,
+    reasons_text,
     school_year,
     utc_start,
 )
@@ -97,18 +99,18 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
     # Cases: the state at the period's end is the to_state of the case's last event before it.
     state_at_end = (select(CaseEvent.to_state).where(CaseEvent.case_id == Case.id, CaseEvent.occurred_on <= end)
                     .order_by(CaseEvent.seq.desc()).limit(1).correlate(Case).scalar_subquery())
-    in_period, in_sy = Case.detected_on.between(start, end), Case.detected_on.between(sy_start, end)
+    in_period, in_sy = Case.opened_on.between(start, end), Case.opened_on.between(sy_start, end)
     cases = db.session.execute(grouped(
         select(key, count_if(in_period), count_if(state_at_end.in_(OUT_OF_SCHOOL_STATES)), count_if(in_sy),
-               count_if(in_sy & is_dropout), count_if(in_sy & is_dropout & Case.confirmed.is_(True)))
+               count_if(in_sy & is_dropout), count_if(in_sy & is_dropout & is_confirmed))
         .select_from(Case)
         # A case closed before the earliest day asked about counts nowhere: skip it early.
-        .where(Case.detected_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
+        .where(Case.opened_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
 
     action = CaseEvent.action
     day = CaseEvent.occurred_on
     period, sy = day >= start, day >= sy_start
-    reasons = cast(Case.reasons, String)
+    reasons = reasons_text
     events = db.session.execute(grouped(
         select(key, count_if((action == "report") & period), count_if((action == "re_enroll") & period),
                count_if((action == "log_visit") & period), count_if((action == "re_enroll") & sy),

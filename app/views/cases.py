@@ -94,7 +94,7 @@ def case_export():
     for case, is_overdue in rows:
         p = case.pupil.to_dict(masked=True)
         data.append([case.id, p["name"], p["student_no"], p["class_name"], label(defn.states[case.state]),
-                     "、".join(reasons.get(r, r) for r in case.reasons or []), case.detected_on,
+                     "、".join(reasons.get(r, r) for r in case.fields.get("reasons") or []), case.opened_on,
                      "是" if is_overdue else "", case.escalation_level or "",
                      "、".join(a.user.display_name or a.user.username for a in case.assignees),
                      calendar.to_local(case.updated_at).replace(tzinfo=None)])

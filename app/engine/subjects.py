@@ -1,0 +1,75 @@
+"""What a case is about: its definition's "subject", resolved from the open form.
+
+    "subject": {"kind": "pupil", "field": "student_id"}
+    "subject": {"kind": "unit", "field": "school_id", "unit_kinds": ["school"], "key": ["month"]}
+
+A pupil's case is scoped to the pupil's class, a unit's case to the unit itself; `key` names further
+open-form fields that belong to the subject's identity (a school's report is one per school per month).
+The subject key is what "one open case" means: at most one open case per (workflow, subject key), which
+the database enforces (a partial unique index, migration 0014).
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from app.errors import Conflict, Invalid
+
+KINDS = ("pupil", "unit")
+PUPIL = {"kind": "pupil", "field": "student_id"}  # a definition naming no subject: the previous behaviour
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    key: str
+    unit_path: str
+    school_id: int
+    pupil_id: int | None
+    birth_date: date | None  # a pupil's: no date of the case may be before it
+
+
+def problems(spec: dict, form_fields) -> list[str]:
+    """What is wrong with a definition's subject (empty: nothing); checked at start-up."""
+    if spec.get("kind") not in KINDS:
+        return [f"subject: kind is one of {list(KINDS)}, not {spec.get('kind')!r}"]
+    found = [f"subject: {name!r} is not a field of the open form" for name in
+             [spec.get("field"), *spec.get("key", ())] if name not in form_fields]
+    if spec["kind"] == "unit" and not spec.get("unit_kinds"):
+        found.append("subject: a unit subject names its unit_kinds")
+    return found
+
+
+def resolve(tx, spec: dict, data: dict) -> Subject | None:
+    """The subject the open form names, or None when there is no such pupil or unit (of those kinds)."""
+    ident = data.get(spec["field"])
+    if isinstance(ident, bool) or not isinstance(ident, int):
+        return None
+    if spec["kind"] == "pupil":
+        row = tx.pupil(ident)
+        if row is None:
+            return None
+        return Subject(f"pupil:{row.id}", row.path, _school_id(row.path, row.class_id), row.id, row.birth_date)
+    row = tx.unit(ident)
+    if row is None or row.kind not in spec["unit_kinds"]:
+        return None
+    key = ":".join([f"unit:{row.id}", *(str(data.get(name)) for name in spec.get("key", ()))])
+    return Subject(key, row.path, _school_id(row.path, row.id), None, None)
+
+
+def _school_id(path: str, own_id: int) -> int:
+    # The tree is district -> school -> grade -> class, so a path is /district/school/...; a unit above
+    # the schools (the district) counts as its own.
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else own_id
+
+
+def not_found(spec: dict) -> Invalid:
+    if spec["kind"] == "pupil":
+        return Invalid({spec["field"]: "您的范围内没有这个学生 / no such pupil in your scope"})
+    return Invalid({spec["field"]: "您的范围内没有这个单位 / no such unit in your scope"})
+
+
+def already_open(spec: dict, case_id: int | None) -> Conflict:
+    if spec["kind"] == "pupil":
+        return Conflict(f"该学生已有未结个案 #{case_id} / the pupil already has an open case #{case_id}",
+                        open_case_id=case_id)
+    return Conflict(f"该对象已有未结个案 #{case_id} / an open case #{case_id} already exists for it",
+                    open_case_id=case_id)
