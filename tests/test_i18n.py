@@ -65,9 +65,9 @@ def test_placeholder_check_catches_mistakes():
 
 def test_extraction_finds_literal_and_runtime_ids():
     literal = cat.template_msgids()
-    # _() in templates and views, with placeholders; a literal list looped over and translated by _(title);
-    # items of a literal list indexed inside _(); a report Column header
-    assert {"工作台", "逾期 %(num)s 个工作日", "用户名或密码错误", "一人一案", "周一", "本地调整", "在校生数"} <= literal
+    # _() in templates and views, with placeholders; items of a literal list indexed inside _(); a report
+    # Column header (the case page's record sections, once a literal list here, are the definition's now)
+    assert {"工作台", "逾期 %(num)s 个工作日", "用户名或密码错误", "周一", "本地调整", "在校生数"} <= literal
     assert "label" not in literal  # _(row["label"]) is a run-time translation, not a message id
     runtime = cat.runtime_msgids()
     # form labels and choices, choice lists, role labels, system actions, describe()'s 是/否, login form

@@ -3,6 +3,27 @@
 Nothing here imports app/: states, triggers, roles, forms, guards and clocks are plain values; guards
 and effects are small pure functions of the step's context (ctx.vars, ctx.data, ctx.case), which the
 engine calls by name. Every number the district may change (deadline lengths, ladders) lives here.
+
+What the reports and the case page know about these cases is here too, as data, so app/ names no state
+or trigger of this workflow:
+
+- A state's `marks` say what being in it means to the reports (app/reports); a workflow whose states
+  carry none of them is not counted by the reports at all:
+    counts_as_dropout  a case now in this state counts as a dropout (辍学) in the period it was opened
+                       in: it was reported and did not end as a false alarm, enrolled elsewhere or
+                       exempt (those pupils never were out of school). Special placement still counts:
+                       the child was out of school until placed.
+    out_of_school      while an open case is in this state its pupil is out of school (仍辍学; the
+                       retention rate 巩固率 subtracts them). `detected` is only suspected.
+  Being off the main path needs no mark: it is a state's `main` (false) and `final`.
+- A trigger's `marks` say which steps the reports count as events in a period (by the day each
+  happened, its occurred_on):
+    reports_dropout    a dropout reported (新上报辍学); the reasons of the cases reported in a period
+                       are counted with it
+    returns_to_school  a pupil back at school (复学)
+    home_visit         a home visit (家访) logged, counted against the class teacher's standard
+- `sections`: the case page's record sections, in order: each shows the steps of its `actions` with
+  what was typed into their forms (a workflow without sections shows one section of every record).
 """
 from forms.closure import EnrolledElsewhereForm, ExemptForm, FalseAlarmForm, SpecialPlacementForm
 from forms.intake import DetectionForm, ReportForm, VerifyForm
@@ -135,26 +156,29 @@ DEFINITION = {
                    "visiting_since": ("进入劝返日期", "the day home visits (re)started")},
     "states": [
         {"name": "detected", "zh": "发现疑似辍学", "en": "Detected", "main": True},
-        {"name": "reported", "zh": "已上报", "en": "Reported", "main": True},
+        {"name": "reported", "zh": "已上报", "en": "Reported", "main": True,
+         "marks": ["counts_as_dropout", "out_of_school"]},
         {"name": "visiting", "zh": "劝返中", "en": "Home-visit persuasion", "main": True,
-         "reset_vars": ["visits", "failed_visits"], "stamps": "visiting_since"},
-        {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True},
+         "reset_vars": ["visits", "failed_visits"], "stamps": "visiting_since",
+         "marks": ["counts_as_dropout", "out_of_school"]},
+        {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True,
+         "marks": ["counts_as_dropout", "out_of_school"]},
         {"name": "re_enrolled", "zh": "已复学", "en": "Re-enrolled", "main": True,
-         "reset_vars": ["follow_ups", "follow_up_checkpoints", "relapse_risk"]},
+         "reset_vars": ["follow_ups", "follow_up_checkpoints", "relapse_risk"], "marks": ["counts_as_dropout"]},
         {"name": "followed_up", "zh": "跟踪完成(结案)", "en": "Followed up (closed)", "main": True,
-         "final": True},
+         "final": True, "marks": ["counts_as_dropout"]},
         {"name": "closed_false_alarm", "zh": "误报结案", "en": "Closed: false alarm", "final": True},
         {"name": "closed_enrolled_elsewhere", "zh": "已在他校就读", "en": "Closed: enrolled elsewhere",
          "final": True},
         {"name": "closed_special_placement", "zh": "特殊安置", "en": "Closed: special placement",
-         "final": True},
+         "final": True, "marks": ["counts_as_dropout"]},
         {"name": "closed_exempt", "zh": "免于/缓于入学", "en": "Closed: exempt", "final": True},
     ],
     "triggers": [
         # main path
         {"name": "report", "zh": "上报", "en": "Report", "source": "detected", "dest": "reported",
          "roles": ["school_admin"], "form": ReportForm, "effects": [take_reasons],
-         "occurred_on": "dropout_date", "records": ["dropout_date"]},
+         "occurred_on": "dropout_date", "records": ["dropout_date"], "marks": ["reports_dropout"]},
         {"name": "start_visits", "zh": "制定一人一案并开始劝返", "en": "Plan and start home visits", "source": "reported", "dest": "visiting",
          "roles": ["school_admin"], "form": PlanForm},
         {"name": "escalate_joint", "zh": "提请联合劝返", "en": "Request joint return", "source": "visiting", "dest": "joint_return",
@@ -162,7 +186,7 @@ DEFINITION = {
         {"name": "re_enroll", "zh": "复学", "en": "Re-enrol", "source": ["visiting", "joint_return"], "dest": "re_enrolled",
          "roles": ["school_admin"], "form": ReEnrolForm, "guards": [aid_for_economic_reason],
          "occurred_on": "return_date", "records": ["return_date"],
-         "dates": {"return_date": {"not_before": ["dropout_date"]}}},
+         "dates": {"return_date": {"not_before": ["dropout_date"]}}, "marks": ["returns_to_school"]},
         {"name": "complete_follow_up", "zh": "跟踪完成", "en": "Complete follow-up", "source": "re_enrolled", "dest": "followed_up",
          "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "preconditions": [follow_ups_done]},
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
@@ -174,7 +198,8 @@ DEFINITION = {
          "effects": [confirm]},
         {"name": "log_visit", "zh": "记录家访", "en": "Log a home visit", "source": "visiting", "dest": None,
          "roles": SCHOOL_STAFF, "form": VisitForm, "effects": [count_visit],
-         "occurred_on": "visited_on", "dates": {"visited_on": {"not_before": ["detected_on"]}}},
+         "occurred_on": "visited_on", "dates": {"visited_on": {"not_before": ["detected_on"]}},
+         "marks": ["home_visit"]},
         {"name": "log_joint_action", "zh": "记录联合劝返行动", "en": "Log a joint-return action", "source": "joint_return", "dest": None,
          "roles": ["bureau_officer", "partner"], "form": JointActionForm,
          "occurred_on": "acted_on", "dates": {"acted_on": {"not_before": ["detected_on"]}}},
@@ -233,6 +258,16 @@ DEFINITION = {
          "ladder": ladder(["school_admin"], ["school_admin", "bureau_officer"])},
     ],
     "reminder_working_days_before": 1,
+    # The case page's records (see the docstring): the report, the plan, the visits, the joint actions,
+    # the re-enrolment and the follow-ups, each with what its form recorded.
+    "sections": [
+        {"name": "report", "zh": "辍学情况报告", "en": "Dropout report", "actions": ["report"]},
+        {"name": "plan", "zh": "一人一案", "en": "Personal return plan", "actions": ["start_visits"]},
+        {"name": "visits", "zh": "家访记录", "en": "Home visits", "actions": ["log_visit"]},
+        {"name": "joint_actions", "zh": "联合劝返行动", "en": "Joint return actions", "actions": ["log_joint_action"]},
+        {"name": "re_enrolment", "zh": "复学", "en": "Re-enrolment", "actions": ["re_enroll"]},
+        {"name": "follow_ups", "zh": "跟踪回访", "en": "Follow-up", "actions": ["log_follow_up"]},
+    ],
     # Partners are invited for the joint return (联合劝返): when the case leaves that stage — re-enrolled,
     # an off-ramp, anything — every invitation ends for good (and so does any when the case closes).
     "partners_leave_with": ["joint_return"],

@@ -149,11 +149,21 @@ def _log_paths(text) -> dict:
     }
 
 
+def _open_schema() -> dict:
+    """POST /cases: the open form of the workflow the body names (`workflow`, by default the first)."""
+    first = machine.default().name
+    schemas = [form_schema(d.open_form, {"workflow": {"type": "string", "enum": [d.name]}},
+                           [] if d.name == first else ["workflow"])
+               for d in machine.registered().values()]
+    return schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+
+
 def build_spec() -> dict:
-    dropout = machine.get("dropout")
-    states = sorted({s for d in machine.registered().values() for s in d.states})
+    defns = machine.registered().values()
+    states = sorted({s for d in defns for s in d.states})
     text = lambda n: {"type": "string", "maxLength": n}  # noqa: E731
-    case_ops = ("get_case", "get_timeline", "get_timeline_csv") + tuple(f"fire_{t}" for t in dropout.triggers)
+    case_ops = ("get_case", "get_timeline", "get_timeline_csv") + tuple(
+        dict.fromkeys(f"fire_{t}" for d in defns for t in d.triggers))
     paths = {
         "/auth/token": {"post": _op(
             "Exchange username + password for a bearer token", 201, ref("Token"), 401, 422, 429, auth=False,
@@ -184,9 +194,9 @@ def build_spec() -> dict:
                                      overdue=BOOL_ARG, level={"type": "integer", "minimum": 0, "maximum": 3},
                                      assignee=text(64), q=text(64), open=BOOL_ARG) + PAGE,
                        operationId="list_cases"),
-            "post": _op("Open a case (detected)", 201, ref("Case"), 403, 409, 422,
-                        request={JSON: {"schema": form_schema(dropout.open_form, {"workflow": {
-                            "type": "string", "enum": list(machine.registered())}})}}, operationId="open_case"),
+            "post": _op("Open a case of a workflow (`workflow`; by default the first) with its open form", 201,
+                        ref("Case"), 403, 409, 422, request={JSON: {"schema": _open_schema()}},
+                        operationId="open_case"),
         },
         "/cases/search": {"post": _op(
             "The case list with its filters in a JSON body (a searched name or 学籍号 stays out of URLs)", 200,

@@ -8,7 +8,7 @@ from app.privacy.access_log import WHAT
 from app.engine import machine
 from app.audit.history import ADMIN_ACTIONS
 from app.models.pupils import FLAGS
-from app.reports import TARGETS
+from app.reports import TARGETS, reported_workflows
 from app.reports.monthly import COUNT_FIELDS
 from forms.admin import ROLE_CHOICES
 from forms.base import REASONS
@@ -61,7 +61,9 @@ def _workflow_sets() -> dict:
             "states": sorted({s for d in defns for s in d.states}),
             "triggers": sorted({t for d in defns for t in d.triggers}),
             "clocks": sorted({c.name for d in defns for c in d.clocks}),
-            "open_states": [s for s, st in machine.get("dropout").states.items() if not st.final]}
+            # the dashboard's open states: those of the workflows the reports count
+            "open_states": list(dict.fromkeys(s for d in reported_workflows() for s, st in d.states.items()
+                                              if not st.final))}
 
 
 def components() -> dict:

@@ -29,7 +29,8 @@ def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what:
 
 
 def masker_for(case, roles: set[str]):
-    """None when the viewer's roles over the case need the pupil's personal data, else the case's masker."""
+    """None when the viewer's roles over the case need the pupil's personal data (or the case is not
+    about a pupil), else the case's masker."""
     return None if needs_personal_data(roles) or case.pupil is None else masking.for_pupil(case.pupil)
 
 
@@ -60,7 +61,8 @@ def timeline_read(actor, case, *, via: str, what: str = "timeline") -> tuple[lis
     from app.audit import chain as audit
     events = audit.events(case.id)
     masker = masker_for(case, actor.roles_for(case))
-    log_personal_read(actor, case.pupil_id, case.id, via, what)
+    if case.pupil_id is not None:  # the access log is of reads about a pupil
+        log_personal_read(actor, case.pupil_id, case.id, via, what)
     return shown_events(events, masker), events, masker is not None
 
 

@@ -3,7 +3,7 @@
 "Waiting on me" is read from the definition, not hard-coded: a case waits on a user when, in its
 current state, one of the roles the user holds over it may fire a trigger that belongs to that
 state (not one allowed everywhere, like a note or an assignment) and whose preconditions hold (a
-confirmed case does not wait on the bureau for verification).
+confirmed case does not wait on the bureau for verification). Every registered workflow is read so.
 """
 from datetime import datetime, timedelta
 
@@ -26,10 +26,6 @@ def _state_triggers(defn, role: str) -> list:
     return [t for t in defn.triggers.values() if role in t.roles and set(t.sources) != everywhere]
 
 
-def states_needing(role: str, workflow: str = "dropout") -> list[str]:
-    return sorted({s for t in _state_triggers(machine.get(workflow), role) for s in t.sources})
-
-
 def _states_split(role: str, workflow: str) -> tuple[set, set]:
     """(states where the role always has something to do, states where only triggers with
     preconditions would give it something: those cases are checked one by one)."""
@@ -49,7 +45,12 @@ def _passing(role: str, workflow: str, states: set, where) -> list[int]:
     return [c.id for c in rows if mine.intersection(available_triggers(defn, c, {role}, now))]
 
 
-def waiting_clause(actor, workflow: str = "dropout"):
+def waiting_clause(actor):
+    """The open cases of any workflow waiting on the actor."""
+    return or_(*[_waiting_in(actor, name) for name in machine.registered()])
+
+
+def _waiting_in(actor, workflow: str):
     clauses = []
     for g in actor.grants:
         if g.role not in TREE_ROLES:
@@ -104,7 +105,8 @@ def working_days_left(due_at: datetime, now: datetime) -> int:
 def unread_notifications(user_id: int, limit: int = 20):
     cond = and_(Notification.user_id == user_id, Notification.read_at.is_(None))
     total = db.session.scalar(select(func.count(Notification.id)).where(cond))
-    rows = db.session.execute(select(Notification).where(cond).options(selectinload(Notification.deadline))
+    rows = db.session.execute(select(Notification).where(cond)
+                              .options(selectinload(Notification.deadline).selectinload(Deadline.case))
                               .order_by(Notification.id.desc()).limit(limit))
     return rows.scalars().all(), total
 

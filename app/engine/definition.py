@@ -24,6 +24,9 @@ class State:
     reset_vars: tuple = ()
     # A case date set, when the state is entered, to the date of the step entering it (its occurred_on).
     stamps: str | None = None
+    # What being in the state means to readers outside the engine (the reports): words the definition
+    # documents; the engine only carries them.
+    marks: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Trigger:
     # Guards that read only the case (never the form): also evaluated when the case lists what it offers,
     # so an action that can only fail is not offered.
     preconditions: tuple = ()
+    marks: frozenset = frozenset()  # what the step means to the reports, as a state's marks
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,15 @@ class Clock:
         return [p.get("name") for p in self.due]
 
 
+@dataclass(frozen=True)
+class Section:
+    """A group of records on the case page: the steps of `actions` ("open" is the opening), in order."""
+    name: str
+    zh: str
+    en: str
+    actions: tuple
+
+
 @dataclass
 class Definition:
     name: str
@@ -90,6 +103,8 @@ class Definition:
     # or states (`stamps`).
     case_dates: dict = field(default_factory=dict)
     open_occurred_on: str | None = None
+    # The case page's record sections; none declared: one section of every record.
+    sections: tuple = ()
     machine: object = field(default=None, repr=False)
     # What a case is about (app/engine/subjects.py) and the open form's date it counts from (None: the
     # day it is opened), shown and ordered against under that field's name.
@@ -107,6 +122,12 @@ class Definition:
         stored = stored or {}
         return {name: stored[name] if name in stored else copy.deepcopy(default)
                 for name, default in self.fields.items()}
+
+    def states_marked(self, mark: str) -> list[str]:
+        return [n for n, s in self.states.items() if mark in s.marks]
+
+    def triggers_marked(self, mark: str) -> list[str]:
+        return [n for n, t in self.triggers.items() if mark in t.marks]
 
     def clocks_starting(self, state: str) -> list[Clock]:
         return [c for c in self.clocks if c.starts_on == state]
@@ -142,7 +163,7 @@ def build(raw: dict, known_roles) -> Definition:
     try:
         states = {s["name"]: State(s["name"], s.get("zh", s["name"]), s.get("en", s["name"]),
                                    s.get("main", False), s.get("final", False), _listify(s.get("reset_vars")),
-                                   s.get("stamps"))
+                                   s.get("stamps"), frozenset(_listify(s.get("marks"))))
                   for s in raw["states"]}
         open_states = tuple(n for n, s in states.items() if not s.final)
         triggers = {}
@@ -159,7 +180,7 @@ def build(raw: dict, known_roles) -> Definition:
                                           t.get("en", t["name"]), t.get("occurred_on"), _listify(t.get("records")),
                                           tuple((name, _listify(rule.get("not_before")))
                                                 for name, rule in (t.get("dates") or {}).items()),
-                                          _listify(t.get("preconditions")))
+                                          _listify(t.get("preconditions")), frozenset(_listify(t.get("marks"))))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
@@ -173,7 +194,10 @@ def build(raw: dict, known_roles) -> Definition:
                           raw.get("reminder_working_days_before", 1),
                           frozenset(_listify(raw.get("partners_leave_with"))),
                           {name: tuple(labels) for name, labels in (raw.get("case_dates") or {}).items()},
-                          raw["open"].get("occurred_on"), subject=dict(raw.get("subject") or subjects.PUPIL),
+                          raw["open"].get("occurred_on"),
+                          tuple(Section(x["name"], x.get("zh", x["name"]), x.get("en", x["name"]),
+                                        _listify(x["actions"])) for x in raw.get("sections", ())),
+                          subject=dict(raw.get("subject") or subjects.PUPIL),
                           open_dated_by=raw["open"].get("dated_by"),
                           fields={name: (spec or {}).get("default")
                                   for name, spec in (raw.get("fields") or {}).items()})
@@ -219,10 +243,25 @@ def validate(defn: Definition, known_roles) -> None:
     problems += [f"partners_leave_with: unknown state {s!r}" for s in defn.partners_leave_with
                  if s not in defn.states]
     problems += [f"open: unknown role {r!r}" for r in defn.open_roles if r not in known_roles]
+    problems += _mark_problems(defn)
     if isinstance(defn.open_form, type) and issubclass(defn.open_form, Form):
         problems += subjects.problems(defn.subject, field_kinds(defn.open_form))
     if problems:
         raise DefinitionError(f"workflow {defn.name}: " + "; ".join(problems))
+
+
+def _mark_problems(defn: Definition) -> list[str]:
+    """Marks are words (a typo in a list of them would silently count nothing); sections show steps
+    the definition has."""
+    problems = [f"{kind} {item.name}: marks are words, not {m!r}"
+                for kind, items in (("state", defn.states.values()), ("trigger", defn.triggers.values()))
+                for item in items for m in item.marks if not (isinstance(m, str) and m.isidentifier())]
+    names = [s.name for s in defn.sections]
+    if len(set(names)) != len(names):
+        problems.append("sections: every section needs its own name")
+    problems += [f"section {s.name}: unknown action {a!r}" for s in defn.sections for a in s.actions
+                 if a != "open" and a not in defn.triggers]
+    return problems
 
 
 def _ladder_problems(c: Clock, known_roles) -> list[str]:

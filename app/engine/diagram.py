@@ -1,6 +1,7 @@
-"""A workflow definition drawn as SVG, from the definition alone (any workflow, not just dropout):
-main-path states left to right, off-ramp states below, transitions as arrows (backward ones arc
-above), and each state's in-place actions and deadline clocks listed under its box."""
+"""A workflow definition drawn as SVG, from the definition alone (any workflow): main-path states left
+to right, off-ramp states below, transitions as arrows (backward ones arc above), and each state's
+in-place actions and deadline clocks listed under its box. A definition that marks no state `main`
+has its open states as the path and its final states below."""
 from markupsafe import Markup, escape
 
 BOX_W, BOX_H, GAP, TOP = 150, 46, 40, 90
@@ -12,8 +13,8 @@ def _label(obj, lang):
 
 
 def render(defn, lang: str = "zh") -> Markup:
-    main = [n for n, s in defn.states.items() if s.main]
-    others = [n for n, s in defn.states.items() if not s.main]
+    main = [n for n, s in defn.states.items() if s.main] or [n for n, s in defn.states.items() if not s.final]
+    others = [n for n in defn.states if n not in main]
     pos = {n: (20 + i * (BOX_W + GAP), TOP) for i, n in enumerate(main)}
     lower_y = TOP + BOX_H + 170
     step = max(BOX_W + 20, (len(main) * (BOX_W + GAP)) // max(len(others), 1))
@@ -32,8 +33,9 @@ def render(defn, lang: str = "zh") -> Markup:
             for s in (["*"] if set(t.sources) == everywhere else t.sources):
                 actions.setdefault(s, []).append(_label(t, lang))
             continue
-        if set(t.sources) == everywhere:  # allowed from every open state (the off-ramps): one arrow from the band
-            parts.append(_arrow((pos[main[0]][0] + 30, TOP + BOX_H + 70), (pos[t.dest][0] + BOX_W / 2, lower_y),
+        if len(everywhere) > 1 and set(t.sources) == everywhere:
+            # allowed from every open state (the off-ramps): one arrow from the band
+            parts.append(_arrow((pos[main[0]][0] + 30, TOP + BOX_H + 70), (pos[t.dest][0] + BOX_W / 2, pos[t.dest][1]),
                                 _label(t, lang), dashed=True))
             continue
         for s in t.sources:
@@ -55,11 +57,12 @@ def render(defn, lang: str = "zh") -> Markup:
         clocks.setdefault(c.starts_on, []).append(c)
     for name, (x, y) in pos.items():
         s = defn.states[name]
-        fill = "#e6f4ea" if s.main else "#fde8e8"
+        on_path = name in main
+        fill = "#e6f4ea" if on_path else "#fde8e8"
         parts.append(f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="#52606d"/>'
                      f'<text x="{x + BOX_W / 2}" y="{y + 28}" text-anchor="middle" font-weight="bold" '
                      f'font-size="13">{escape(_label(s, lang))}</text>')
-        if s.main:
+        if on_path:
             lines = [f"◆ {_label(c, lang)}" for c in clocks.get(name, [])] + [f"· {a}" for a in actions.get(name, [])]
             for i, line in enumerate(lines[:8]):
                 parts.append(f'<text x="{x + 4}" y="{y + BOX_H + 16 + i * 15}" fill="#3e4c59" '

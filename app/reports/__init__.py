@@ -1,7 +1,8 @@
 """Reports (the figures the seeds report: dropout rate, retention, home visits, reasons): figures as plain functions over SQL aggregates, and their CSV/XLSX/SVG forms.
 
 Shared here: who may read reports and over what scope, the targets, the definitions every figure
-uses (what counts as a dropout, who is still out of school), and the school calendar's periods.
+uses (what counts as a dropout, who is still out of school: read from the definitions' marks), and
+the school calendar's periods.
 
     figures.dashboard(actor, today)              the dashboard (figures.py)
     monthly.school_month(actor, school, month)   学校辍学月报表 (monthly.py)
@@ -12,10 +13,11 @@ uses (what counts as a dropout, who is still out of school), and the school cale
 import copy
 from datetime import date, datetime, time
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, false, func, or_
 
 from app.auth.scope import Actor, Grant
 from app.deadlines import calendar
+from app.engine import machine
 from app.errors import NotPermitted
 from app.models import Case
 
@@ -28,15 +30,57 @@ TARGETS = {"dropout_rate_max": 0.03, "retention_rate_min": 0.97, "visits_per_sem
 # Class teachers, partners and the system admin do not read reports (403).
 REPORT_ROLES = ("school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor")
 
-# What the figures count. A pupil counts as a DROPOUT in a period when a case detected in the period
-# was reported, i.e. its state has left `detected` and it did not end as a false alarm, enrolled
-# elsewhere or exempt (those pupils never were out of school). Special placement still counts: the
-# child was out of school until placed. The state is the case's state now.
-NOT_DROPOUT_STATES = ("detected", "closed_false_alarm", "closed_enrolled_elsewhere", "closed_exempt")
-# A pupil is OUT OF SCHOOL while their open case is in one of these (detected is only suspected).
-OUT_OF_SCHOOL_STATES = ("reported", "visiting", "joint_return")
+# What the figures count comes from the definitions (a state's and a trigger's `marks`, documented in
+# workflows/dropout.py), so a workflow defines what its cases mean to the reports; one that marks
+# nothing is not counted by them. The names of the marks the reports read:
+COUNTS_AS_DROPOUT = "counts_as_dropout"  # state: a case now in it counts as a dropout in its year
+OUT_OF_SCHOOL = "out_of_school"          # state: an open case in it has its pupil out of school
+REPORTS_DROPOUT = "reports_dropout"      # trigger: the step reporting a dropout (新上报)
+RETURNS_TO_SCHOOL = "returns_to_school"  # trigger: the pupil back at school (复学)
+HOME_VISIT = "home_visit"                # trigger: a home visit (家访)
+STATE_MARKS = (COUNTS_AS_DROPOUT, OUT_OF_SCHOOL)
+TRIGGER_MARKS = (REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT)
 
-is_dropout = Case.state.not_in(NOT_DROPOUT_STATES)
+
+def reported_workflows() -> list:
+    """The registered definitions the reports count: those whose states or triggers carry a mark the
+    reports read."""
+    return [d for d in machine.registered().values()
+            if any(d.states_marked(m) for m in STATE_MARKS) or any(d.triggers_marked(m) for m in TRIGGER_MARKS)]
+
+
+def _marked(pairs, column):
+    """`column` holds one of a workflow's names for a case of that workflow: OR over the workflows."""
+    clauses = [and_(Case.workflow == name, column.in_(names)) for name, names in pairs if names]
+    return or_(*clauses) if clauses else false()
+
+
+def counted() -> object:
+    """The cases the reports count at all: those of a reported workflow."""
+    return Case.workflow.in_([d.name for d in reported_workflows()])
+
+
+def in_state_marked(mark: str, column=Case.state):
+    """SQL: the case's state (or `column`, a state of the same case) carries `mark`."""
+    return _marked(((d.name, d.states_marked(mark)) for d in reported_workflows()), column)
+
+
+def step_marked(mark: str, column):
+    """SQL: the event's action `column` (joined to its case) is a trigger carrying `mark`; its names
+    first, so the events' action index serves it."""
+    return and_(column.in_(step_names(mark)),
+                _marked(((d.name, d.triggers_marked(mark)) for d in reported_workflows()), column))
+
+
+def step_names(*marks: str) -> list[str]:
+    """Every trigger name carrying one of `marks` in a reported workflow."""
+    return sorted({t for d in reported_workflows() for m in marks for t in d.triggers_marked(m)})
+
+
+def state_has(workflow: str, state: str, mark: str) -> bool:
+    """In Python, for grouped rows: does `state` of `workflow` carry `mark`."""
+    st = machine.get(workflow).states.get(state)
+    return st is not None and mark in st.marks
 # The case fields the figures count by, read out of cases.fields (migration 0014) by JSON extraction,
 # which both databases do in the query (PostgreSQL ->>, SQLite json_extract): the reasons as the text of
 # their JSON list (a reason counts when '"<code>"' is in it), the bureau's confirmation as a boolean.

@@ -7,29 +7,34 @@ number of cases beyond the database's own scan; no case is loaded into Python. O
 from datetime import date
 from itertools import pairwise
 
-from sqlalchemy import case, exists, func, null, select
+from sqlalchemy import and_, case, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
 from app.district.filters import overdue_clause, schools_in_scope
-from app.engine import machine
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
 from app.reports import (
-    NOT_DROPOUT_STATES,
-    OUT_OF_SCHOOL_STATES,
+    COUNTS_AS_DROPOUT,
+    HOME_VISIT,
+    OUT_OF_SCHOOL,
+    RETURNS_TO_SCHOOL,
     TARGETS,
     against_targets,
     count_if,
+    counted,
+    in_state_marked,
     is_confirmed,
-    is_dropout,
     month_start,
     period_dict,
     rate,
     reader,
     reasons_text,
+    reported_workflows,
     school_year,
     semester,
+    state_has,
+    step_marked,
     utc_start,
 )
 from forms.base import REASONS
@@ -40,11 +45,12 @@ TREND_MONTHS = 12
 def dashboard(actor, today: date) -> dict:
     """The dashboard of `actor` (a report reader: see app.reports.reader) on `today` (local date).
 
-    Definitions (app.reports): a DROPOUT this school year is a case detected between 1 Sep and 31 Aug
-    that was reported and did not end as a false alarm, enrolled elsewhere or exempt; the dropout rate
-    辍学率 is dropouts / enrolment; retention 巩固率 is (enrolment - pupils out of school now) /
-    enrolment, where "out of school" is an open case in reported, visiting or joint_return. Both are
-    given against TARGETS. Overdue: an open case with an open deadline past due (or already escalated).
+    Definitions (app.reports, from the definitions' marks): a DROPOUT this school year is a case
+    detected between 1 Sep and 31 Aug now in a state marked counts_as_dropout; the dropout rate 辍学率
+    is dropouts / enrolment; retention 巩固率 is (enrolment - pupils out of school now) / enrolment,
+    where "out of school" is an open case in a state marked out_of_school. Both are given against
+    TARGETS. Only the cases of the workflows the reports count (app.reports.reported_workflows) are
+    counted. Overdue: an open case with an open deadline past due (or already escalated).
     Reasons are counted over the cases detected this school year.
 
     The cases in scope are read twice: once per school and state (every count of the states, the
@@ -52,8 +58,8 @@ def dashboard(actor, today: date) -> dict:
     here from the states), once per month (the trend's detected and closed series, with the reasons).
     """
     view = reader(actor)
-    scope = view.case_filter()
-    defn = machine.get("dropout")
+    scope = and_(view.case_filter(), counted())
+    defns = reported_workflows()
     sy_start, sy_end = school_year(today)
     in_school_year = Case.opened_on.between(sy_start, sy_end)
     is_open = Case.closed_at.is_(None)
@@ -64,30 +70,32 @@ def dashboard(actor, today: date) -> dict:
     # 2. per school and state: cases, confirmed (the suspected/confirmed split the national ledgers
     # keep), open, open by escalation level, open and overdue, detected this school year
     overdue_deadline = overdue_clause(clock.now())
-    by_state: dict[str, list[int]] = {}          # state -> [cases, confirmed]
+    by_state: dict[tuple, list[int]] = {}        # (workflow, state) -> [cases, confirmed]
     per_school: dict[int, dict] = {}             # school -> open by state, levels, overdue, dropouts, out
-    for school_id, state, *counts in db.session.execute(
-            select(Case.school_id, Case.state, func.count(Case.id), count_if(is_confirmed),
-                   count_if(is_open), *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
+    for school_id, workflow, state, *counts in db.session.execute(
+            select(Case.school_id, Case.workflow, Case.state, func.count(Case.id),
+                   count_if(is_confirmed), count_if(is_open),
+                   *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
                    count_if(is_open & overdue_deadline), count_if(in_school_year))
-            .where(scope).group_by(Case.school_id, Case.state)):
+            .where(scope).group_by(Case.school_id, Case.workflow, Case.state)):
         n, confirmed, n_open, l1, l2, l3, overdue, this_year = (int(v) for v in counts)
-        total = by_state.setdefault(state, [0, 0])
+        total = by_state.setdefault((workflow, state), [0, 0])
         total[0] += n
         total[1] += confirmed
         school = per_school.setdefault(school_id, {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0,
                                                    "out": 0})
         if n_open:
-            school["open"][state] = n_open
+            school["open"][state] = school["open"].get(state, 0) + n_open
         school["levels"] = [a + b for a, b in zip(school["levels"], (l1, l2, l3))]
         school["overdue"] += overdue
-        if state not in NOT_DROPOUT_STATES:   # is_dropout, by state
+        if state_has(workflow, state, COUNTS_AS_DROPOUT):   # in_state_marked(COUNTS_AS_DROPOUT), by state
             school["dropouts"] += this_year
-        if state in OUT_OF_SCHOOL_STATES:
+        if state_has(workflow, state, OUT_OF_SCHOOL):
             school["out"] += n_open
     states = [{"state": name, "zh": st.zh, "en": st.en, "final": st.final,
-               "count": by_state.get(name, (0, 0))[0], "confirmed": by_state.get(name, (0, 0))[1]}
-              for name, st in defn.states.items()]
+               "count": by_state.get((d.name, name), (0, 0))[0], "confirmed": by_state.get((d.name, name), (0, 0))[1]}
+              for d in defns for name, st in d.states.items()]
+    open_states = list(dict.fromkeys(name for d in defns for name, st in d.states.items() if not st.final))
 
     open_by_school, overdue_by_school, rates = [], [], []
     empty = {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0, "out": 0}
@@ -95,8 +103,7 @@ def dashboard(actor, today: date) -> dict:
         school = per_school.get(school_id, empty)
         counts, (l1, l2, l3), dropouts, out = school["open"], school["levels"], school["dropouts"], school["out"]
         open_by_school.append({"school": code, "name": name, "total": sum(counts.values()),
-                               "by_state": {s: counts.get(s, 0) for s, st in defn.states.items()
-                                            if not st.final}})
+                               "by_state": {s: counts.get(s, 0) for s in open_states}})
         overdue_by_school.append({"school": code, "name": name, "level_1": l1, "level_2": l2, "level_3": l3,
                                   "overdue": school["overdue"]})
         dropout_rate, retention = rate(dropouts, enrolment), rate(enrolment - out, enrolment)
@@ -166,15 +173,15 @@ def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
     returned = [int(n) for n in db.session.execute(
         select(*[count_if((day >= lo) & (day < hi)) for lo, hi in pairwise(firsts)])
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(scope, CaseEvent.action == "re_enroll", day >= firsts[0], day < firsts[-1])).one()]
+        .where(scope, step_marked(RETURNS_TO_SCHOOL, CaseEvent.action), day >= firsts[0], day < firsts[-1])).one()]
     trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
              for d, o, r, c in zip(firsts, opened, returned, closed)]
     return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
 
 
 def _home_visits(view, scope, start: date, end: date) -> list[dict]:
-    """Home visits (log_visit as class teacher) per class teacher this semester, against the standard;
-    a visit is in the semester by its date (visited_on), whenever it was typed.
+    """Home visits (steps marked home_visit, as class teacher) per class teacher this semester, against
+    the standard; a visit is in the semester by the day it happened, whenever it was typed.
 
     Every class teacher of a class in scope is listed, those with no visit too (they matter most)."""
     teachers = db.session.execute(
@@ -186,7 +193,7 @@ def _home_visits(view, scope, start: date, end: date) -> list[dict]:
     visits = db.session.execute(
         select(CaseEvent.actor_id, User.username, User.display_name, func.count(CaseEvent.id))
         .join(Case, Case.id == CaseEvent.case_id).join(User, User.id == CaseEvent.actor_id)
-        .where(scope, CaseEvent.action == "log_visit", CaseEvent.role == "class_teacher",
+        .where(scope, step_marked(HOME_VISIT, CaseEvent.action), CaseEvent.role == "class_teacher",
                CaseEvent.occurred_on >= start, CaseEvent.occurred_on <= end)
         .group_by(CaseEvent.actor_id, User.username, User.display_name)).all()
     people: dict[int, dict] = {}
@@ -205,7 +212,7 @@ def _home_visits(view, scope, start: date, end: date) -> list[dict]:
 def _classes_without_dropout(view, sy_start: date, sy_end: date) -> list[dict]:
     """无辍学班级: per school, the classes in scope with no dropout case detected this school year."""
     grade, school = aliased(OrgUnit), aliased(OrgUnit)
-    dropped = exists().where(Case.unit_path == OrgUnit.path, is_dropout,
+    dropped = exists().where(Case.unit_path == OrgUnit.path, in_state_marked(COUNTS_AS_DROPOUT),
                              Case.opened_on.between(sy_start, sy_end)).label("dropped")
     rows = db.session.execute(
         select(school.code, school.name, OrgUnit.code, OrgUnit.name, dropped)

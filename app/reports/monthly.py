@@ -5,15 +5,18 @@ Both are the same columns over a different grouping, computed by _figures() in t
 (one over cases, one over events) whatever the number of cases:
 
     suspected     cases detected in the period (新增疑似辍学)
-    reported      cases reported in the period (`report` events, 新上报辍学)
-    returned      re-enrolments in the period (`re_enroll` events, 复学)
+    reported      cases reported in the period (steps marked reports_dropout, 新上报辍学)
+    returned      re-enrolments in the period (steps marked returns_to_school, 复学)
     out_at_end    pupils out of school at the end of the period: the case's state after its last event
-                  before the period's end is reported, visiting or joint_return (期末仍辍学)
-    visits        home visits logged in the period (`log_visit` events, any role)
+                  before the period's end is marked out_of_school (期末仍辍学)
+    visits        home visits logged in the period (steps marked home_visit, any role)
     sy_*          the school year (1 Sep) up to the period's end: suspected, dropouts (app.reports
                   definition), of which bureau-confirmed, re-enrolments, home visits
     dropout_rate  sy_dropouts / enrolment; retention_rate (enrolment - out_at_end) / enrolment
     reasons       the reasons of the cases reported in the period (several may apply to one case)
+
+The marks are the definitions' (workflows/dropout.py documents them); only the cases of the workflows
+the reports count (app.reports.reported_workflows) are counted.
 
 A period belongs to the school year of its last day. Times are Shanghai local days. An event is in a
 period by the day it happened (case_events.occurred_on: the dropout date of a report, the return date
@@ -22,7 +25,7 @@ of a re-enrolment, the visit's date), not by when it was typed.
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from app.auth.scope import unit_by_code
@@ -31,18 +34,25 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit
 from app.reports import (
-    OUT_OF_SCHOOL_STATES,
+    COUNTS_AS_DROPOUT,
+    HOME_VISIT,
+    OUT_OF_SCHOOL,
+    REPORTS_DROPOUT,
+    RETURNS_TO_SCHOOL,
     TARGETS,
     against_targets,
     count_if,
+    counted,
+    in_state_marked,
     is_confirmed,
-    is_dropout,
     month_start,
     period_dict,
     rate,
     reader,
     reasons_text,
     school_year,
+    step_marked,
+    step_names,
     utc_start,
 )
 from forms.base import REASONS
@@ -87,7 +97,7 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
     grouped by school id (by="school") or by the grade id of the case's class (by="grade")."""
     sy_start = school_year(end)[0]
     earliest = min(start, sy_start)
-    scope = view.case_filter()
+    scope = and_(view.case_filter(), counted())
     klass = aliased(OrgUnit)
     key = klass.parent_id if by == "grade" else Case.school_id
 
@@ -100,25 +110,27 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
     state_at_end = (select(CaseEvent.to_state).where(CaseEvent.case_id == Case.id, CaseEvent.occurred_on <= end)
                     .order_by(CaseEvent.seq.desc()).limit(1).correlate(Case).scalar_subquery())
     in_period, in_sy = Case.opened_on.between(start, end), Case.opened_on.between(sy_start, end)
+    is_dropout = in_state_marked(COUNTS_AS_DROPOUT)
     cases = db.session.execute(grouped(
-        select(key, count_if(in_period), count_if(state_at_end.in_(OUT_OF_SCHOOL_STATES)), count_if(in_sy),
+        select(key, count_if(in_period), count_if(in_state_marked(OUT_OF_SCHOOL, state_at_end)), count_if(in_sy),
                count_if(in_sy & is_dropout), count_if(in_sy & is_dropout & is_confirmed))
         .select_from(Case)
         # A case closed before the earliest day asked about counts nowhere: skip it early.
         .where(Case.opened_on <= end, Case.closed_at.is_(None) | (Case.closed_at >= utc_start(earliest))))).all()
 
-    action = CaseEvent.action
+    reported, returned, visit = (step_marked(m, CaseEvent.action)
+                                 for m in (REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT))
     day = CaseEvent.occurred_on
     period, sy = day >= start, day >= sy_start
     reasons = reasons_text
     events = db.session.execute(grouped(
-        select(key, count_if((action == "report") & period), count_if((action == "re_enroll") & period),
-               count_if((action == "log_visit") & period), count_if((action == "re_enroll") & sy),
-               count_if((action == "log_visit") & sy),
-               *[count_if((action == "report") & period & reasons.contains(f'"{code}"', autoescape=True))
+        select(key, count_if(reported & period), count_if(returned & period),
+               count_if(visit & period), count_if(returned & sy), count_if(visit & sy),
+               *[count_if(reported & period & reasons.contains(f'"{code}"', autoescape=True))
                  for code, _ in REASONS])
         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(action.in_(("report", "re_enroll", "log_visit")), day >= earliest, day <= end))).all()
+        .where(CaseEvent.action.in_(step_names(REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT)),
+               day >= earliest, day <= end))).all()
 
     out: dict = {}
     for k, *counts in cases:

@@ -12,8 +12,8 @@ ADMIN_EVENT_ROLES = frozenset(ADMIN_EVENT_READERS)
 
 
 def page_roles(what: str) -> frozenset:
-    if what == "open":
-        return frozenset(machine.get("dropout").open_roles)
+    if what == "open":  # the new-case page: whoever may open a case of some workflow
+        return frozenset(r for d in machine.registered().values() for r in d.open_roles)
     return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES,
                       "access_log": AUDIT_ROLES, "admin_events": ADMIN_EVENT_ROLES}[what])
 

@@ -224,9 +224,14 @@ def _set_calendar_day(d: dict) -> int:
 @bp.get("/admin/workflow")
 @login_required
 def admin_workflow():
+    """One registered workflow (?workflow=, by default the first): its diagram, clocks and steps."""
     _guard()
-    defn = machine.get("dropout")
-    return render_template("admin/workflow.html", defn=defn, diagram=render_workflow(defn))
+    defns = list(machine.registered().values())
+    name = request.args.get("workflow") or defns[0].name
+    if name not in machine.registered():
+        raise NotFound("没有这个流程 / no such workflow")
+    defn = machine.get(name)
+    return render_template("admin/workflow.html", defn=defn, diagram=render_workflow(defn), workflows=defns)
 
 
 @bp.route("/admin/import", methods=["GET", "POST"])

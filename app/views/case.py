@@ -1,5 +1,6 @@
-"""The case page: pupil card, stage bar, deadlines, the actions the user may take now (each its
-form), the case's visits, plan and follow-ups; and the POST that fires one action.
+"""The case page: pupil card (when the case is about a pupil), stage bar, deadlines, the actions the
+user may take now (each its form), the case's records in the sections its definition declares; and
+the POST that fires one action.
 
 A posted action goes through the engine's one entry point, fire(): the same checks as the API.
 A refusal re-renders the page with the form as the user typed it: field errors beside the fields
@@ -15,7 +16,7 @@ from app.audit import chain as audit
 from app.district import worklist
 from app.auth.scope import load_case_in_scope
 from app.deadlines import checkpoints
-from app.engine import machine
+from app.engine import definition, machine
 from app.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
@@ -23,9 +24,27 @@ from app.district.presenters import log_personal_read, masker_for, needs_persona
 from app.views import bp, forms, idle
 from app.views.setup import actor
 
-# Where each kind of record lives in the case's events (form data of the trigger that logged it).
-RECORDS = {"plan": "start_visits", "visits": "log_visit", "joint_actions": "log_joint_action",
-           "follow_ups": "log_follow_up", "report": "report", "re_enrolment": "re_enroll"}
+OPENING = "open"  # the action of a case's first event; its form is the definition's open form
+# A definition that declares no sections shows every record in one.
+EVERY_RECORD = definition.Section("records", "记录", "Records", ())
+
+
+def form_of(defn, action: str):
+    """The form a step of `action` was recorded with (None: a system step, or a step without a form)."""
+    if action == OPENING:
+        return defn.open_form
+    t = defn.triggers.get(action)
+    return t.form if t is not None else None
+
+
+def record_sections(defn, events) -> list[tuple]:
+    """(section, its events) in the definition's order, sections without records left out; the records
+    are the events of steps with a form, each shown with what was typed into it."""
+    records = [e for e in events if form_of(defn, e.action) is not None]
+    if not defn.sections:
+        return [(EVERY_RECORD, records)] if records else []
+    grouped = [(s, [e for e in records if e.action in s.actions]) for s in defn.sections]
+    return [(s, shown) for s, shown in grouped if shown]
 
 
 def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, changed=None):
@@ -33,11 +52,10 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     roles = a.roles_for(case)
     defn = machine.get(case.workflow)
     personal = needs_personal_data(roles)
-    if personal:
+    if personal and case.pupil is not None:
         log_personal_read(a, case.pupil_id, case.id, "page:case")
     # The records below show what was typed into the forms: masked like the pupil card for roles without need.
     events = shown_events(audit.events(case.id), masker_for(case, roles))
-    records = {k: [e for e in events if e.action == trigger] for k, trigger in RECORDS.items()}
     triggers = available_triggers(defn, case, roles)
     now = clock.now()
     checkpoint_list = checkpoints.for_case(defn, case.id, now)
@@ -54,10 +72,12 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,
-        pupil=case.pupil.to_dict(masked=not personal), deadlines=deadlines, triggers=triggers,
-        checkpoints=checkpoint_list,
-        pupil_page=bool(a.roles_for_path(case.pupil.klass.path)),  # partners see the case, not the roster
-        action_forms=action_forms, open_trigger=open_trigger, records=records, events=events,
+        pupil=case.pupil.to_dict(masked=not personal) if case.pupil is not None else None,
+        deadlines=deadlines, triggers=triggers, checkpoints=checkpoint_list,
+        # partners see the case, not the roster
+        pupil_page=case.pupil is not None and bool(a.roles_for_path(case.pupil.klass.path)),
+        action_forms=action_forms, open_trigger=open_trigger, sections=record_sections(defn, events),
+        form_of=form_of, events=events,
         changed=changed, seen_seq=case.last_seq), status
 
 

@@ -12,8 +12,9 @@ from app.web import paging
 from app.deadlines import calendar
 from app.auth.scope import MAX_ID
 from app.engine import machine
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound, NotPermitted
 from app.engine.operations import open_case
+from app.engine.validation import date_fields
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil
 from app.models.pupils import numbered
@@ -66,6 +67,7 @@ def case_search():
 @login_required
 def case_list():
     flt, now = _filtered()
+    defns = list(machine.registered().values())
     page = paging.lenient_page(request.args)
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
                                        .group_by(Case.state)).all())
@@ -74,7 +76,16 @@ def case_list():
     pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
                            filters=flt.values, links=_links(flt), schools=case_filters.schools_in_scope(actor()),
-                           reasons=REASONS, defn=machine.get("dropout"))
+                           reasons=REASONS, defns=defns, states=_states(defns))
+
+
+def _states(defns) -> dict:
+    """Every registered state by name (a name two workflows share: the first one's)."""
+    states = {}
+    for d in defns:
+        for name, st in d.states.items():
+            states.setdefault(name, st)
+    return states
 
 
 EXPORT_LIMIT = 50_000
@@ -86,14 +97,15 @@ EXPORT_LIMIT = 50_000
 def case_export():
     flt, now = _filtered()
     rows = db.session.execute(case_filters.listing(now).where(flt.clause).limit(EXPORT_LIMIT)).unique().all()
-    defn = machine.get("dropout")
     reasons = dict(REASONS)
     columns = ["个案编号", "学生(已脱敏)", "学籍号(已脱敏)", "班级", "状态", "辍学原因", "发现日期", "逾期", "升级级别",
                "负责人", "更新时间"]
     data = []
     for case, is_overdue in rows:
-        p = case.pupil.to_dict(masked=True)
-        data.append([case.id, p["name"], p["student_no"], p["class_name"], label(defn.states[case.state]),
+        p = case.pupil.to_dict(masked=True) if case.pupil is not None else dict.fromkeys(
+            ("name", "student_no", "class_name"), "")
+        data.append([case.id, p["name"], p["student_no"], p["class_name"],
+                     label(machine.get(case.workflow).states[case.state]),
                      "、".join(reasons.get(r, r) for r in case.fields.get("reasons") or []), case.opened_on,
                      "是" if is_overdue else "", case.escalation_level or "",
                      "、".join(a.user.display_name or a.user.username for a in case.assignees),
@@ -102,37 +114,63 @@ def case_export():
     return downloads.table("xlsx", columns, data, filename=name, fallback=name, title="个案列表", sheet="个案")
 
 
+def _asked_workflow():
+    """The definition ?workflow= names (404 if none is registered so), by default the first one."""
+    name = request.values.get("workflow") or machine.default().name
+    if name not in machine.registered():
+        raise NotFound("没有这个流程 / no such workflow")
+    return machine.get(name)
+
+
+def _subject(defn) -> tuple[str, str]:
+    """(kind, open-form field) of what a case of `defn` is about; a definition naming no subject opens
+    on a pupil by student_id, as the engine does."""
+    subject = getattr(defn, "subject", None) or {"kind": "pupil", "field": "student_id"}
+    get = subject.get if isinstance(subject, dict) else lambda key: getattr(subject, key, None)
+    return get("kind"), get("field")
+
+
+def _blank(defn):
+    """The open form as first shown: its dates today."""
+    today = calendar.local_date(clock.now())
+    return forms.bound(defn.open_form, None, **dict.fromkeys(date_fields(defn.open_form), today))
+
+
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new_case():
     access.require("open")
-    defn = machine.get("dropout")
-    q = (request.values.get("q") or "").strip()[:50]
+    defn = _asked_workflow()
+    if not actor().role_names & set(defn.open_roles):
+        raise NotPermitted("您的角色不能新建此类个案 / your role may not open this kind of case",
+                           roles_allowed=list(defn.open_roles))
+    kind, field = _subject(defn)
+    picker = field if kind == "pupil" else None  # the pupil is picked from the roster search
+    q = (request.values.get("q") or "").strip()[:50] if picker else ""
     pupils = _roster_matches(q) if q else []
+    page = {"defn": defn, "picker": picker, "q": q, "workflows": list(machine.registered().values())}
     if request.method == "POST" and request.form.get("find"):  # the roster search, posted
-        form = forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now()))
-        return render_template("case_new.html", form=form, pupils=pupils, q=q)
+        return render_template("case_new.html", form=_blank(defn), pupils=pupils, **page)
     if request.method == "POST":
         try:
-            case_id = open_case(actor(), forms.payload(defn.open_form, request.form))
+            case_id = open_case(actor(), forms.payload(defn.open_form, request.form), workflow=defn.name)
         except Invalid as e:
             form = forms.bound(defn.open_form, request.form, e.fields)
         except Conflict as e:
-            form = forms.bound(defn.open_form, request.form, {"student_id": e.message})
+            form = forms.bound(defn.open_form, request.form, {field: e.message})
             form.open_case_id = e.extra.get("open_case_id")
         else:
             return redirect(url_for("views.case_page", case_id=case_id, opened=1))
-        chosen = request.form.get("student_id", type=int)
+        chosen = request.form.get(picker, type=int) if picker else None
         if chosen and 0 < chosen <= MAX_ID and not any(p.id == chosen for p in pupils):
             pupils = _roster_matches(None, pupil_id=chosen) + pupils
-        return render_template("case_new.html", form=form, pupils=pupils, q=q), 422
+        return render_template("case_new.html", form=form, pupils=pupils, **page), 422
     kept = idle.restored("/cases/new", current_user)  # typed before an idle expiry
-    form = (forms.bound(defn.open_form, kept[1]) if kept
-            else forms.bound(defn.open_form, None, detected_on=calendar.local_date(clock.now())))
-    chosen = kept[1].get("student_id", type=int) if kept else None
+    form = forms.bound(defn.open_form, kept[1]) if kept else _blank(defn)
+    chosen = kept[1].get(picker, type=int) if kept and picker else None
     if chosen and not any(p.id == chosen for p in pupils):
         pupils = _roster_matches(None, pupil_id=chosen) + pupils
-    return render_template("case_new.html", form=form, pupils=pupils, q=q)
+    return render_template("case_new.html", form=form, pupils=pupils, **page)
 
 
 def _roster_matches(q: str | None, pupil_id: int | None = None, limit: int = 20) -> list[Pupil]:

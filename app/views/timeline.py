@@ -29,7 +29,7 @@ def case_timeline(case_id):
                                   title=f"{gettext('个案')} #{case.id}", lang=lang())
     return render_template("timeline.html", case=case, defn=defn, events=events, deadlines=deadlines,
                            chain=audit.check_chain(case, stored), picture=picture,
-                           pupil=case.pupil.to_dict(masked=True))
+                           pupil=case.pupil.to_dict(masked=True) if case.pupil is not None else None)
 
 
 @bp.get("/cases/<int:case_id>/timeline.csv")
