@@ -48,7 +48,12 @@ def invalidate() -> None:
 
 
 def is_workday(day: date) -> bool:
-    override = overrides().get(day)
+    return _workday(day, overrides())
+
+
+def _workday(day: date, known: dict) -> bool:
+    # `known`: the overrides, read once by a caller that walks many days (a step counts dozens).
+    override = known.get(day)
     if override is not None:
         return override[0] == "workday"
     return _official(day)
@@ -95,15 +100,17 @@ def add_working_days(day: date, n: int) -> date:
         return next_workday(day)
     step = 1 if n > 0 else -1
     left = abs(n)
+    known = overrides()
     while left:
         day += timedelta(days=step)
-        if is_workday(day):
+        if _workday(day, known):
             left -= 1
     return day
 
 
 def next_workday(day: date) -> date:
-    while not is_workday(day):
+    known = overrides()
+    while not _workday(day, known):
         day += timedelta(days=1)
     return day
 

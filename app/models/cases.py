@@ -12,7 +12,7 @@ class Case(db.Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workflow: Mapped[str] = mapped_column(String(32), default="dropout")
+    workflow: Mapped[str] = mapped_column(String(32))
     # The case's subject (app/engine/subjects.py): "pupil:<id>", "unit:<id>:<key fields>"...; the pupil
     # when the subject is one (the pupil's pages and the access log go by it), else NULL.
     subject_key: Mapped[str] = mapped_column(String(255))
