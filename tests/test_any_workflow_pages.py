@@ -130,3 +130,59 @@ def test_a_definition_refuses_unknown_marks_and_sections():
     with pytest.raises(definition.DefinitionError) as err:
         definition.build(raw, ROLES)
     assert "unknown action 'vanish'" in str(err.value) and "marks are words" in str(err.value)
+
+
+class SchoolMonthForm(BaseForm):
+    school_id = IntegerField("学校", [InputRequired()])
+    month = short_text("月份")
+
+
+class SubmitForm(BaseForm):
+    note = short_text("说明")
+
+
+SCHOOL_MONTH = {
+    "name": "school_month", "title": {"zh": "学校月度填报", "en": "School month"}, "initial": "due",
+    "subject": {"kind": "unit", "field": "school_id", "unit_kinds": ["school"], "key": ["month"]},
+    "open": {"roles": ["school_admin"], "form": SchoolMonthForm},
+    "states": [{"name": "due", "zh": "待填报", "en": "Due"},
+               {"name": "filed", "zh": "已填报", "en": "Filed", "final": True}],
+    "triggers": [{"name": "file", "zh": "填报", "en": "File", "source": "due", "dest": "filed",
+                  "roles": ["school_admin"], "form": SubmitForm}],
+    "clocks": [{"name": "file_by", "zh": "月底前填报", "en": "File by month end", "starts_on": "due",
+                "due": [{"working_days": 3}], "met_by": ["file"], "remind": ["school_admin"]}],
+}
+
+
+@pytest.fixture
+def school_month(app, monkeypatch):
+    defn = machine.compile_definition(definition.build(SCHOOL_MONTH, ROLES))
+    monkeypatch.setitem(machine._compiled, defn.name, defn)
+    return defn
+
+
+def test_a_case_about_no_pupil_renders_on_every_page(app, district, school_month):
+    from app.auth.scope import unit_by_code
+    admin = Browser(app, "school_admin")
+    page = admin.text("/cases/new?workflow=school_month")
+    assert 'name="school_id"' in page and 'name="month"' in page and 'id="roster-search"' not in page
+    with app.app_context():
+        school = unit_by_code("SA").id
+    r = admin.post("/cases/new?workflow=school_month", {"school_id": school, "month": "2026-11"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:400]
+    case_id = int(r.headers["Location"].split("/cases/")[1].split("?")[0])
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == "school_admin")).scalar_one()
+        deadline = db.session.execute(select(Deadline).where(Deadline.case_id == case_id)).scalar_one()
+        db.session.add(Notification(user_id=user.id, case_id=case_id, deadline_id=deadline.id, kind="reminder",
+                                    level=0, title="提醒", created_at=clock.now()))
+        db.session.commit()
+
+    case_page = admin.text(f"/cases/{case_id}")
+    assert 'id="pupil"' not in case_page and 'id="subject"' in case_page and "学校月度填报" in case_page
+    assert "2026-11" in case_page  # the open form's record
+    work = admin.text("/work")
+    assert f"/cases/{case_id}" in work and "月底前填报" in work and "学校月度填报" in work
+    assert "待填报" in admin.text(f"/cases/{case_id}/timeline")
+    assert f"/cases/{case_id}" in admin.text("/cases")
+    assert admin.get("/cases/export.xlsx").status_code == 200
