@@ -14,6 +14,7 @@ from app.web import outage
 from app.errors import BaoxueError
 from app.extensions import db
 from app.auth import accounts
+from app.district import presenters
 from app.views import access, bp, forms, i18n, idle
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=i18n.locale)
     from app.engine import machine
     app.jinja_env.globals.update(i18n.template_globals(), nav_can=access.can, workflow=machine.get,
-                                  describe_form=forms.describe)
+                                  describe_form=forms.describe, subject_title=presenters.subject_title,
+                                  opened_on=presenters.opened_on)
     app.jinja_env.filters.update(i18n.template_filters())
     app.jinja_env.add_extension("jinja2.ext.do")
     app.after_request(_security_headers)
