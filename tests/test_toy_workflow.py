@@ -97,22 +97,22 @@ def test_a_report_is_opened_submitted_returned_and_acknowledged_through_the_api(
     assert deadlines(bx, case) == [("submission", DUE.isoformat() + "Z")]
 
     # the figures are checked: whole numbers, none negative, no more dropouts than pupils
-    r = bx.post(f"/cases/{case['id']}/transitions/submit", {**FIGURES, "returned": -1, "version": 1},
+    r = bx.post(f"/cases/{case['id']}/transitions/submit_report", {**FIGURES, "returned": -1, "version": 1},
                 as_="school_admin")
     assert r.status_code == 422 and list(r.get_json()["fields"]) == ["returned"]
-    r = bx.post(f"/cases/{case['id']}/transitions/submit", {**FIGURES, "enrolled": "900", "version": 1},
+    r = bx.post(f"/cases/{case['id']}/transitions/submit_report", {**FIGURES, "enrolled": "900", "version": 1},
                 as_="school_admin")
     assert r.status_code == 422 and "enrolled" in r.get_json()["fields"]
-    r = bx.post(f"/cases/{case['id']}/transitions/submit", {**FIGURES, "dropouts_found": 901, "version": 1},
+    r = bx.post(f"/cases/{case['id']}/transitions/submit_report", {**FIGURES, "dropouts_found": 901, "version": 1},
                 as_="school_admin")
     assert r.status_code == 422 and list(r.get_json()["fields"]) == ["dropouts_found"]
     # the school submits, the bureau answers
-    r = bx.post(f"/cases/{case['id']}/transitions/submit", {**FIGURES, "version": 1}, as_="bureau")
+    r = bx.post(f"/cases/{case['id']}/transitions/submit_report", {**FIGURES, "version": 1}, as_="bureau")
     assert r.status_code == 403
     r = bx.post(f"/cases/{case['id']}/transitions/acknowledge", {"version": 1}, as_="bureau")
     assert r.status_code == 409 and r.get_json()["allowed"] == []
 
-    case = step(bx, case, "submit", "school_admin", **FIGURES)
+    case = step(bx, case, "submit_report", "school_admin", **FIGURES)
     assert case["state"] == "submitted"
     assert case["figures"] == {"enrolled": 900, "dropouts_found": 2, "returned": 1}
     assert [c for c, _ in deadlines(bx, case)] == ["review"]  # the bureau's turn, 5 working days
@@ -125,13 +125,13 @@ def test_a_report_is_opened_submitted_returned_and_acknowledged_through_the_api(
     assert case["state"] == "drafting" and case["closed_at"] is None
     assert deadlines(bx, case) == [("submission", DUE.isoformat() + "Z")]
 
-    case = step(bx, case, "submit", "school_admin", **{**FIGURES, "returned": 2})
+    case = step(bx, case, "submit_report", "school_admin", **{**FIGURES, "returned": 2})
     case = step(bx, case, "acknowledge", "bureau", note="已核对")
     assert case["state"] == "acknowledged" and case["closed_at"] is not None
     assert case["figures"]["returned"] == 2 and bx.case(case["id"])["open_deadlines"] == []
 
     events = bx.events(case["id"])
-    assert [e["action"] for e in events] == ["open", "submit", "return_for_correction", "submit", "acknowledge"]
+    assert [e["action"] for e in events] == ["open", "submit_report", "return_for_correction", "submit_report", "acknowledge"]
     assert bx.get("/audit/verify", as_="supervisor").get_json()["ok"] is True
     out = runner.invoke(args=["audit", "verify"])
     assert out.exit_code == 0 and "ok: 5 events, every chain holds" in out.output, out.output
@@ -146,7 +146,7 @@ def test_one_open_report_per_school_and_month(app, bx, t0):
     assert open_report(bx, as_="bureau", code="SB")["state"] == "drafting"
     assert bx.open(as_="school_admin", detected_on="2026-11-02")["workflow"] == "dropout"  # no "workflow": the first, dropout
     # once acknowledged, the month's report is closed and the school may open it again (a late correction)
-    step(bx, first, "submit", "school_admin", **FIGURES)
+    step(bx, first, "submit_report", "school_admin", **FIGURES)
     step(bx, first, "acknowledge", "bureau")
     assert open_report(bx)["id"] > first["id"]
 
@@ -156,7 +156,7 @@ def test_a_report_is_scoped_to_its_school(app, bx, t0):
     # another school's admin, and a class teacher of the school itself, hold no grant over the school
     for who in ("other_admin", "teacher"):
         assert bx.get(f"/cases/{case['id']}", as_=who).status_code == 404, who
-        r = bx.post(f"/cases/{case['id']}/transitions/submit", {**FIGURES, "version": 1}, as_=who)
+        r = bx.post(f"/cases/{case['id']}/transitions/submit_report", {**FIGURES, "version": 1}, as_=who)
         assert r.status_code == 404, who
     assert bx.get(f"/cases/{case['id']}", as_="head").status_code == 200  # the district sees every school
     # opening: only a school in the opener's scope, only a school, only a month that has begun
@@ -182,7 +182,7 @@ def test_the_work_list_shows_the_due_report_to_the_school_admin(app, bx, t0, bro
     page = browser("school_admin").text("/work")
     assert f"/cases/{case['id']}" in page and "SA中学" in page
     assert f"/cases/{case['id']}" not in browser("other_admin").text("/work")
-    step(bx, case, "submit", "school_admin", **FIGURES)
+    step(bx, case, "submit_report", "school_admin", **FIGURES)
     assert f"/cases/{case['id']}" in browser("bureau").text("/work")     # now the bureau's turn
 
 
@@ -192,16 +192,16 @@ def test_case_and_timeline_pages_show_the_school_and_month_and_no_pupil(app, bx,
     page = admin.text(f"/cases/{case['id']}")
     assert "SA中学" in page and "2026-11" in page
     assert 'id="pupil"' not in page and "学籍号" not in page
-    assert "/cases/{}/actions/submit".format(case["id"]) in page and 'name="dropouts_found"' in page
+    assert "/cases/{}/actions/submit_report".format(case["id"]) in page and 'name="dropouts_found"' in page
     assert "月报报送" in page  # the clock, as a deadline
     data = form_fields(FIGURES)
     data["version"], data["seen_seq"] = "1", "0"
-    r = admin.post(f"/cases/{case['id']}/actions/submit", data)
+    r = admin.post(f"/cases/{case['id']}/actions/submit_report", data)
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     assert bx.case(case["id"])["state"] == "submitted"
     bad = form_fields({**FIGURES, "enrolled": "-3"})
     bad["version"], bad["seen_seq"] = "2", "0"
-    assert admin.post(f"/cases/{case['id']}/actions/submit", bad).status_code == 409  # no longer drafting
+    assert admin.post(f"/cases/{case['id']}/actions/submit_report", bad).status_code == 409  # no longer drafting
 
     bureau = browser("bureau")
     page = bureau.text(f"/cases/{case['id']}")
@@ -240,7 +240,7 @@ def test_the_ladder_reminds_the_school_then_the_bureau_then_its_head(app, bx, t0
     detail = bx.case(case["id"])
     assert detail["escalation_level"] == 2 and detail["overdue"] is True
     # a late report is still taken; the bureau's review clock has no ladder: overdue, no one above
-    step(bx, case, "submit", "school_admin", **FIGURES)
+    step(bx, case, "submit_report", "school_admin", **FIGURES)
     review = next(d for d in bx.case(case["id"])["open_deadlines"] if d["clock"] == "review")
     remind_on_time(app)
     with app.app_context():

@@ -46,7 +46,7 @@ DEFINITION = {
         {"name": "acknowledged", "zh": "已确认", "en": "Acknowledged", "main": True, "final": True},
     ],
     "triggers": [
-        {"name": "submit", "zh": "提交月报", "en": "Submit the report", "source": "drafting", "dest": "submitted",
+        {"name": "submit_report", "zh": "提交月报", "en": "Submit the report", "source": "drafting", "dest": "submitted",
          "roles": ["school_admin"], "form": MonthlyFiguresForm, "guards": [figures_add_up],
          "effects": [keep_figures]},
         {"name": "acknowledge", "zh": "确认收到", "en": "Acknowledge", "source": "submitted",
@@ -58,7 +58,7 @@ DEFINITION = {
         # Counted from the report month's first day (the case date the open form gives), so a report
         # opened late, or returned, is still due by the 28th of its month.
         {"name": "submission", "zh": "月报报送", "en": "Report submission", "starts_on": "drafting",
-         "counts_from": "month", "due": [{"day_of_month": DUE_DAY}], "met_by": ["submit"],
+         "counts_from": "month", "due": [{"day_of_month": DUE_DAY}], "met_by": ["submit_report"],
          "while_in": ["drafting"], "remind": ["school_admin"],
          "ladder": [{"level": 1, "after_working_days": 0, "notify": ["bureau_officer"]},
                     {"level": 2, "after_working_days": 2, "notify": ["bureau_head"]}]},
@@ -71,7 +71,7 @@ DEFINITION = {
     # The case page's record sections: what the school sent, and what the bureau answered. No state
     # carries a report mark: these are not dropout cases, and the dropout reports do not count them.
     "sections": [
-        {"name": "figures", "zh": "报送数据", "en": "Figures submitted", "actions": ["submit"]},
+        {"name": "figures", "zh": "报送数据", "en": "Figures submitted", "actions": ["submit_report"]},
         {"name": "review", "zh": "教育局审核", "en": "Bureau review",
          "actions": ["acknowledge", "return_for_correction"]},
     ],
