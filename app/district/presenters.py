@@ -108,7 +108,7 @@ def case_summary(case, *, overdue: bool | None = None) -> dict:
     d = {
         "id": case.id, "workflow": case.workflow, "state": case.state,
         "state_label": defn.states[case.state].zh, "version": case.version,
-        # the workflow's own fields, flat (a dropout case's reasons and confirmed), and the day it counts
+        # the workflow's own fields, flat (reasons and confirmed, say), and the day it counts
         # from under the open form's name for it (detected_on)
         **defn.field_values(case.fields), defn.opened_on_name: case.opened_on.isoformat(),
         "escalation_level": case.escalation_level, "source": case.source,
