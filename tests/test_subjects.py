@@ -108,7 +108,7 @@ def test_only_a_unit_of_the_named_kinds_is_a_subject(bx, app, unit_month):
 
 
 def test_an_effect_may_set_only_the_workflows_fields(app, district, unit_month):
-    from app.auth.scope import Actor
+    from app.auth.actor import Actor
     from app.engine.operations import fire, open_case
     from app.models import User
     with app.app_context():

@@ -1,7 +1,9 @@
 """Workflow definitions, as data. The engine in app/engine compiles each into one state machine.
 
-Add a workflow by writing a module with a DEFINITION dict and listing it in ALL.
+Add a workflow by writing a module with a DEFINITION dict and listing it in ALL. The first is the
+default: a client that names no workflow (POST /api/v1/cases without "workflow") opens a dropout case.
 """
 from workflows.dropout import DEFINITION as DROPOUT
+from workflows.school_report import DEFINITION as SCHOOL_REPORT
 
-ALL = [DROPOUT]
+ALL = [DROPOUT, SCHOOL_REPORT]

@@ -7,7 +7,7 @@ or on revocation). Out of scope is "not found".
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.actor import Actor, Grant  # noqa: F401  (Grant: app/reports imports it from here)
+from app.auth.actor import Actor
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Case, CaseAssignee, OrgUnit, Pupil

@@ -1,12 +1,16 @@
 """How cases and pupils are shown: masked where the viewer does not need personal data (PIPL)."""
+from datetime import date
+
+from wtforms import DateField
+
 from app import clock
 from app.audit import chain as audit
 from app.privacy import masking
-from app.engine import machine
+from app.engine import machine, subjects
 from app.engine.operations import available_triggers
 from app.extensions import db
 from app.auth.roles import PERSONAL_DATA_ROLES
-from app.models import AccessLog
+from app.models import AccessLog, OrgUnit
 
 
 def iso(t):
@@ -25,6 +29,39 @@ def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what:
     db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via,
                              what=what))
     db.session.commit()
+
+
+def _as_typed(defn, name: str, value):
+    """A value of the open form as its field writes it: a month field's date as "2026-11", not the
+    first day it stands for."""
+    field = getattr(defn.open_form(meta={"csrf": False}), name, None)
+    if value and isinstance(field, DateField):
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return day.strftime(field.format[0] if isinstance(field.format, list) else field.format)
+    return "" if value is None else str(value)
+
+
+def subject_title(case) -> str:
+    """What a case that is not about a pupil is about, as people name it: its unit's name and the values
+    of the subject's key fields ("SA中学 · 2026-11"); empty for a pupil's case (shown by its card)."""
+    defn = machine.get(case.workflow)
+    spec = defn.subject
+    if spec.get("kind") == "pupil":
+        return ""
+    unit_id, values = subjects.unpack(spec, case.subject_key)
+    unit = db.session.get(OrgUnit, unit_id)  # the identity map: a list of one school's cases reads it once
+    shown = [_as_typed(defn, name, value) for name, value in zip(spec.get("key", ()), values)]
+    return " · ".join([unit.name if unit else f"#{unit_id}", *shown])
+
+
+def opened_on(case) -> tuple[str | None, str]:
+    """(the label of the open form's date the case counts from, or None when it counts from the day it
+    was opened; that date as the form writes it)."""
+    defn = machine.get(case.workflow)
+    name = defn.open_dated_by
+    field = getattr(defn.open_form(meta={"csrf": False}), name, None) if name else None
+    return (str(field.label.text) if field is not None else None,
+            _as_typed(defn, name, case.opened_on) if name else case.opened_on.isoformat())
 
 
 def masker_for(case, roles: set[str]):

@@ -1,7 +1,7 @@
 """What guards and effects of a definition see of a step, and the few things they may change."""
 from sqlalchemy import select
 
-from app.auth.scope import Actor
+from app.auth.actor import Actor
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseAssignee, CasePartner, User

@@ -54,6 +54,12 @@ def resolve(tx, spec: dict, data: dict) -> Subject | None:
     return Subject(key, row.path, _school_id(row.path, row.id), None, None)
 
 
+def unpack(spec: dict, key: str) -> tuple[int, list[str]]:
+    """(the pupil's or unit's id, the values of the `key` fields) of a subject key made by resolve()."""
+    _kind, ident, *values = key.split(":", 1 + len(spec.get("key", ())))
+    return int(ident), values
+
+
 def _school_id(path: str, own_id: int) -> int:
     # The tree is district -> school -> grade -> class, so a path is /district/school/...; a unit above
     # the schools (the district) counts as its own.

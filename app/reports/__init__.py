@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, case, false, func, or_
 
 from app.auth.roles import REPORT_ROLES
-from app.auth.scope import Actor, Grant
+from app.auth.actor import Actor, Grant
 from app.deadlines import calendar
 from app.engine import machine
 from app.errors import NotPermitted
