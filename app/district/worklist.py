@@ -7,7 +7,7 @@ confirmed case does not wait on the bureau for verification). Every registered w
 """
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.roles import TREE_ROLES
@@ -115,7 +115,6 @@ def unread_notifications(user_id: int, limit: int = 20):
 
 def mark_all_read(user_id: int, now: datetime) -> int:
     """Mark every unread notice of the user read; how many were."""
-    from sqlalchemy import update
     result = db.session.execute(update(Notification).where(Notification.user_id == user_id,
                                                            Notification.read_at.is_(None)).values(read_at=now))
     db.session.commit()

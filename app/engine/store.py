@@ -14,6 +14,9 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from psycopg import ClientCursor, errors
+from psycopg.pq import TransactionStatus
+from psycopg.types.json import Json
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -183,7 +186,6 @@ class PgTx:
         self.conn.autocommit = True
 
     def _in_transaction(self) -> bool:
-        from psycopg.pq import TransactionStatus
         return self.conn.info.transaction_status != TransactionStatus.IDLE
 
     @classmethod
@@ -209,8 +211,6 @@ class PgTx:
         return shape(*row) if row else None
 
     def insert_case(self, values: dict) -> int:
-        from psycopg import ClientCursor, errors
-        from psycopg.types.json import Json
         cols = list(values)
         sql = (f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join(f'%({c})s' for c in cols)}) "
                "RETURNING id")
@@ -226,8 +226,6 @@ class PgTx:
             raise Duplicate from None
 
     def write_step(self, case_id, expected, values, event, met, cancelled, opened, now, extra=()) -> bool:
-        from psycopg import ClientCursor, errors
-        from psycopg.types.json import Json
         params = {
             "case_id": case_id, "expected": expected, "prev_seq": event["seq"] - 1, "state": values["state"],
             "version": values["version"], "vars": Json(values["vars"]), "now": now,

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, Form, IntegerField, SelectMultipleField
+from wtforms.i18n import get_translations
 
 from app.errors import Invalid
 
@@ -21,7 +22,6 @@ class _Bilingual:
     message of the engine: the API returns both, a page shows the reader's half."""
 
     def __init__(self):
-        from wtforms.i18n import get_translations
         self.zh = get_translations(["zh"])
 
     def gettext(self, text):

@@ -2,7 +2,7 @@
 
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import clock
 
@@ -175,7 +175,6 @@ def new_case():
 
 def _roster_matches(q: str | None, pupil_id: int | None = None, limit: int = 20) -> list[Pupil]:
     """Pupils in the user's scope by name (beginning) or 学籍号, for picking the one the case is about."""
-    from sqlalchemy import or_
     where = [current_actor().unit_filter(OrgUnit.path)]
     if pupil_id:
         where.append(Pupil.id == pupil_id)

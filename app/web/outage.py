@@ -8,6 +8,7 @@ request answers 503 and the next one gets a new connection.
 import logging
 from functools import partial
 
+import psycopg
 from flask import current_app, g, jsonify, make_response, request
 from flask_babel import get_locale
 from sqlalchemy import exc
@@ -20,7 +21,6 @@ MESSAGE = "数据库暂时无法访问, 请稍后重试 / the database cannot be
 
 ERRORS: tuple = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 try:  # the engine's step takes a raw psycopg connection from the pool (app/engine/store.py)
-    import psycopg
     ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
 except ImportError:  # pragma: no cover — SQLite-only installs
     pass
