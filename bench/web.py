@@ -662,7 +662,10 @@ def measure(app, n, warmup=10, seed=7):
 
     def filters(code, last_page):
         return ["/cases", "/cases?state=visiting", "/cases?overdue=true", f"/cases?school={code}&reason=economic",
-                f"/cases?q={surname}", f"/cases?page={last_page}"]
+                f"/cases?q={surname}", f"/cases?page={last_page}",
+                # issue 12: a village (a LIKE '%…%' over pupils), part of a 学籍号, a sorted deep page
+                "/cases?q=河湾村", "/cases?q=20120", f"/cases?sort=pupil&dir=asc&page={last_page}",
+                "/cases?sort=assignee&dir=asc"]
 
     plan = [
         Page("list", "/cases (filters)", "bureau_officer"), Page("list", "/cases (filters)", f"school_admin {school_code}"),
@@ -672,7 +675,9 @@ def measure(app, n, warmup=10, seed=7):
         Page("dashboard", "/dashboard", "bureau_officer"), Page("dashboard", "/dashboard", f"school_admin {school_code}"),
     ]
     clients = [bureau, school_admin, bureau, school_admin, supervisor, school_admin, bureau, school_admin]
-    urls = [lambda i: filters(other, 50)[i % 6], lambda i: filters(school_code, min(50, school_pages))[i % 6],
+    n_filters = len(filters(other, 50))
+    urls = [lambda i: filters(other, 50)[i % n_filters],
+            lambda i: filters(school_code, min(50, school_pages))[i % n_filters],
             lambda i: f"/cases/{rng.choice(all_ids)}", lambda i: f"/cases/{rng.choice(school_ids)}",
             lambda i: f"/cases/{rng.choice(all_ids)}/timeline", lambda i: f"/cases/{rng.choice(school_ids)}/timeline",
             lambda i: "/dashboard", lambda i: "/dashboard"]

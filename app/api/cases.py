@@ -46,8 +46,9 @@ def search_cases():
 
 def _list(args):
     now = clock.now()
-    cond = case_filters.parse(current_actor(), args, now).clause
-    query = case_filters.listing(now).where(cond)
+    flt = case_filters.parse(current_actor(), args, now)
+    cond = flt.clause
+    query = case_filters.listing(now, flt).where(cond)  # sorted by ?sort=&dir= (the id breaks ties)
     return jsonify(paginate(query, select(func.count(Case.id)).where(cond),
                             lambda row: case_summary(row[0], overdue=bool(row[1])), scalars=False))
 

@@ -13,6 +13,7 @@ from app.auth.scope import MAX_ID
 from app.engine import machine
 from app.engine.schema import form_schema
 from app.audit.history import ADMIN_ACTIONS
+from app.district.filters import SORTS
 from app.reports.downloads import MIMETYPES
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 
@@ -192,7 +193,9 @@ def build_spec() -> dict:
                        params=_query(state={"type": "string", "enum": states}, school=text(64),
                                      **{"class": text(64)}, reason={"type": "string", "enum": REASON_CODES},
                                      overdue=BOOL_ARG, level={"type": "integer", "minimum": 0, "maximum": 3},
-                                     assignee=text(64), q=text(64), open=BOOL_ARG) + PAGE,
+                                     assignee=text(64), q=text(64), open=BOOL_ARG,
+                                     sort={"type": "string", "enum": list(SORTS)},
+                                     dir={"type": "string", "enum": ["asc", "desc"]}) + PAGE,
                        operationId="list_cases"),
             "post": _op("Open a case of a workflow (`workflow`; by default the first) with its open form", 201,
                         ref("Case"), 403, 409, 422, request={JSON: {"schema": _open_schema()}},
@@ -205,7 +208,8 @@ def build_spec() -> dict:
                 "state": {"type": "string", "enum": states}, "school": text(64), "class": text(64),
                 "reason": {"type": "string", "enum": REASON_CODES}, "overdue": {"type": "boolean"},
                 "level": {"type": "integer", "minimum": 0, "maximum": 3}, "assignee": text(64), "q": text(64),
-                "open": {"type": "boolean"}}}}})},
+                "open": {"type": "boolean"}, "sort": {"type": "string", "enum": list(SORTS)},
+                "dir": {"type": "string", "enum": ["asc", "desc"]}}}}})},
         "/cases/{case_id}": {"get": _op("A case with its open deadlines and available transitions", 200,
                                         ref("Case"), params=[_id("case_id")], operationId="get_case")},
         "/cases/{case_id}/timeline": {"get": _op("The case's audit events in order, with hashes", 200,

@@ -76,7 +76,7 @@ def components() -> dict:
     person = {"username": STR, "display_name": STR}
 
     pupil_masked = {"id": ID, "student_no": STR, "name": STR, "gender": {"type": "string", "enum": ["M", "F"]},
-                    "class": nullable(STR), "class_name": nullable(STR), "flags": obj({f: BOOL for f in FLAGS})}
+                    "class": nullable(STR), "class_name": nullable(STR), "school_name": nullable(STR), "flags": obj({f: BOOL for f in FLAGS})}
     personal = {"birth_date": DATE, "address": STR, "township": STR, "village": STR,
                 "guardians": array(obj({"name": STR, "phone": STR, "relation": STR}, optional=("relation",)))}
     summary = {

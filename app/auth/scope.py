@@ -20,7 +20,7 @@ def cases_in_scope(actor: Actor):
 
 
 # What showing a case needs, loaded in a fixed number of queries however many cases are shown.
-CARD_OPTIONS = (joinedload(Case.pupil).joinedload(Pupil.klass),
+CARD_OPTIONS = (joinedload(Case.pupil).joinedload(Pupil.klass), joinedload(Case.school),
                 selectinload(Case.assignees).joinedload(CaseAssignee.user))
 
 

@@ -6,8 +6,11 @@ exporting the same filtered list are the same query with a different ending.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+import json
 
+from sqlalchemy import String, and_, cast, case as sql_case, exists, func, or_, select
+
+from app.auth.roles import PERSONAL_DATA_ROLES
 from app.auth.scope import CARD_OPTIONS, unit_by_code
 from app.engine import machine
 from app.errors import BadRequest, Invalid
@@ -17,7 +20,9 @@ from app.models.pupils import numbered
 from forms.base import REASONS
 
 BOOL = {"true": True, "1": True, "false": False, "0": False}
-FILTERS = ("state", "school", "class", "reason", "overdue", "level", "assignee", "q", "open")
+FILTERS = ("state", "school", "class", "reason", "overdue", "level", "assignee", "q", "open", "sort", "dir")
+SORTS = ("id", "pupil", "school", "class", "state", "reasons", "opened_on", "overdue", "level", "assignee",
+         "updated")
 
 
 def overdue_clause(now: datetime):
@@ -30,6 +35,8 @@ def overdue_clause(now: datetime):
 class CaseFilter:
     values: dict = field(default_factory=dict)   # the filters as given (for links and the page's form)
     where: list = field(default_factory=list)
+    sort: str = "id"
+    descending: bool = True
 
     @property
     def clause(self):
@@ -68,32 +75,109 @@ def parse(actor, args, now: datetime) -> CaseFilter:
         if level not in ("0", "1", "2", "3"):
             raise Invalid({"level": "升级级别须为 0–3 / level must be 0–3"})
         f.where.append(Case.escalation_level == int(level))
-    if assignee := get("assignee"):
-        f.where.append(exists().where(CaseAssignee.case_id == Case.id, CaseAssignee.user_id == User.id,
-                                      User.username == assignee))
+    if assignee := get("assignee")[:64]:
+        # the names the list shows (a display name, or part of one), or a username
+        f.where.append(assigned_to(assignee))
     if q := get("q")[:64]:
-        # A 学籍号 (or one the pupil had before) is matched whole; a name by its beginning (names are masked).
-        f.where.append(Case.pupil_id.in_(select(Pupil.id).where(
-            or_(numbered(q.upper()), Pupil.name.startswith(q, autoescape=True)))))
+        f.where.append(search_clause(actor, q))
     if open_only := get("open"):
         f.where.append(Case.closed_at.is_(None) if _bool("open", open_only) else Case.closed_at.is_not(None))
+    if sort := get("sort"):
+        if sort not in SORTS:
+            raise Invalid({"sort": f"未知排序列 / unknown sort column {sort!r}; one of {', '.join(SORTS)}"})
+        f.sort = sort
+    if direction := get("dir"):
+        if direction not in ("asc", "desc"):
+            raise Invalid({"dir": "排序方向须为 asc/desc / dir must be asc or desc"})
+        f.descending = direction == "desc"
     f.values = {k: get(k) for k in FILTERS if get(k)}
     return f
 
 
-def listing(now: datetime):
-    """Cases with their overdue flag, newest first, with what a row of a list shows (pupil, class,
-    assignees) loaded in a fixed number of queries; add .where(filter.clause)."""
+def assigned_to(name: str):
+    """Cases one of whose assignees has this username, or a display name containing `name`."""
+    return exists().where(CaseAssignee.case_id == Case.id, CaseAssignee.user_id == User.id,
+                          or_(User.username == name, User.display_name.contains(name, autoescape=True)))
+
+
+def _json_text(text: str) -> str:
+    """`text` as it appears inside a stored JSON string (SQLAlchemy writes JSON with ASCII escapes:
+    王 is \\u738b in the column's text on either database)."""
+    return json.dumps(text)[1:-1]
+
+
+def search_clause(actor, q: str):
+    """One search box: part of a 学籍号 (or a former number, whole), a name's beginning, the responsible
+    teacher (assignee's display name, part of it), and — only over the cases where the actor's role needs
+    the pupil's personal data — the village / township / address and a guardian's name (part of them).
+
+    A role that sees pupils masked cannot search by what the mask hides, so a search never tells it
+    whose guardian is called what or who lives in which village. LIKE patterns are escaped (autoescape):
+    a search for "%" or "_" finds those characters, not everything."""
+    upper = q.upper()
+    pupil_match = [numbered(upper), Pupil.name.startswith(q, autoescape=True)]
+    personal_paths = [g.path for g in actor.grants if g.role in PERSONAL_DATA_ROLES]
+    if len(q) >= 4 and personal_paths:
+        # a part of the number: the middle digits are masked for roles without need
+        pupil_match.append(Pupil.student_no.contains(upper, autoescape=True))
+    personal = []
+    if personal_paths:
+        personal = [Pupil.village.contains(q, autoescape=True), Pupil.township.contains(q, autoescape=True),
+                    Pupil.address.contains(q, autoescape=True)]
+        if not q.isascii():  # guardians' names; an ASCII word would match the JSON's own keys
+            personal.append(cast(Pupil.guardians, String).contains(_json_text(q), autoescape=True))
+    clauses = [Case.pupil_id.in_(select(Pupil.id).where(or_(*pupil_match)))]
+    if personal:
+        in_personal = or_(*[Case.unit_path.startswith(p, autoescape=True) for p in personal_paths])
+        clauses.append(and_(in_personal, Case.pupil_id.in_(select(Pupil.id).where(or_(*personal)))))
+    clauses.append(assigned_to(q))
+    return or_(*clauses)
+
+
+def _sort_key(sort: str, now: datetime):
+    """The column a list is sorted by, as an expression over one case row (correlated subqueries, so the
+    id-picking query and the row-loading query sort alike without joining)."""
+    if sort == "pupil":
+        return func.coalesce(select(Pupil.name).where(Pupil.id == Case.pupil_id).scalar_subquery(), "")
+    if sort == "school":
+        return func.coalesce(select(OrgUnit.name).where(OrgUnit.id == Case.school_id).scalar_subquery(), "")
+    if sort == "class":
+        return func.coalesce(select(OrgUnit.name).join(Pupil, Pupil.class_id == OrgUnit.id)
+                             .where(Pupil.id == Case.pupil_id).scalar_subquery(), "")
+    if sort == "assignee":
+        return func.coalesce(select(func.min(User.display_name)).join(CaseAssignee, CaseAssignee.user_id == User.id)
+                             .where(CaseAssignee.case_id == Case.id).scalar_subquery(), "")
+    if sort == "overdue":
+        return sql_case((overdue_clause(now), 1), else_=0)
+    if sort == "reasons":
+        return func.coalesce(Case.fields["reasons"].as_string(), "")
+    return {"id": Case.id, "state": Case.state, "opened_on": Case.opened_on, "level": Case.escalation_level,
+            "updated": Case.updated_at}[sort]
+
+
+def order_by(flt: "CaseFilter | None", now: datetime) -> list:
+    """ORDER BY of the list: the chosen column, then the id (the same direction), so equal values keep
+    one order and paging neither repeats nor skips a row."""
+    if flt is None or flt.sort == "id":
+        return [Case.id.desc() if flt is None or flt.descending else Case.id.asc()]
+    key = _sort_key(flt.sort, now)
+    return [key.desc(), Case.id.desc()] if flt.descending else [key.asc(), Case.id.asc()]
+
+
+def listing(now: datetime, flt: CaseFilter | None = None):
+    """Cases with their overdue flag, in the filter's order (newest first by default), with what a row of a
+    list shows (pupil, class, school, assignees) loaded in a fixed number of queries; add .where(filter.clause)."""
     return (select(Case, overdue_clause(now).label("overdue")).options(*CARD_OPTIONS)
-            .order_by(Case.id.desc()))
+            .order_by(*order_by(flt, now)))
 
 
 def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int) -> list:
-    """One page of the filtered list as (case, overdue) rows. The page's ids are picked first (an index
-    walk over cases alone), so a deep page does not join or test the rows it skips; one statement."""
-    ids = (select(Case.id).where(flt.clause).order_by(Case.id.desc()).limit(per_page)
+    """One page of the filtered list as (case, overdue) rows. The page's ids are picked first (by id alone
+    an index walk over cases), so a deep page does not join or test the rows it skips; one statement. Both
+    halves sort by the same keys, the id last, so the page is the same rows in the same order."""
+    ids = (select(Case.id).where(flt.clause).order_by(*order_by(flt, now)).limit(per_page)
            .offset((page - 1) * per_page).correlate(None).scalar_subquery())
-    return db.session.execute(listing(now).where(Case.id.in_(ids))).unique().all()
+    return db.session.execute(listing(now, flt).where(Case.id.in_(ids))).unique().all()
 
 
 def schools_in_scope(actor) -> list[OrgUnit]:

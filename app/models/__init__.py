@@ -3,6 +3,7 @@ from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
+from app.models.filters import SavedFilter
 from app.models.history import AdminEvent, ImportRun, PupilEvent
 from app.models.incidents import DeadlineFailure
 from app.models.notifications import Notification
@@ -11,5 +12,5 @@ from app.models.pupils import FormerNumber, Pupil
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["AccessLog", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment",
+           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment", "SavedFilter",
            "User"]

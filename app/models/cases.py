@@ -41,6 +41,7 @@ class Case(db.Model):
 
     # Loaded on demand: the engine's hot path needs neither; lists and pages ask for them (CARD_OPTIONS).
     pupil = relationship("Pupil", lazy="select")
+    school = relationship("OrgUnit", lazy="select", foreign_keys=[school_id])
     assignees = relationship("CaseAssignee", lazy="select", cascade="all, delete-orphan",
                              order_by="CaseAssignee.id")
     open_deadlines = relationship(

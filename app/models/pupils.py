@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.org import OrgUnit
 
 FLAGS = ("economic_hardship", "disability", "left_behind", "migrant")
 
@@ -32,6 +33,17 @@ class Pupil(db.Model):
     # Search by the beginning of a name (LIKE '王%') with an index whatever the collation (0006).
     __table_args__ = (Index("ix_pupils_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),)
 
+    @property
+    def school(self) -> OrgUnit | None:
+        """The class's school. "7年级1班" exists in many schools, so every list names the school too. The
+        class's path names it (district/school/grade/class): got by primary key through the identity map,
+        so a list that loaded its cases' schools (CARD_OPTIONS) reads nothing more."""
+        if self.klass is None:
+            return None
+        parts = self.klass.path.strip("/").split("/")
+        unit = db.session.get(OrgUnit, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+        return unit if unit is not None and unit.kind == "school" else self.klass.school()
+
     def to_dict(self, *, masked: bool = True) -> dict:
         """Personal data is masked unless the caller needs it (PIPL: children's data is sensitive)."""
         d = {
@@ -39,6 +51,7 @@ class Pupil(db.Model):
             "name": mask_name(self.name) if masked else self.name, "gender": self.gender,
             "class": self.klass.code if self.klass else None,
             "class_name": self.klass.name if self.klass else None,
+            "school_name": school.name if (school := self.school) is not None else None,
             "flags": {f: getattr(self, f) for f in FLAGS},
         }
         if not masked:

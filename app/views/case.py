@@ -21,7 +21,7 @@ from app.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
 from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
-from app.views import bp, forms, idle
+from app.views import bp, forms, idle, pickers
 from app.auth.actor import current_actor
 
 OPENING = "open"  # the action of a case's first event; its form is the definition's open form
@@ -69,6 +69,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         else:
             # a checkpoint field starts at the checkpoint that may be logged now
             action_forms[name] = forms.bound(t.form, None, **checkpoints.suggested(name, checkpoint_list))
+    pickers.attach(case, action_forms)  # the team forms pick from the users eligible for this case
     deadlines = [(d, worklist.working_days_left(d.due_at, now)) for d in case.open_deadlines]
     return render_template(
         "case.html", case=case, defn=defn, roles=sorted(roles), personal=personal,

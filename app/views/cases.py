@@ -1,5 +1,7 @@
 """The case list (filters, search, paging, XLSX export) and the new-case form."""
 
+from urllib.parse import urlencode
+
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -7,19 +9,21 @@ from sqlalchemy import func, or_, select
 from app import clock
 
 from app.district import filters as case_filters
+from app.district import saved, team
 
 from app.web import paging
 from app.deadlines import calendar
-from app.auth.scope import MAX_ID
+from app.auth.scope import MAX_ID, load_case_in_scope
+from app.auth.roles import ASSIGNABLE_CHOICES
 from app.engine import machine
-from app.errors import Conflict, Invalid, NotFound, NotPermitted
-from app.engine.operations import open_case
+from app.errors import BadRequest, Conflict, Invalid, NotAllowedNow, NotFound, NotPermitted
+from app.engine.operations import fire, open_case
 from app.engine.validation import date_fields
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil
 from app.models.pupils import numbered
 from app.reports import downloads
-from app.views import access, bp, forms, idle
+from app.views import access, bp, forms, idle, pickers
 from app.views.i18n import label
 from app.auth.actor import current_actor
 from app.web.limits import export_limit
@@ -67,6 +71,7 @@ def case_search():
 @login_required
 def case_list():
     flt, now = _filtered()
+    actor = current_actor()
     defns = list(machine.registered().values())
     page = paging.lenient_page(request.args)
     by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
@@ -74,9 +79,20 @@ def case_list():
     total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
     rows = case_filters.page_of(flt, now, page, PER_PAGE)
     pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
+    links = _links(flt)
+    may_assign = _may_assign(actor, defns)
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
-                           filters=flt.values, links=_links(flt), schools=case_filters.schools_in_scope(current_actor()),
-                           reasons=REASONS, defns=defns, states=_states(defns))
+                           filters=flt.values, links=links, schools=case_filters.schools_in_scope(actor),
+                           reasons=REASONS, defns=defns, states=_states(defns),
+                           sort={"key": flt.sort, "desc": flt.descending},
+                           may_assign=may_assign, assignable=pickers.reach_choices(actor) if may_assign else [],
+                           roles=ASSIGNABLE_CHOICES, share_units=saved.share_units(actor),
+                           saved_query=urlencode({k: v for k, v in links.items() if k in saved.SAVED}))
+
+
+def _may_assign(actor, defns) -> bool:
+    """Whether the user's roles may fire some workflow's assignment at all (each case is checked again)."""
+    return any(t is not None and actor.role_names & set(t.roles) for t in map(team.assign_trigger, defns))
 
 
 def _states(defns) -> dict:
@@ -89,6 +105,25 @@ def _states(defns) -> dict:
 
 
 EXPORT_LIMIT = 50_000
+EXPORT_COLUMNS = ["个案编号", "学生(已脱敏)", "学籍号(已脱敏)", "学校", "班级", "状态", "辍学原因", "发现日期", "逾期",
+                  "升级级别", "负责人", "更新时间"]
+
+
+def _export(rows, now, name: str):
+    """The list's rows as an XLSX file: pupils masked (no personal data, so not an access-log read)."""
+    reasons = dict(REASONS)
+    data = []
+    for case, is_overdue in rows:
+        p = case.pupil.to_dict(masked=True) if case.pupil is not None else dict.fromkeys(
+            ("name", "student_no", "class_name"), "")
+        data.append([case.id, p["name"], p["student_no"], case.school.name if case.school else "", p["class_name"],
+                     label(machine.get(case.workflow).states[case.state]),
+                     "、".join(reasons.get(r, r) for r in case.fields.get("reasons") or []), case.opened_on,
+                     "是" if is_overdue else "", case.escalation_level or "",
+                     "、".join(a.user.display_name or a.user.username for a in case.assignees),
+                     calendar.to_local(case.updated_at).replace(tzinfo=None)])
+    name = f"{name}-{calendar.local_date(now):%Y%m%d}"
+    return downloads.table("xlsx", EXPORT_COLUMNS, data, filename=name, fallback=name, title="个案列表", sheet="个案")
 
 
 @bp.get("/cases/export.xlsx")
@@ -96,22 +131,69 @@ EXPORT_LIMIT = 50_000
 @export_limit
 def case_export():
     flt, now = _filtered()
-    rows = db.session.execute(case_filters.listing(now).where(flt.clause).limit(EXPORT_LIMIT)).unique().all()
-    reasons = dict(REASONS)
-    columns = ["个案编号", "学生(已脱敏)", "学籍号(已脱敏)", "班级", "状态", "辍学原因", "发现日期", "逾期", "升级级别",
-               "负责人", "更新时间"]
-    data = []
-    for case, is_overdue in rows:
-        p = case.pupil.to_dict(masked=True) if case.pupil is not None else dict.fromkeys(
-            ("name", "student_no", "class_name"), "")
-        data.append([case.id, p["name"], p["student_no"], p["class_name"],
-                     label(machine.get(case.workflow).states[case.state]),
-                     "、".join(reasons.get(r, r) for r in case.fields.get("reasons") or []), case.opened_on,
-                     "是" if is_overdue else "", case.escalation_level or "",
-                     "、".join(a.user.display_name or a.user.username for a in case.assignees),
-                     calendar.to_local(case.updated_at).replace(tzinfo=None)])
-    name = f"baoxue-cases-{calendar.local_date(now):%Y%m%d}"
-    return downloads.table("xlsx", columns, data, filename=name, fallback=name, title="个案列表", sheet="个案")
+    rows = db.session.execute(case_filters.listing(now, flt).where(flt.clause).limit(EXPORT_LIMIT)).unique().all()
+    return _export(rows, now, "baoxue-cases")
+
+
+BULK_MAX = 500
+BULK_ACTIONS = ("assign", "assign_me", "export")
+
+
+def _posted_ids() -> list[int]:
+    raw = request.form.getlist("ids")
+    if not raw:
+        raise Invalid({"ids": "请先勾选个案 / select at least one case"})
+    if len(raw) > BULK_MAX:
+        raise Invalid({"ids": f"一次最多 {BULK_MAX} 个个案 / at most {BULK_MAX} cases at once"})
+    try:
+        return list(dict.fromkeys(int(v) for v in raw))
+    except ValueError:
+        raise BadRequest("个案编号须为整数 / case ids must be integers", field="ids") from None
+
+
+@bp.post("/cases/bulk")
+@login_required
+@export_limit
+def case_bulk():
+    """Bulk actions on the ticked cases. Every case is loaded in scope first: one out of scope (or gone)
+    makes the whole request a 404 with nothing changed. Then one engine step per case (fire(), the same
+    assignment trigger the case page fires), each case's outcome reported: done, or refused and why."""
+    actor = current_actor()
+    action = request.form.get("action", "")
+    if action not in BULK_ACTIONS:
+        raise Invalid({"action": f"未知操作 / unknown action; one of {', '.join(BULK_ACTIONS)}"})
+    cases = [load_case_in_scope(actor, case_id) for case_id in _posted_ids()]  # 404 before anything is done
+    now = clock.now()
+    if action == "export":
+        ids = [c.id for c in cases]
+        rows = db.session.execute(case_filters.listing(now).where(Case.id.in_(ids))).unique().all()
+        return _export(rows, now, "baoxue-selected")
+    if action == "assign":
+        username, role = (request.form.get("username") or "").strip(), (request.form.get("role") or "").strip()
+        errors = {}
+        if not username:
+            errors["username"] = "请选择用户 / pick a user"
+        if role not in dict(ASSIGNABLE_CHOICES):
+            errors["role"] = "请选择角色 / pick a role"
+        if errors:
+            raise Invalid(errors)
+        payload = lambda case: {"username": username, "role": role}  # noqa: E731
+    else:
+        payload = lambda case: {"username": actor.username, "role": team.own_assignable_role(actor, case)}  # noqa: E731
+
+    def step(case):
+        trigger = team.assign_trigger(machine.get(case.workflow))
+        if trigger is None:
+            raise NotAllowedNow("此类个案没有指派操作 / this kind of case has no assignment")
+        body = payload(case)
+        if body["role"] is None:
+            raise NotPermitted("您在此个案范围内没有可被指派的角色 / you hold no assignable role over this case")
+        # the version the list showed (a case changed since is refused as stale), else the one just loaded
+        fire(case.id, trigger.name, actor, body, version=request.form.get(f"v{case.id}", type=int) or case.version)
+
+    outcomes = team.fire_each(cases, step)
+    db.session.expire_all()
+    return render_template("bulk_result.html", outcomes=outcomes, action=action), 200
 
 
 def _asked_workflow():

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app import clock
 
-from app.district import worklist
+from app.district import saved, worklist
 from app.auth.scope import load_or_404
 from app.errors import NotFound
 from app.extensions import db
@@ -22,6 +22,7 @@ def workbench():
     notices, unread_total = worklist.unread_notifications(current_user.id)
     return render_template("work.html", cases=cases, waiting_total=waiting_total, deadlines=deadlines,
                            notices=notices, unread_total=unread_total, now=now,
+                           saved_filters=saved.visible(current_actor()),
                            days_left=worklist.working_days_left)
 
 
@@ -44,3 +45,27 @@ def notification_read(notification_id):
 def notifications_read_all():
     worklist.mark_all_read(current_user.id, clock.now())
     return redirect(url_for("views.workbench"))
+
+
+@bp.post("/work/filters")
+@login_required
+def saved_filter_add():
+    """Save the case list's current filter under a name (422 naming the field, nothing written)."""
+    saved.save(current_actor(), request.form.get("name", ""), request.form.get("query", ""),
+               request.form.get("unit") or None, clock.now())
+    return redirect(url_for("views.workbench") + "#saved-filters", 303)
+
+
+@bp.get("/work/filters/<int:filter_id>")
+@login_required
+def saved_filter_open(filter_id):
+    """Open a saved filter: the case list with its arguments (the list applies the viewer's own scope)."""
+    row = saved.load_visible(current_actor(), filter_id)
+    return redirect(url_for("views.case_list", **saved.arguments(row)))
+
+
+@bp.post("/work/filters/<int:filter_id>/delete")
+@login_required
+def saved_filter_delete(filter_id):
+    saved.delete(current_actor(), filter_id)
+    return redirect(url_for("views.workbench") + "#saved-filters", 303)

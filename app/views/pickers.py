@@ -1,0 +1,34 @@
+"""The user pickers of the case page's team forms: the username box becomes a select of the users who may
+be picked for this case (app/district/team.py), by display name. The form class stays the one schema of
+the page and the API (a username); the engine refuses a user not eligible with a field error."""
+from flask_babel import gettext as _
+
+from app.auth.roles import ASSIGNABLE_LABELS
+from app.district import team
+from forms.team import AssignForm, InvitePartnerForm, RevokePartnerForm
+
+
+def _who(user) -> str:
+    name = user.display_name or user.username
+    return name if name == user.username else f"{name} ({user.username})"
+
+
+def assign_choices(case) -> list[tuple[str, str]]:
+    return [(u.username, f"{_who(u)} · {'、'.join(_(ASSIGNABLE_LABELS[r]) for r in roles)}")
+            for u, roles in team.assignable_users(case.unit_path)]
+
+
+def reach_choices(actor) -> list[tuple[str, str]]:
+    return [(u.username, f"{_who(u)} · {'、'.join(_(ASSIGNABLE_LABELS[r]) for r in roles)}")
+            for u, roles in team.users_in_reach(actor)]
+
+
+def attach(case, action_forms: dict) -> None:
+    """Give each team form of the page its list (read by the `field` macro as `picker`)."""
+    for form in action_forms.values():
+        if isinstance(form, AssignForm):
+            form.username.picker = assign_choices(case)
+        elif isinstance(form, InvitePartnerForm):
+            form.username.picker = [(u.username, _who(u)) for u in team.partner_users()]
+        elif isinstance(form, RevokePartnerForm):
+            form.username.picker = [(u.username, _who(u)) for u in team.invited_users(case.id)]
