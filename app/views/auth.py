@@ -76,8 +76,9 @@ def login():
             status, error = 401, _("用户名或密码错误")
     elif request.method == "POST":
         status = 422
-    return render_template("login.html", form=form, error=error,
-                           expired=request.args.get("expired") == "1"), status, headers
+    return render_template("login.html", form=form, error=error, expired=request.args.get("expired") == "1",
+                           ended=request.args.get("ended") == "1", kept=bool(session.get("_restore"))), \
+        status, headers
 
 
 @bp.post("/logout")
@@ -86,9 +87,14 @@ def logout():
         user = current_user._get_current_object()
         accounts.end_sessions(user)  # every session and remember-me cookie of this user, everywhere
         events.record("logout", user=user)
+        user_id = user.id
+    else:
+        user_id = None
     logout_user()
     _fresh_session()
     session.pop("_restore", None)
+    if user_id is not None:  # a form another tab posts after this is kept for this user (app/views/idle.py)
+        session[idle.LAST_USER] = user_id
     return redirect(url_for("views.login"))
 
 

@@ -3,7 +3,7 @@ template helpers, and HTML error pages. The JSON API authenticates by token and 
 import logging
 from datetime import timedelta
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user
@@ -110,6 +110,17 @@ def _rate_limited(err):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(err: CSRFError):
+    # The token belongs to an earlier session of this browser (logged out and in again in another tab)
+    # or has expired: what was typed is kept and the form shown again, filled, to be sent once more.
+    if current_user.is_authenticated:
+        kept = idle.keep_for_csrf_failure(current_user)
+        if kept is not None:
+            flash("页面已过期，刚才填写的内容已恢复，请检查后再次提交 / the page had expired: what you typed "
+                  "is back in the form, check it and send it again", "warning")
+            return kept
+    elif request.endpoint == "views.login":  # a login page left open while the session changed
+        flash("登录页面已过期，请再试一次 / the login page had expired: please try again", "warning")
+        return redirect(url_for("views.login", next=request.args.get("next")))
     return error_page(400, "表单已过期, 请刷新页面后重试 / the form has expired: reload the page and try again")
 
 
