@@ -116,3 +116,17 @@ def test_a_stale_login_page_is_sent_back_to_the_login_with_a_message(app, distri
                                                   "csrf_token": "stale"})
     assert r.status_code == 302 and r.headers["Location"] == "/login?next=/cases"
     assert "登录页面已过期" in b.text(r.headers["Location"])
+
+
+def test_the_new_case_form_sent_after_a_logout_comes_back_filled(app, bx):
+    b = Browser(app, "teacher")
+    token = TOKEN.search(b.text("/cases/new")).group(1)
+    b.client.post("/logout", data={"csrf_token": token})
+    r = b.client.post("/cases/new", data={"student_id": str(bx.district.pupils[0]), "detected_on": "2026-11-30",
+                                          "source": "teacher", "note": "连续 5 天未到校，电话无人接", "csrf_token": token},
+                      headers={"Referer": "http://localhost/cases/new"})
+    assert r.status_code == 302 and "ended=1" in r.headers["Location"]
+    r, _ = _login(b, "teacher", r.headers["Location"])
+    assert r.headers["Location"] == "/cases/new"
+    page = b.text("/cases/new")
+    assert "连续 5 天未到校，电话无人接" in page and 'value="2026-11-30"' in page
