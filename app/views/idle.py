@@ -87,10 +87,12 @@ def _ended(session_id: str | None):
 
 
 def keep_for_csrf_failure(user):
-    """A logged-in user's form refused by CSRF (its token belongs to an earlier session of this browser,
-    or has expired): kept like an expired one and the page of the form shown again with it filled.
+    """A logged-in user's form refused by CSRF although it carries a token (one of an earlier session
+    of this browser, or an expired one): kept like an expired one and the page of the form shown again with it filled.
     None when it cannot be kept (not from this site, or Redis away): then the plain refusal stands."""
     if request.method != "POST" or request.blueprint != "views" or not same_origin():
+        return None
+    if not request.form.get("csrf_token"):  # no page of ours sends a form without one: a plain refusal
         return None
     stash = _stash(user.id)
     if not stash:
