@@ -168,7 +168,8 @@ def build_spec() -> dict:
         dict.fromkeys(f"fire_{t}" for d in defns for t in d.triggers))
     paths = {
         "/auth/token": {"post": _op(
-            "Exchange username + password for a bearer token", 201, ref("Token"), 401, 422, 429, auth=False,
+            "Exchange username + password for a bearer token (403 password_change_required while an admin's "
+            "temporary password is unchanged)", 201, ref("Token"), 401, 403, 422, 429, auth=False,
             request={JSON: {"schema": {"type": "object", "required": ["username", "password"],
                                        "properties": {"username": {"type": "string", "minLength": 1},
                                                       "password": {"type": "string", "minLength": 1}}}}})},

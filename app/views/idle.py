@@ -22,6 +22,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
+from itsdangerous import BadData, URLSafeTimedSerializer
 from flask_login import current_user, decode_cookie, logout_user
 from werkzeug.datastructures import MultiDict
 
@@ -90,9 +91,9 @@ def keep_for_csrf_failure(user):
     """A logged-in user's form refused by CSRF although it carries a token (one of an earlier session
     of this browser, or an expired one): kept like an expired one and the page of the form shown again with it filled.
     None when it cannot be kept (not from this site, or Redis away): then the plain refusal stands."""
-    if request.method != "POST" or request.blueprint != "views" or not same_origin():
+    if request.method != "POST" or request.blueprint != "views" or not same_origin(strict=True):
         return None
-    if not request.form.get("csrf_token"):  # no page of ours sends a form without one: a plain refusal
+    if not _our_token(request.form.get("csrf_token")):  # missing or forged: not a page of ours, a plain refusal
         return None
     stash = _stash(user.id)
     if not stash:
@@ -101,14 +102,29 @@ def keep_for_csrf_failure(user):
     return redirect(_page_of_form())
 
 
-def same_origin() -> bool:
-    """The post came from a page of this site, as far as the browser says (Origin, else Referer; a
-    client that sends neither is not a browser on another site, whose posts always carry Origin)."""
+def same_origin(strict: bool = False) -> bool:
+    """The post came from a page of this site, as far as the browser says (Origin, else Referer). A
+    client that sends neither is not a browser on another site (whose posts always carry Origin); with
+    `strict` it must say so all the same."""
     origin = request.headers.get("Origin")
     if origin is not None:
         return urlsplit(origin).netloc == request.host
     ref = request.referrer
-    return ref is None or urlsplit(ref).netloc == request.host
+    if ref is None:
+        return not strict
+    return urlsplit(ref).netloc == request.host
+
+
+def _our_token(token: str | None) -> bool:
+    """A CSRF token this application signed (for some session of some time), as Flask-WTF makes them."""
+    if not token:
+        return False
+    try:
+        URLSafeTimedSerializer(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
+                               salt="wtf-csrf-token").loads(token)
+    except BadData:
+        return False
+    return True
 
 
 def seen(user) -> None:
