@@ -112,8 +112,11 @@ def test_a_password_typed_into_an_ended_session_is_never_kept(app, bx, redis_con
 def test_a_stale_login_page_is_sent_back_to_the_login_with_a_message(app, district):
     b = Browser(app)
     set_passwords(app, "teacher")
+    stale = TOKEN.search(b.text("/login")).group(1)
+    b.client.post("/login", data={"username": "teacher", "password": PASSWORD, "csrf_token": stale})
+    b.client.post("/logout", data={"csrf_token": TOKEN.search(b.text("/work")).group(1)})  # another tab
     r = b.client.post("/login?next=/cases", data={"username": "teacher", "password": PASSWORD,
-                                                  "csrf_token": "stale"})
+                                                  "csrf_token": stale})
     assert r.status_code == 302 and r.headers["Location"] == "/login?next=/cases"
     assert "登录页面已过期" in b.text(r.headers["Location"])
 

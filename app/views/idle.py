@@ -93,7 +93,7 @@ def keep_for_csrf_failure(user):
     None when it cannot be kept (not from this site, or Redis away): then the plain refusal stands."""
     if request.method != "POST" or request.blueprint != "views" or not same_origin(strict=True):
         return None
-    if not _our_token(request.form.get("csrf_token")):  # missing or forged: not a page of ours, a plain refusal
+    if not our_token(request.form.get("csrf_token")):  # missing or forged: not a page of ours, a plain refusal
         return None
     stash = _stash(user.id)
     if not stash:
@@ -115,7 +115,7 @@ def same_origin(strict: bool = False) -> bool:
     return urlsplit(ref).netloc == request.host
 
 
-def _our_token(token: str | None) -> bool:
+def our_token(token: str | None) -> bool:
     """A CSRF token this application signed (for some session of some time), as Flask-WTF makes them."""
     if not token:
         return False

@@ -118,7 +118,8 @@ def _csrf_error(err: CSRFError):
             flash("页面已过期，刚才填写的内容已恢复，请检查后再次提交 / the page had expired: what you typed "
                   "is back in the form, check it and send it again", "warning")
             return kept
-    elif request.endpoint == "views.login":  # a login page left open while the session changed
+    elif request.endpoint == "views.login" and idle.our_token(request.form.get("csrf_token")):
+        # a login page left open while the session changed (a token we signed; none or a forged one: 400)
         flash("登录页面已过期，请再试一次 / the login page had expired: please try again", "warning")
         return redirect(url_for("views.login", next=request.args.get("next")))
     return error_page(400, "表单已过期, 请刷新页面后重试 / the form has expired: reload the page and try again")
