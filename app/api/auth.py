@@ -8,8 +8,15 @@ from app.api.util import TooManyAttempts, Unauthenticated, int_arg, json_body, r
 from app.auth.actor import current_actor
 from app.auth import events, lockout, tokens
 from app.auth.roles import ADMIN_ROLES
-from app.errors import Invalid
+from app.errors import Invalid, NotPermitted
 from app.web.limits import token_limit
+
+
+class PasswordChangeRequired(NotPermitted):
+    """The password is an admin's temporary one: no token until the user has set their own. Tokens
+    issued before the reset keep working (integrations are not cut off by a forgotten password; the
+    admin revokes them on the users page when the reset is about a leak)."""
+    code = "password_change_required"
 
 
 @bp.post("/auth/token")
@@ -28,6 +35,9 @@ def issue_token():
                               retry_after=e.retry_after) from None
     if user is None:
         raise Unauthenticated("用户名或密码错误 / wrong username or password")
+    if user.must_change_password:  # a temporary password opens the change page, nothing else
+        raise PasswordChangeRequired("须先在网页上修改管理员重置的临时密码 / the password was reset by an admin: "
+                                     "change it at /account/password before a token is issued")
     token, row = tokens.issued(user, via="api")
     return jsonify({"token": token, "token_id": row.id, "expires_at": row.to_dict()["expires_at"],
                     "user": user.to_dict()}), 201

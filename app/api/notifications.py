@@ -1,44 +1,50 @@
-"""The caller's inbox: GET /notifications (?unread=true), POST /notifications/{id}/read, POST
-/notifications/read-all."""
+"""The caller's inbox: GET /notifications (?unread=true&kind=&case_id=, paged), POST
+/notifications/{id}/read, POST /notifications/read ({"ids": [...]} or {"all": true, "kind", "case_id"}),
+POST /notifications/read-all. The filters and the refusals are the notices page's (app/district/notices.py):
+someone else's notice does not exist for you, and a selection naming one marks nothing."""
 from flask import jsonify, request
-from sqlalchemy import func, select
 
 from app import clock
 
-from app.district import worklist
+from app.district import notices, worklist
 from app.api import bp
-from app.api.util import paginate
+from app.api.util import json_body, paginate
 from app.auth.actor import current_actor
-from app.auth.scope import load_or_404
-from app.errors import BadRequest, NotFound
+from app.errors import BadRequest
 from app.extensions import db
 from app.models import Notification
 
 
 @bp.get("/notifications")
 def list_notifications():
-    where = [Notification.user_id == current_actor().id]
-    unread = request.args.get("unread")
-    if unread not in (None, "true", "false", "1", "0"):
-        raise BadRequest("unread 须为 true/false / unread must be true or false", field="unread")
-    if unread in ("true", "1"):
-        where.append(Notification.read_at.is_(None))
-    query = select(Notification).where(*where).order_by(Notification.id.desc())
-    page = paginate(query, select(func.count(Notification.id)).where(*where), lambda n: n.to_dict())
-    page["unread"] = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == current_actor().id, Notification.read_at.is_(None)))
+    flt = notices.read_filter(request.args, case_field="case_id")
+    page = paginate(*notices.listing(current_actor().id, flt), lambda n: n.to_dict())
+    page["unread"] = notices.unread_count(current_actor().id)
     return jsonify(page)
 
 
 @bp.post("/notifications/<int:notification_id>/read")
 def mark_read(notification_id):
-    note = load_or_404(Notification, notification_id, "没有这条通知 / no such notification")
-    if note.user_id != current_actor().id:  # someone else's notice does not exist for you
-        raise NotFound("没有这条通知 / no such notification")
-    if note.read_at is None:
-        note.read_at = clock.now()
-        db.session.commit()
-    return jsonify(note.to_dict())
+    notices.mark_read(current_actor().id, [notification_id], clock.now())  # 404 unless the caller's
+    return jsonify(db.session.get(Notification, notification_id).to_dict())
+
+
+@bp.post("/notifications/read")
+def mark_selected_read():
+    body = json_body()
+    unknown = set(body) - {"ids", "all", "kind", "case_id"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"未知字段 {name} / unknown field {name}", field=name)
+    every = notices.flag(body.get("all"), "all")
+    if every == ("ids" in body):
+        raise BadRequest("须给出 ids 或 all: true 之一 / give either ids or all: true", field="ids")
+    now = clock.now()
+    if every:
+        flt = notices.read_filter({k: body[k] for k in ("kind", "case_id") if k in body and body[k] is not None},
+                                  case_field="case_id")
+        return jsonify({"marked": notices.mark_matching_read(current_actor().id, flt, now)})
+    return jsonify({"marked": notices.mark_read(current_actor().id, notices.selected_ids(body["ids"]), now)})
 
 
 @bp.post("/notifications/read-all")

@@ -10,6 +10,8 @@ from flask import jsonify
 from app.api import bp
 from app.api.openapi_schemas import REASON_CODES, components, ref
 from app.auth.scope import MAX_ID
+from app.district.notices import KINDS as NOTICE_KINDS
+from app.district.notices import MAX_SELECTED
 from app.engine import machine
 from app.engine.schema import form_schema
 from app.audit.history import ADMIN_ACTIONS
@@ -167,7 +169,8 @@ def build_spec() -> dict:
         dict.fromkeys(f"fire_{t}" for d in defns for t in d.triggers))
     paths = {
         "/auth/token": {"post": _op(
-            "Exchange username + password for a bearer token", 201, ref("Token"), 401, 422, 429, auth=False,
+            "Exchange username + password for a bearer token (403 password_change_required while an admin's "
+            "temporary password is unchanged)", 201, ref("Token"), 401, 403, 422, 429, auth=False,
             request={JSON: {"schema": {"type": "object", "required": ["username", "password"],
                                        "properties": {"username": {"type": "string", "minLength": 1},
                                                       "password": {"type": "string", "minLength": 1}}}}})},
@@ -221,10 +224,21 @@ def build_spec() -> dict:
         "/audit/verify": {"get": _op("Recompute the audit hash chains (all, or one case's)", 200,
                                      ref("AuditVerify"), 403,
                                      params=_query(case={"type": "integer", "minimum": 0, "maximum": MAX_ID}))},
-        "/notifications": {"get": _op("The caller's inbox, newest first, with the unread count", 200,
-                                      ref("NotificationPage"), params=_query(unread=BOOL_ARG) + PAGE)},
+        "/notifications": {"get": _op(
+            "The caller's notices, read and unread, newest first (filtered), with the unread count", 200,
+            ref("NotificationPage"),
+            params=_query(unread=BOOL_ARG, kind={"type": "string", "enum": list(NOTICE_KINDS)},
+                          case_id={"type": "integer", "minimum": 1, "maximum": MAX_ID}) + PAGE)},
         "/notifications/{notification_id}/read": {"post": _op("Mark one notice read", 200, ref("Notification"),
                                                               params=[_id("notification_id")])},
+        "/notifications/read": {"post": _op(
+            "Mark the caller's notices read: the listed ids (all or nothing: one that is not the caller's is "
+            "404), or every unread one matching kind / case_id", 200, ref("Marked"), 404,
+            request={JSON: {"schema": {"type": "object", "additionalProperties": False, "properties": {
+                "ids": {"type": "array", "minItems": 1, "maxItems": MAX_SELECTED,
+                        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                "all": {"type": "boolean"}, "kind": {"type": "string", "enum": list(NOTICE_KINDS)},
+                "case_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}}}})},
         "/notifications/read-all": {"post": _op("Mark every unread notice read", 200, ref("Marked"))},
         "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, auth=False)},
         **_log_paths(text),

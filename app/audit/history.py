@@ -41,6 +41,7 @@ ADMIN_ACTIONS = ("user_added", "role_granted", "role_revoked", "password_set", "
                  "user_reactivated", "unit_added", "enrolment_changed", "calendar_set", "calendar_cleared",
                  "student_no_collision")
 ADMIN_ACTIONS += ("deadline_retried",)  # an admin retried a failed deadline action (app/deadlines/incidents.py)
+ADMIN_ACTIONS += ("password_reset",)  # a temporary password, to be changed at the next login (app/auth/accounts.py)
 
 
 def admin_event(who: By, action: str, target: str, before: dict | None = None,

@@ -7,7 +7,7 @@ from app import clock
 from app.audit.history import CLI
 from app.auth import accounts, tokens
 from app.cli.common import fail
-from app.district.org import add_user, find_user, revoke_role, set_active
+from app.district.org import add_user, find_user, reset_password, revoke_role, set_active
 from app.errors import BaoxueError, NotFound
 from app.extensions import db
 from app.models import User
@@ -119,3 +119,15 @@ def users_password(username, password):
     except BaoxueError as e:
         fail(e)
     click.echo(f"{username}: password changed; every session ended")
+
+
+@users.command("reset-password")
+@click.argument("username")
+def users_reset_password(username):
+    """Give a user a temporary password (printed once) that they must change at their next login;
+    their sessions end. The admin-event log records the reset, never the password."""
+    try:
+        temporary = reset_password(find_user(username), CLI)
+    except BaoxueError as e:
+        fail(e)
+    click.echo(f"{username}: temporary password (shown once; to be changed at the next login): {temporary}")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.audit import history
 from app.auth import events, tokens
-from app.auth.accounts import end_sessions
+from app.auth.accounts import end_sessions, force_change
 from app.auth.passwords import check_policy, hash_password
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -133,3 +133,13 @@ def set_active(user: User, active: bool, by: history.By, commit: bool = True) ->
                             before, _user_state(user))
     _done(commit)
     return user
+
+
+def reset_password(user: User, by: history.By) -> str:
+    """An admin's reset (the users page, `baoxue users reset-password`): a temporary password, returned
+    to be passed on once, that the user must change at the next login; their sessions end. Written to
+    the admin-event log — that it happened, never the password (committed)."""
+    temporary = force_change(user, by.name)
+    history.admin_event(by, "password_reset", f"user {user.username}", None, {"must_change_password": True})
+    db.session.commit()
+    return temporary

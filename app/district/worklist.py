@@ -113,6 +113,11 @@ def unread_notifications(user_id: int, limit: int = 20):
     return rows.scalars().all(), total
 
 
+def notifications_total(user_id: int) -> int:
+    """How many notices the user has, read or not (the 工作台's link to all of them)."""
+    return db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user_id))
+
+
 def mark_all_read(user_id: int, now: datetime) -> int:
     """Mark every unread notice of the user read; how many were."""
     result = db.session.execute(update(Notification).where(Notification.user_id == user_id,

@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     # When this user last made a page request (written at most once a minute): a remember-me
     # cookie arriving after the idle time has passed no longer logs in.
     last_seen_at: Mapped[datetime | None]
+    # Set by an admin's reset (a temporary password the admin passed on): until the user sets their own,
+    # every page leads to the change page and the API issues no token (migration 0016).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     assignments = relationship("RoleAssignment", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")

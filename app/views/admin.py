@@ -3,7 +3,7 @@ overrides, the workflow definition as a diagram with its deadlines, and the pupi
 Each POST validates its form from forms/admin.py and calls the same operation as the CLI."""
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -120,6 +120,21 @@ def admin_token_revoke(user_id, token_id):
     user = load_or_404(User, user_id, "没有这个用户 / no such user")
     tokens.revoke(user, token_id, by=current_user._get_current_object())  # 404 when not this user's
     return redirect(url_for("views.admin_users") + f"#user-{user.username}")
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@login_required
+def admin_password_reset(user_id):
+    """GET: what a reset does, and the button. POST: a temporary password, shown on this answer once
+    (never stored, never logged, not cached), to be changed by the user at their next login."""
+    _guard()
+    user = load_or_404(User, user_id, "没有这个用户 / no such user")
+    if request.method != "POST":
+        return render_template("admin/password_reset.html", user=user, temporary=None)
+    temporary = directory.reset_password(user, _me())
+    response = make_response(render_template("admin/password_reset.html", user=user, temporary=temporary))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 AUTH_ACTIONS = {"login": lazy_gettext("登录"), "login_failed": lazy_gettext("登录失败"), "logout": lazy_gettext("退出"),

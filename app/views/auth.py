@@ -1,5 +1,6 @@
 """Login, logout, the password change and the language switch. Failed logins fall under the one
-lockout shared with the API's token endpoint (app/auth/lockout.py)."""
+lockout shared with the API's token endpoint (app/auth/lockout.py). A user whose password an admin
+reset (a temporary one) is sent to the change page from every page until they have set their own."""
 import logging
 from urllib.parse import urlsplit
 
@@ -76,8 +77,9 @@ def login():
             status, error = 401, _("用户名或密码错误")
     elif request.method == "POST":
         status = 422
-    return render_template("login.html", form=form, error=error,
-                           expired=request.args.get("expired") == "1"), status, headers
+    return render_template("login.html", form=form, error=error, expired=request.args.get("expired") == "1",
+                           ended=request.args.get("ended") == "1", kept=bool(session.get("_restore"))), \
+        status, headers
 
 
 @bp.post("/logout")
@@ -86,10 +88,30 @@ def logout():
         user = current_user._get_current_object()
         accounts.end_sessions(user)  # every session and remember-me cookie of this user, everywhere
         events.record("logout", user=user)
+        user_id = user.id
+    else:
+        user_id = None
     logout_user()
     _fresh_session()
     session.pop("_restore", None)
+    if user_id is not None:  # a form another tab posts after this is kept for this user (app/views/idle.py)
+        session[idle.LAST_USER] = user_id
     return redirect(url_for("views.login"))
+
+
+# What a user with a temporary password may still open: the change page itself, and leaving.
+OPEN_BEFORE_CHANGE = {"views.change_password", "views.logout", "views.set_language", "views.login", "views.healthz"}
+
+
+@bp.before_request
+def password_change_due():
+    """Every page but the change page leads there while the password is an admin's temporary one."""
+    if request.endpoint in OPEN_BEFORE_CHANGE or not current_user.is_authenticated:
+        return None
+    if not current_user.must_change_password:
+        return None
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("views.change_password", next=target))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -98,7 +120,7 @@ def change_password():
     form = PasswordChangeForm(request.form if request.method == "POST" else None, meta=meta())
     form.general_errors = []
     if request.method != "POST":
-        return render_template("password.html", form=form)
+        return render_template("password.html", form=form, forced=current_user.must_change_password)
     if form.validate():
         user = current_user._get_current_object()
         try:
@@ -113,8 +135,8 @@ def change_password():
             login_user(user)
             session[idle.SEEN] = idle._now()
             flash(_("密码已修改，其他地方的登录已全部退出"), "ok")
-            return redirect(url_for("views.workbench"))
-    return render_template("password.html", form=form), 422
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("password.html", form=form, forced=current_user.must_change_password), 422
 
 
 @bp.post("/language")

@@ -3,7 +3,7 @@ template helpers, and HTML error pages. The JSON API authenticates by token and 
 import logging
 from datetime import timedelta
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user
@@ -18,7 +18,7 @@ from app.engine import machine
 from app.errors import BaoxueError
 from app.extensions import db
 from app.district import presenters
-from app.views import access, bp, forms, i18n, idle
+from app.views import access, bp, forms, i18n, idle, notices
 from app.web import outage
 from app.web.limits import retry_after
 
@@ -56,7 +56,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=i18n.locale)
     app.jinja_env.globals.update(i18n.template_globals(), nav_can=access.can, workflow=machine.get,
                                   describe_form=forms.describe, subject_title=presenters.subject_title,
-                                  opened_on=presenters.opened_on)
+                                  opened_on=presenters.opened_on, unread_notices=notices.unread_counter)
     app.jinja_env.filters.update(i18n.template_filters())
     app.jinja_env.add_extension("jinja2.ext.do")
     app.after_request(_security_headers)
@@ -110,6 +110,18 @@ def _rate_limited(err):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(err: CSRFError):
+    # The token belongs to an earlier session of this browser (logged out and in again in another tab)
+    # or has expired: what was typed is kept and the form shown again, filled, to be sent once more.
+    if current_user.is_authenticated:
+        kept = idle.keep_for_csrf_failure(current_user)
+        if kept is not None:
+            flash("页面已过期，刚才填写的内容已恢复，请检查后再次提交 / the page had expired: what you typed "
+                  "is back in the form, check it and send it again", "warning")
+            return kept
+    elif request.endpoint == "views.login" and idle.our_token(request.form.get("csrf_token")):
+        # a login page left open while the session changed (a token we signed; none or a forged one: 400)
+        flash("登录页面已过期，请再试一次 / the login page had expired: please try again", "warning")
+        return redirect(url_for("views.login", next=request.args.get("next")))
     return error_page(400, "表单已过期, 请刷新页面后重试 / the form has expired: reload the page and try again")
 
 

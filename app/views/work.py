@@ -1,5 +1,5 @@
 """工作台: what is waiting on me, deadlines coming up, my unread notices."""
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import clock
@@ -12,6 +12,8 @@ from app.models import Notification
 from app.views import bp
 from app.auth.actor import current_actor
 
+WORK_NOTICES = 5  # the newest unread ones; the rest, and the history, on /notices
+
 
 @bp.get("/work")
 @login_required
@@ -19,10 +21,12 @@ def workbench():
     now = clock.now()
     cases, waiting_total = worklist.waiting_cases(current_actor())
     deadlines = worklist.upcoming_deadlines(current_actor(), now)
-    notices, unread_total = worklist.unread_notifications(current_user.id)
+    notices, unread_total = worklist.unread_notifications(current_user.id, limit=WORK_NOTICES)
+    g.unread_notices = unread_total  # the header's counter: the same number, not counted twice
     return render_template("work.html", cases=cases, waiting_total=waiting_total, deadlines=deadlines,
                            notices=notices, unread_total=unread_total, now=now,
                            saved_filters=saved.visible(current_actor()),
+                           notices_total=worklist.notifications_total(current_user.id),
                            days_left=worklist.working_days_left)
 
 
