@@ -2,7 +2,7 @@
 the user sets their own; until then every page leads to the change page and the API issues no token.
 
 Revision ID: 0016
-Revises: 0014 (the lead rechains it onto 0015 at merge)
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
