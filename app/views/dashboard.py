@@ -94,7 +94,7 @@ def reports():
     else:
         report = monthly.district_summary(current_actor(), period)
         columns, rows = export.district_table(report)
-    return render_template("reports.html", report=report, columns=columns, rows=rows, school=school,
+    return render_template("reports.html", report=report, parts=export.parts(columns, rows), school=school,
                            month=month, period=period, schools=schools_in_scope(reader(current_actor())),
                            query={k: v for k, v in (("school", school), ("month", month), ("period", period)) if v})
 

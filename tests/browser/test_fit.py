@@ -1,0 +1,71 @@
+"""Reports, charts and the workflow diagram fit where people read them (issue 12, "Reports and charts
+that fit"): the 报表 at 1366 px and on A4 landscape paper, the dashboard's chart labels ≥ 11 px as
+rendered and inside their charts at 1366 and 390 px, the workflow diagram's labels inside the picture
+and clear of the boxes, in Chinese and in English."""
+import pytest
+
+# A4 landscape at 96 dpi is 1123 px wide; the report page prints with 10 mm margins (≈ 38 px each side).
+A4_LANDSCAPE_CONTENT = 1123 - 2 * 38
+
+
+@pytest.fixture
+def scene(bx):
+    """Cases of school SA at several stages (so every chart and report part has rows to show)."""
+    rich = bx.case_in("joint_return")
+    bx.step(rich["id"], "verify", "bureau")
+    bx.case_in("detected")
+    bx.case_in("reported")
+    bx.case_in("visiting")
+    back = bx.case_in("re_enrolled")
+    bx.log_follow_up(back["id"], "two_weeks")
+    closed = bx.open()
+    bx.step(closed["id"], "close_false_alarm", "bureau")
+    return rich["id"]
+
+
+def english(page):
+    """Switch the page's user to English with the header's language button, as a person would."""
+    with page.expect_navigation():
+        page.click("header button[name=lang][value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def no_sideways_scroll(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+TABLES_FIT = """() => [...document.querySelectorAll('table.report')].map(t => ({
+    id: t.id, table: t.scrollWidth, container: t.parentElement.clientWidth,
+    right: t.getBoundingClientRect().right, page: document.documentElement.clientWidth}))"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", ["/reports", "/reports?school=SA"])
+def test_report_fits_the_screen_and_a4_landscape(page_as, scene, tmp_path, lang, path):
+    page = page_as("bureau")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(path)
+    if lang == "en":
+        english(page)
+    tables = page.evaluate(TABLES_FIT)
+    assert [t["id"] for t in tables] == ["report-dropouts", "report-returns", "report-reasons"]
+    assert no_sideways_scroll(page) <= 0
+    for t in tables:
+        assert t["table"] <= t["container"], t  # no part scrolls inside itself on a laptop
+    # On paper: A4 landscape, every part within the printable width.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_LANDSCAPE_CONTENT, "height": 794})
+    for t in page.evaluate(TABLES_FIT):
+        assert t["table"] <= t["container"] and t["right"] <= A4_LANDSCAPE_CONTENT + 1, t
+    assert page.locator("header.top").is_hidden() and page.locator("#report-form").is_hidden()
+    pdf = page.pdf(format="A4", landscape=True)
+    width, height = pdf_page_size(pdf)
+    assert abs(width - 841.9) < 2 and abs(height - 595.3) < 2, (width, height)  # points: A4 landscape
+
+
+def pdf_page_size(pdf: bytes) -> tuple[float, float]:
+    import re
+    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    assert box, "no MediaBox in the PDF"
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
+    return x1 - x0, y1 - y0
