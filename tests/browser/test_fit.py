@@ -69,3 +69,37 @@ def pdf_page_size(pdf: bytes) -> tuple[float, float]:
     assert box, "no MediaBox in the PDF"
     x0, y0, x1, y1 = (float(v) for v in box.groups())
     return x1 - x0, y1 - y0
+
+
+# Every <text> of every chart: its rendered font size (the computed size × the svg's scale) and its box
+# against the svg's box, as the browser lays them out.
+CHART_TEXTS = """() => [...document.querySelectorAll('figure svg.chart-svg')].flatMap(svg => {
+    const box = svg.getBoundingClientRect(), scale = box.width / svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll('text')].map(t => {
+        const r = t.getBoundingClientRect();
+        return {chart: svg.parentElement.id, text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
+                inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5
+                        && r.bottom <= box.bottom + 0.5};
+    });
+})"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_chart_labels_are_at_least_11px_and_inside_their_charts(page_as, scene, lang, width):
+    page = page_as("bureau")
+    page.set_viewport_size({"width": width, "height": 844 if width < 500 else 768})
+    page.goto("/dashboard")
+    if lang == "en":
+        english(page)
+    texts = page.evaluate(CHART_TEXTS)
+    charts = {t["chart"] for t in texts}
+    assert {"chart-states", "chart-trend", "chart-open-by-school", "chart-reasons", "chart-visits"} <= charts
+    small = [t for t in texts if t["px"] < 11]
+    assert not small, small[:5]
+    outside = [t for t in texts if not t["inside"]]
+    assert not outside, outside[:5]
+    assert not [t for t in texts if "…" in t["text"]]  # nothing shortened
+    if lang == "en":
+        legend = [t["text"] for t in texts if t["chart"] == "chart-trend"]
+        assert "Closed" in legend
