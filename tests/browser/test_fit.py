@@ -2,6 +2,8 @@
 that fit"): the 报表 at 1366 px and on A4 landscape paper, the dashboard's chart labels ≥ 11 px as
 rendered and inside their charts at 1366 and 390 px, the workflow diagram's labels inside the picture
 and clear of the boxes, in Chinese and in English."""
+import re
+
 import pytest
 
 # A4 landscape at 96 dpi is 1123 px wide; the report page prints with 10 mm margins (≈ 38 px each side).
@@ -34,7 +36,7 @@ def no_sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-TABLES_FIT = """() => [...document.querySelectorAll('table.report')].map(t => ({
+TABLES_FIT = """() => [...document.querySelectorAll('table.figures')].map(t => ({
     id: t.id, table: t.scrollWidth, container: t.parentElement.clientWidth,
     right: t.getBoundingClientRect().right, page: document.documentElement.clientWidth}))"""
 
@@ -103,3 +105,35 @@ def test_chart_labels_are_at_least_11px_and_inside_their_charts(page_as, scene, 
     if lang == "en":
         legend = [t["text"] for t in texts if t["chart"] == "chart-trend"]
         assert "Closed" in legend
+
+
+DIAGRAM = """() => {
+    const svg = document.querySelector('#workflow-diagram svg'), box = svg.getBoundingClientRect();
+    const rect = e => e.getBoundingClientRect();
+    const states = [...svg.querySelectorAll('g.state > rect')].map(rect);
+    const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    return {
+        scale: box.width / svg.viewBox.baseVal.width,
+        arrows: svg.querySelectorAll('polyline.edge').length,
+        labels: [...svg.querySelectorAll('g.edge-label text')].map(t => ({
+            text: t.textContent, covers: states.some(s => hit(rect(t), s)),
+            inside: rect(t).left >= box.left && rect(t).right <= box.right && rect(t).top >= box.top
+                    && rect(t).bottom <= box.bottom})),
+        texts: [...svg.querySelectorAll('text')].map(t => t.textContent),
+    };
+}"""
+
+
+@pytest.mark.parametrize("workflow", ["dropout", "school_report"])
+def test_workflow_diagram_in_english_is_complete_and_readable(page_as, workflow):
+    page = page_as("admin")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/admin/workflow?workflow={workflow}")
+    english(page)
+    assert page.locator("#workflow-diagram svg").count() == 1, (page.url, page.inner_text("main")[:500])
+    d = page.evaluate(DIAGRAM)
+    assert d["scale"] == pytest.approx(1, abs=0.01)  # drawn at its size (12 px labels), scrolled in its card
+    assert d["arrows"] >= 3 and d["labels"]
+    assert not [t for t in d["labels"] if t["covers"] or not t["inside"]]
+    assert not [t for t in d["texts"] if re.search(r"[\u2e80-\u9fff]", t)]
+    assert no_sideways_scroll(page) <= 0
