@@ -13,7 +13,7 @@ CHECKPOINTS = [("two_weeks", N_("复学后10个工作日")), ("one_month", N_("�
 class ReEnrolForm(BaseForm):
     return_date = DateField(_l("返校日期"), [DataRequired()])
     class_placed = short_text(_l("编入班级"))
-    xueji_restored = BooleanField(_l("学籍已恢复"), [DataRequired("学籍须已恢复 / 学籍 must be restored")])
+    xueji_restored = BooleanField(_l("学籍已恢复"), [DataRequired("学籍须已恢复 / The pupil's student record must be restored first")])
     catch_up_plan = long_text(_l("补课计划"))
     aid_arranged = long_text(_l("资助安排"), required=False)  # required by a guard when a reason is economic
     mentor = short_text(_l("结对帮扶教师"))

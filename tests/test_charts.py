@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 from markupsafe import Markup
 
-from app.reports.charts import NO_DATA, bar_chart, line_chart, stacked_bars
+from app.reports.charts import NO_DATA, WIDTH, bar_chart, line_chart, stacked_bars, text_width, wrap
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -21,7 +21,7 @@ def test_bar_chart_is_valid_accessible_svg_with_a_target_line():
     root = parse(bar_chart([("城关一中", 2.5), ("河口中学", 1.2)], title="辍学率", unit="%", target=3))
     assert root.tag == f"{SVG}svg" and root.get("role") == "img" and root.get("aria-label") == "辍学率"
     assert root[0].tag == f"{SVG}title" and root[0].text == "辍学率"
-    assert root.get("width") == "600" and root.get("viewBox").startswith("0 0 600 ")
+    assert root.get("width") == str(WIDTH) and root.get("viewBox").startswith(f"0 0 {WIDTH} ")
     assert "Noto Sans CJK SC" in root.get("font-family")
     assert {"城关一中", "2.5%", "河口中学", "1.2%"} <= set(texts(root))
     assert any(t.startswith("目标") and t.endswith("3%") for t in texts(root))
@@ -86,6 +86,51 @@ def test_line_chart_draws_one_line_per_series_over_the_labels():
     lines = list(root.iter(f"{SVG}polyline"))
     assert len(lines) == 3 and all(len(p.get("points").split()) == 12 for p in lines)
     shown = [t for t in texts(root) if t.startswith("2026-")]
-    assert shown[-1] == "2026-12" and set(shown) <= set(labels) and len(shown) >= 6  # thinned only to fit
+    assert shown[-1] == "2026-12" and set(shown) <= set(labels) and len(shown) >= 4  # thinned only to fit
     assert len(list(root.iter(f"{SVG}circle"))) == 36
     assert "2026-03 · 新增: 2" in [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
+
+
+def _boxes(root):
+    """(x_left, x_right, text) of every <text>, from its anchor and the width charts.text_width gives."""
+    out = []
+    for t in root.iter(f"{SVG}text"):
+        text = "".join(t.itertext())
+        size = float(t.get("font-size") or root.get("font-size"))
+        w, x = text_width(text, size), float(t.get("x"))
+        left = {"end": x - w, "middle": x - w / 2}.get(t.get("text-anchor"), x)
+        out.append((left, left + w, float(t.get("y")), size, text))
+    return out
+
+
+LONG_EN = [("Learning difficulties / dislike of school", 3), ("Migration / whereabouts unknown", 2),
+           ("Illness or disability", 1), ("Other", 0)]
+
+
+def test_english_labels_wrap_instead_of_being_cut_and_every_text_is_inside_the_chart():
+    """Nothing is shortened with an ellipsis: a long label wraps onto lines of its own, and every text
+    (estimated generously) lies inside the viewBox, at ≥ 12 units (so ≥ 11 px at the scale a phone shows)."""
+    charts = [bar_chart(LONG_EN, title="Dropout reasons (this school year, by the reason given)"),
+              bar_chart([("Chengguan No. 1 Middle School", 2.5)], title="Dropout rate", unit="%", target=3,
+                        target_label="Upper limit"),
+              stacked_bars(["Chengguan No. 1 Middle School", "S02"],
+                           {"Home-visit persuasion": [2, 1], "Joint return": [1, 0], "Reported": [0, 4]},
+                           title="Open cases per school (by state)"),
+              line_chart([f"26-{m:02d}" for m in range(1, 13)], {"New": [1] * 12, "Returned": [2] * 12,
+                                                                  "Closed": [0] * 12}, title="Monthly trend")]
+    for svg in charts:
+        root = parse(svg)
+        assert "…" not in str(svg)
+        height = float(root.get("viewBox").split()[3])
+        for left, right, y, size, text in _boxes(root):
+            assert size >= 12, text
+            assert 0 <= left and right <= WIDTH and size <= y <= height, (text, left, right, y)
+    words = " ".join(t for *_, t in _boxes(parse(charts[0])))
+    assert "Learning difficulties" in words and "whereabouts unknown" in words
+
+
+def test_wrap_keeps_every_character():
+    for text in ("Learning difficulties / dislike of school", "随迁流动/去向不明随迁流动/去向不明随迁流动", "x" * 80, ""):
+        lines = wrap(text, 100)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all(text_width(line, 13) <= 100 for line in lines)

@@ -5,6 +5,7 @@ from openpyxl import load_workbook
 
 from app import clock
 from app.deadlines import calendar
+from app.reports import export
 from tests.web import Browser
 
 
@@ -58,3 +59,22 @@ def test_a_grade_leader_may_pick_their_school_for_the_monthly_report(app, bx):
     page = Browser(app, "leader").text("/reports")
     form = page.split('id="report-form"')[1].split("</form>")[0]
     assert '<option value="SA"' in form and '<option value="SB"' not in form
+
+
+def test_the_report_is_split_into_the_forms_tables_and_the_excel_keeps_every_column(app, bx):
+    """On screen the report is the official forms' tables (counts and rate, returns, reasons), each with
+    the row's key columns; every figure column is in exactly one of them, and the XLSX keeps them all."""
+    bx.case_in("visiting")
+    month = f"{calendar.local_date(clock.now()):%Y-%m}"
+    admin = Browser(app, "school_admin")
+    page = admin.text(f"/reports?school=SA&month={month}")
+    for part in ("report-dropouts", "report-returns", "report-reasons"):
+        assert f'id="{part}"' in page
+    columns = [export.Column("年级")] + [c for _, c in export.FIGURE_COLUMNS] + export.REASON_COLUMNS
+    rows = [[f"r{i}"] + list(range(len(columns) - 1)) for i in range(3)]
+    parts = export.parts(columns, rows)
+    shown = [c.header for p in parts for c in p["columns"] if c.header != "年级"]
+    assert sorted(shown) == sorted(c.header for c in columns[1:])  # each figure exactly once
+    assert all(p["columns"][0].header == "年级" and [r[0] for r in p["rows"]] == ["r0", "r1", "r2"] for p in parts)
+    sheet = load_workbook(BytesIO(admin.get(f"/reports/monthly.xlsx?school=SA&month={month}").data)).active
+    assert [c.value for c in sheet[2]] == [c.header for c in columns]

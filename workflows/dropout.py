@@ -61,7 +61,8 @@ def two_failed_visits(ctx):
 def aid_for_economic_reason(ctx):
     """Aid (资助) must be arranged when economic hardship is among the reasons."""
     if "economic" in (ctx.field("reasons") or []) and not ctx.data.get("aid_arranged"):
-        return {"aid_arranged": "辍学原因含经济困难, 须填写资助安排 / required: a reason is economic hardship"}
+        return {"aid_arranged": "辍学原因含经济困难, 须填写资助安排 / Economic hardship is among the reasons: "
+                                "say what financial aid has been arranged"}
 
 
 def follow_ups_done(ctx):

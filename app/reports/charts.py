@@ -1,4 +1,4 @@
-"""Server-side SVG charts for the dashboard: no JavaScript, readable at ~600 px, printable.
+"""Server-side SVG charts for the dashboard: no JavaScript, readable on a phone and a laptop, printable.
 
 Pure functions of their data, returning Markup. Every piece of text that comes from data (labels,
 series names, titles) goes through escape(); numbers are formatted here. Each chart is an
@@ -12,10 +12,18 @@ from markupsafe import Markup, escape
 FONT = '"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif'
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
-WIDTH = 600
-LABEL_W = 150       # left column for category labels
-ROW_H = 26          # one horizontal bar
-TITLE_H = 34
+# Drawn at a phone's content width (a 390 px screen leaves ~316 px inside a card) so the browser never
+# scales a chart down by more than a few per cent: a 600-wide chart in a 340 px card showed its 12 px
+# labels 7 px tall. Wider cards show the chart at this size. Every text is ≥ SMALL units, so ≥ 11 px.
+WIDTH = 320
+PAD = 8             # inner margin on every side
+SIZE = 13           # category labels, values, legend
+SMALL = 12          # axis ticks, the target line's label
+TITLE_SIZE = 15
+LINE = 16           # line height of SIZE text
+BAR_H = 14
+ROW_GAP = 10        # space between two bars
+LABEL_MAX = 0.45    # the label column takes at most this share of the width; longer labels wrap
 NO_DATA = "无数据 / no data"
 
 
@@ -37,9 +45,14 @@ def _fmt(value) -> str:
     return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
 
 
+def _wide(ch: str) -> bool:
+    return ord(ch) > 0x2E7F
+
+
 def text_width(text: str, size: float = 12) -> float:
-    """A rough width: CJK glyphs are about one em wide, Latin ones about 0.6 em (charts and timelines)."""
-    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+    """A generous width: CJK glyphs are one em wide, Latin ones at most ~0.62 em in the UI fonts (the
+    labels are placed by it, so it errs wide: a label never runs past the chart's edge)."""
+    return sum(size if _wide(ch) else size * 0.62 for ch in str(text))
 
 
 def fit(text, width: float, size: float = 12) -> str:
@@ -52,34 +65,115 @@ def fit(text, width: float, size: float = 12) -> str:
     return text + "…"
 
 
-def _svg(title: str, height: int, body: list[str], desc: str = "") -> Markup:
+def wrap(text, width: float, size: float = SIZE) -> list[str]:
+    """A label in lines of at most `width` px, nothing cut: Latin text breaks at spaces (a word wider
+    than the line at any character), CJK text between any two characters."""
+    text = "" if text is None else str(text)
+    lines, line = [], ""
+    for token in _tokens(text):
+        candidate = line + token
+        if line and text_width(candidate.rstrip(), size) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line = candidate
+        while text_width(line.rstrip(), size) > width and len(line) > 1:  # one word wider than a line
+            cut = len(line)
+            while cut > 1 and text_width(line[:cut], size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    """Words with their following space, and every CJK character on its own."""
+    tokens, word = [], ""
+    for ch in text:
+        if _wide(ch):
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        else:
+            word += ch
+            if ch == " " or ch in "/-":
+                tokens.append(word)
+                word = ""
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _lines(lines: list[str], x: float, y: float, attrs: str = "", line: float = LINE) -> str:
+    """One <text> per line, the first baseline at y."""
+    return "".join(f'<text x="{x:.1f}" y="{y + i * line:.1f}"{attrs}>{esc(t)}</text>' for i, t in enumerate(lines))
+
+
+def _title(title: str) -> tuple[str, int]:
+    """The chart's title, wrapped to the width; returns the markup and the height it takes."""
+    lines = wrap(title, WIDTH - 2 * PAD, TITLE_SIZE)
+    markup = _lines(lines, PAD, PAD + TITLE_SIZE, f' font-size="{TITLE_SIZE}" font-weight="bold"', TITLE_SIZE + 4)
+    return markup, PAD + len(lines) * (TITLE_SIZE + 4) + 8
+
+
+def _svg(title: str, height: float, body: list[str], desc: str = "", title_markup: str = "") -> Markup:
     t = esc(title)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" width="{WIDTH}" '
-            f'height="{height}" viewBox="0 0 {WIDTH} {height}" font-family=\'{FONT}\' font-size="12" '
-            f'fill="#222"><title>{t}</title>')
+    height = math.ceil(height)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" class="chart-svg" '
+            f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family=\'{FONT}\' '
+            f'font-size="{SIZE}" fill="#222"><title>{t}</title>')
     if desc:
         head += f"<desc>{esc(desc)}</desc>"
-    head += f'<text x="8" y="22" font-size="15" font-weight="bold">{t}</text>'
+    head += title_markup or _title(title)[0]
     return Markup(head + "".join(body) + "</svg>")
 
 
 def _empty(title: str) -> Markup:
-    return _svg(title, 90, [f'<text x="{WIDTH // 2}" y="62" text-anchor="middle" fill="#666">{esc(NO_DATA)}</text>'],
-                NO_DATA)
+    markup, top = _title(title)
+    return _svg(title, top + 40, [f'<text x="{WIDTH / 2:.1f}" y="{top + 20}" text-anchor="middle" fill="#595959">'
+                                  f'{esc(NO_DATA)}</text>'], NO_DATA, markup)
 
 
-def _legend(names: list[str], y: int) -> tuple[list[str], int]:
-    """Colour keys in rows that wrap at the chart's width; returns the markup and the height used."""
-    parts, x, row = [], 8.0, 0
+def _legend(names: list[str], y: float) -> tuple[list[str], float]:
+    """Colour keys in rows that wrap at the chart's width (a name wider than a row wraps itself);
+    returns the markup and the height used."""
+    parts, x, row_y, row_h = [], float(PAD), float(y), LINE
     for i, name in enumerate(names):
-        w = 18 + text_width(fit(name, 160)) + 14
-        if x + w > WIDTH - 8 and x > 8:
-            x, row = 8.0, row + 1
-        yy = y + row * 18
-        parts.append(f'<rect x="{x:.1f}" y="{yy}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{x + 16:.1f}" y="{yy + 10}">{esc(fit(name, 160))}</text>')
+        lines = wrap(name, WIDTH - 2 * PAD - 16)
+        w = 16 + max(text_width(t, SIZE) for t in lines) + 12
+        if x + w > WIDTH - PAD + 12 and x > PAD:
+            x, row_y, row_h = float(PAD), row_y + row_h + 4, LINE
+        parts.append(f'<rect x="{x:.1f}" y="{row_y + 2:.1f}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+                     + _lines(lines, x + 16, row_y + SIZE))
+        row_h = max(row_h, len(lines) * LINE)
         x += w
-    return parts, (row + 1) * 18 + 6
+    return parts, row_y + row_h + 8 - y
+
+
+def _label_column(labels) -> float:
+    """The category labels' column: as wide as the widest label, at most LABEL_MAX of the chart."""
+    widest = max((text_width(str(label), SIZE) for label in labels), default=0)
+    return min(widest, WIDTH * LABEL_MAX)
+
+
+def _rows(labels, y0: float, label_w: float) -> list[tuple[float, list[str], float]]:
+    """Each category's (top, label lines, row height): a wrapped label makes its row taller."""
+    out, y = [], y0
+    for label in labels:
+        lines = wrap(label, label_w)
+        h = max(BAR_H + ROW_GAP, len(lines) * LINE + ROW_GAP - 2)
+        out.append((y, lines, h))
+        y += h
+    return out
+
+
+def _category(lines: list[str], right: float, top: float, h: float) -> str:
+    """A category's label lines, right-aligned at `right`, centred on its row."""
+    first = top + (h - len(lines) * LINE) / 2 + SIZE - 1
+    return _lines(lines, right, first, ' text-anchor="end"')
 
 
 def bar_chart(items, *, title: str, unit: str = "", target=None, target_label: str = "目标 / target") -> Markup:
@@ -87,30 +181,36 @@ def bar_chart(items, *, title: str, unit: str = "", target=None, target_label: s
     items = list(items or [])
     if not items:
         return _empty(title)
+    title_markup, top_y = _title(title)
     top = max([_num(v) for _, v in items] + [_num(target)]) or 1.0
-    x0, x1 = LABEL_W, WIDTH - 70
-    span = x1 - x0
-    y0 = TITLE_H + (18 if target is not None else 4)
-    height = y0 + len(items) * ROW_H + 10
+    shown = [f"{_fmt(value)}{unit}" for _, value in items]
+    label_w = _label_column(label for label, _ in items)
+    x0 = PAD + label_w + 6
+    span = WIDTH - PAD - x0 - max(text_width(s, SIZE) for s in shown) - 6
+    y0 = top_y + (SMALL + 8 if target is not None else 0)
+    rows = _rows([label for label, _ in items], y0, label_w)
+    height = rows[-1][0] + rows[-1][2] + PAD
     body = []
-    for i, (label, value) in enumerate(items):
-        y, w = y0 + i * ROW_H, _num(value) / top * span
-        shown = f"{_fmt(value)}{unit}"
-        body.append(f'<g><title>{esc(label)}: {esc(shown)}</title>'
-                     f'<text x="{x0 - 6}" y="{y + 16}" text-anchor="end">{esc(fit(label, LABEL_W - 12))}</text>'
-                     f'<rect x="{x0}" y="{y + 4}" width="{w:.1f}" height="{ROW_H - 8}" fill="{PALETTE[0]}"/>'
-                     f'<text x="{x0 + w + 4:.1f}" y="{y + 16}">{esc(shown)}</text></g>')
-    body.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{height - 10}" stroke="#888"/>')
+    for (label, value), text, (y, lines, h) in zip(items, shown, rows):
+        w = _num(value) / top * span
+        bar_y = y + (h - BAR_H) / 2
+        body.append(f'<g><title>{esc(label)}: {esc(text)}</title>' + _category(lines, x0 - 6, y, h)
+                    + f'<rect x="{x0:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{BAR_H}" fill="{PALETTE[0]}"/>'
+                    f'<text x="{x0 + w + 4:.1f}" y="{bar_y + BAR_H - 2:.1f}">{esc(text)}</text></g>')
+    body.append(f'<line x1="{x0:.1f}" y1="{y0}" x2="{x0:.1f}" y2="{height - PAD}" stroke="#888"/>')
     if target is not None:
         tx = x0 + _num(target) / top * span
-        body.append(f'<line x1="{tx:.1f}" y1="{y0 - 4}" x2="{tx:.1f}" y2="{height - 10}" stroke="{PALETTE[3]}" '
+        label = f"{target_label} {_fmt(target)}{unit}"
+        half = text_width(label, SMALL) / 2
+        lx = min(max(tx, PAD + half), WIDTH - PAD - half)  # the label stays inside the chart
+        body.append(f'<line x1="{tx:.1f}" y1="{y0 - 4}" x2="{tx:.1f}" y2="{height - PAD}" stroke="{PALETTE[3]}" '
                     f'stroke-width="2" stroke-dasharray="5 3"/>'
-                    f'<text x="{tx:.1f}" y="{y0 - 6}" text-anchor="middle" fill="{PALETTE[3]}" font-size="11">'
-                    f'{esc(target_label)} {esc(_fmt(target) + unit)}</text>')
+                    f'<text x="{lx:.1f}" y="{y0 - 6}" text-anchor="middle" fill="#B0410A" font-size="{SMALL}">'
+                    f'{esc(label)}</text>')
     desc = "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value in items)
     if target is not None:
         desc += f"; {target_label}: {_fmt(target)}{unit}"
-    return _svg(title, height, body, desc)
+    return _svg(title, height, body, desc, title_markup)
 
 
 def stacked_bars(categories, series: dict, *, title: str) -> Markup:
@@ -118,31 +218,34 @@ def stacked_bars(categories, series: dict, *, title: str) -> Markup:
     categories, names = list(categories or []), list((series or {}).keys())
     if not categories or not names:
         return _empty(title)
+    title_markup, top_y = _title(title)
     values = {n: [_num(v) for v in list(series[n])[:len(categories)]] + [0.0] * (len(categories) - len(series[n]))
               for n in names}
     totals = [sum(values[n][i] for n in names) for i in range(len(categories))]
     top = max(totals) or 1.0
-    legend, legend_h = _legend(names, TITLE_H)
-    x0, span = LABEL_W, WIDTH - 70 - LABEL_W
-    y0 = TITLE_H + legend_h
-    height = y0 + len(categories) * ROW_H + 10
+    legend, legend_h = _legend(names, top_y)
+    label_w = _label_column(categories)
+    x0 = PAD + label_w + 6
+    span = WIDTH - PAD - x0 - max(text_width(_fmt(t), SIZE) for t in totals) - 6
+    y0 = top_y + legend_h
+    rows = _rows(categories, y0, label_w)
+    height = rows[-1][0] + rows[-1][2] + PAD
     body = legend
-    for i, category in enumerate(categories):
-        y, x = y0 + i * ROW_H, float(x0)
-        body.append(f'<g><title>{esc(category)}</title><text x="{x0 - 6}" y="{y + 16}" text-anchor="end">'
-                    f'{esc(fit(category, LABEL_W - 12))}</text></g>')
+    for i, (category, (y, lines, h)) in enumerate(zip(categories, rows)):
+        x, bar_y = float(x0), y + (h - BAR_H) / 2
+        body.append(f'<g><title>{esc(category)}</title>' + _category(lines, x0 - 6, y, h) + '</g>')
         for j, name in enumerate(names):
             w = values[name][i] / top * span
             if w > 0:
-                body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{ROW_H - 8}" '
+                body.append(f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{BAR_H}" '
                             f'fill="{PALETTE[j % len(PALETTE)]}"><title>{esc(category)} · {esc(name)}: '
                             f'{_fmt(values[name][i])}</title></rect>')
             x += w
-        body.append(f'<text x="{x + 4:.1f}" y="{y + 16}">{_fmt(totals[i])}</text>')
-    body.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{height - 10}" stroke="#888"/>')
+        body.append(f'<text x="{x + 4:.1f}" y="{bar_y + BAR_H - 2:.1f}">{_fmt(totals[i])}</text>')
+    body.append(f'<line x1="{x0:.1f}" y1="{y0}" x2="{x0:.1f}" y2="{height - PAD}" stroke="#888"/>')
     desc = "; ".join(f"{c}: " + ", ".join(f"{n} {_fmt(values[n][i])}" for n in names)
                      for i, c in enumerate(categories))
-    return _svg(title, height, body, desc)
+    return _svg(title, height, body, desc, title_markup)
 
 
 def _nice_scale(top: float) -> tuple[float, float]:
@@ -163,14 +266,19 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
     labels, names = list(labels or []), list((series or {}).keys())
     if not labels or not names:
         return _empty(title)
+    title_markup, top_y = _title(title)
     values = {n: [_num(v) for v in list(series[n])[:len(labels)]] + [0.0] * (len(labels) - len(series[n]))
               for n in names}
     top, step = _nice_scale(max(max(v) for v in values.values()))
-    legend, legend_h = _legend(names, TITLE_H)
-    x0, x1 = 48, WIDTH - 20
-    y_top = TITLE_H + legend_h + 8
-    y_bottom = y_top + 200
-    height = y_bottom + 30
+    legend, legend_h = _legend(names, top_y)
+    ticks = round(top / step)
+    widest_tick = max(text_width(_fmt(k * step), SMALL) for k in range(ticks + 1))
+    widest = max(text_width(str(label), SMALL) for label in labels)
+    x0 = PAD + max(widest_tick + 6, widest / 2)   # the first label, centred on x0, stays inside too
+    x1 = WIDTH - PAD - widest / 2
+    y_top = top_y + legend_h + 8
+    y_bottom = y_top + 160
+    height = y_bottom + SMALL + 12
     body = legend
 
     def ypos(v):
@@ -178,16 +286,14 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
 
     spacing = (x1 - x0) / max(len(labels) - 1, 1)
     xs = [x0 + i * spacing for i in range(len(labels))] if len(labels) > 1 else [(x0 + x1) / 2]
-    ticks = round(top / step)
     for k in range(ticks + 1):
         v = k * step
-        body.append(f'<line x1="{x0}" y1="{ypos(v):.1f}" x2="{x1}" y2="{ypos(v):.1f}" stroke="#ddd"/>'
-                    f'<text x="{x0 - 6}" y="{ypos(v) + 4:.1f}" text-anchor="end" font-size="11">{_fmt(v)}</text>')
-    widest = max(text_width(str(label), 11) for label in labels)
+        body.append(f'<line x1="{x0:.1f}" y1="{ypos(v):.1f}" x2="{x1:.1f}" y2="{ypos(v):.1f}" stroke="#ddd"/>'
+                    f'<text x="{x0 - 6:.1f}" y="{ypos(v) + 4:.1f}" text-anchor="end" font-size="{SMALL}">{_fmt(v)}</text>')
     every = max(1, math.ceil((widest + 6) / spacing)) if len(labels) > 1 else 1
     for i, (x, label) in enumerate(zip(xs, labels)):
         if (len(labels) - 1 - i) % every == 0:  # thinned from the latest label back: it matters most
-            body.append(f'<text x="{x:.1f}" y="{y_bottom + 18}" text-anchor="middle" font-size="11">'
+            body.append(f'<text x="{x:.1f}" y="{y_bottom + SMALL + 6}" text-anchor="middle" font-size="{SMALL}">'
                         f'{esc(label)}</text>')
     for j, name in enumerate(names):
         colour = PALETTE[j % len(PALETTE)]
@@ -198,4 +304,4 @@ def line_chart(labels, series: dict, *, title: str) -> Markup:
                         f'<title>{esc(label)} · {esc(name)}: {_fmt(v)}</title></circle>')
     desc = "; ".join(f"{n}: " + ", ".join(f"{label} {_fmt(v)}" for label, v in zip(labels, values[n]))
                      for n in names)
-    return _svg(title, height, body, desc)
+    return _svg(title, height, body, desc, title_markup)

@@ -13,7 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from forms.base import REASONS
+from forms.base import REASONS, N_
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -158,3 +158,32 @@ def district_table(summary: dict) -> tuple[list[Column], list[list]]:
     rows = [[s["code"], s["name"]] + _figure_cells(s) for s in summary["schools"]]
     rows.append(["", "合计"] + _figure_cells(summary["totals"]))
     return columns, rows
+
+
+# --- the report on screen and on paper: the tables the official forms use ---------------------------
+# One 25-column table is 2,540 px wide and loses everything after 辍学率 on A4 landscape. The statistics
+# forms (义务教育阶段辍学学生情况统计表 and the like) print it as separate tables over the same rows:
+# the dropout counts and rate, the returns (劝返/复学) and retention, and the reasons. Each part repeats
+# the row's key columns (年级, or 学校), so every part reads on its own; the XLSX keeps the whole table.
+# Headers are msgids (the template translates them).
+PARTS = [
+    ("dropouts", N_("辍学情况"), ["在校生数", "本期新增疑似辍学", "本期新上报辍学", "本学年累计辍学", "其中确认辍学",
+                              "辍学率", "辍学率达标"]),
+    ("returns", N_("劝返复学情况"), ["本期家访次数", "本期复学", "期末仍辍学", "本学年累计复学", "巩固率",
+                                 "巩固率达标"]),
+    ("reasons", N_("辍学原因（本期新上报）"), [c.header for c in REASON_COLUMNS]),
+]
+KEY_HEADERS = ("年级", "学校代码", "学校")
+
+
+def parts(columns: list[Column], rows: list[list]) -> list[dict]:
+    """monthly_table()/district_table() split into PARTS: [{id, title, columns, rows}], each with the
+    key columns first. Every column of the table is in exactly one part or is a key column."""
+    index = {c.header: i for i, c in enumerate(columns)}
+    keys = [index[h] for h in KEY_HEADERS if h in index]
+    out = []
+    for part_id, title, headers in PARTS:
+        picked = keys + [index[h] for h in headers if h in index]
+        out.append({"id": part_id, "title": title, "columns": [columns[i] for i in picked],
+                    "rows": [[row[i] for i in picked] for row in rows]})
+    return out

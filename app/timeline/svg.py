@@ -9,16 +9,18 @@ from datetime import date, datetime, time, timedelta
 from markupsafe import Markup
 
 from app.deadlines import calendar
-from app.auth.roles import ROLE_LABELS
+from app.auth.roles import role_label
 from app.reports.charts import FONT, fit, text_width
 from app.reports.charts import esc as e
 from app.timeline.model import (
     ESCALATIONS,
+    SYSTEM_LABELS,
     Band,
     DeadlineSpan,
     Escalation,
     Mark,
     Timeline,
+    definition,
 )
 
 TOP, ROW_H, AXIS_H, PAD_R = 40, 34, 30, 16
@@ -92,9 +94,36 @@ class Axis:
         return out
 
 
-def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh", width: int = 960) -> Markup:
+class Names:
+    """The tooltips' words for the case's steps, clocks and roles in the reader's language: the
+    definition's own zh/en labels, and `translate` (the page's gettext) for the role and system labels,
+    which are message ids."""
+
+    def __init__(self, workflow: str, lang: str, translate=None):
+        defn = definition(workflow)
+        self.lang, self.translate = lang, translate or (lambda text: text)
+        self.triggers, self.clocks = defn.triggers, {c.name: c for c in defn.clocks}
+
+    def _pick(self, obj) -> str:
+        return getattr(obj, self.lang, None) or obj.zh
+
+    def action(self, name) -> str:
+        if name in self.triggers:
+            return self._pick(self.triggers[name])
+        return self.translate(SYSTEM_LABELS.get(name, name)) if name else ""
+
+    def clock(self, name, fallback="") -> str:
+        return self._pick(self.clocks[name]) if name in self.clocks else fallback or name
+
+    def role(self, name) -> str:
+        return self.translate(role_label(name))
+
+
+def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh", width: int = 960,
+               translate=None) -> Markup:
     """The timeline as an <svg> (role="img"), safe to put in a page as it is."""
     w = WORDS.get(lang, WORDS["en"])
+    say = Names(timeline.workflow, lang, translate)
     tl = timeline
     names = {}
     for state in tl.rows:
@@ -141,13 +170,13 @@ def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh"
                '</g>')
 
     out.append('<g class="bands">')
-    out += [_band(b, axis, row_y, labels, pid, w, tl) for b in tl.bands if b.state in row_y]
+    out += [_band(b, axis, row_y, labels, pid, w, tl, say) for b in tl.bands if b.state in row_y]
     out.append('</g><g class="deadlines">')
-    out += [_deadline(d, axis, row_y, w) for d in tl.deadlines if d.state in row_y]
+    out += [_deadline(d, axis, row_y, w, say) for d in tl.deadlines if d.state in row_y]
     out.append('</g><g class="escalations">')
-    out += [_escalation(x, axis, row_y, w) for x in tl.escalations if x.state in row_y]
+    out += [_escalation(x, axis, row_y, w, say) for x in tl.escalations if x.state in row_y]
     out.append('</g><g class="marks">')
-    out += [_mark(m, axis, row_y, labels, lang) for m in tl.marks
+    out += [_mark(m, axis, row_y, labels, say) for m in tl.marks
             if m.state in row_y and m.action not in ESCALATIONS]
     out.append('</g>')
     if tl.closed_at is None:
@@ -160,7 +189,7 @@ def render_svg(timeline: Timeline, labels: dict, *, title: str, lang: str = "zh"
     return Markup("".join(out))
 
 
-def _band(b: Band, axis: Axis, row_y, labels, pid, w, tl: Timeline) -> str:
+def _band(b: Band, axis: Axis, row_y, labels, pid, w, tl: Timeline, say: Names) -> str:
     y = row_y[b.state]
     x1 = axis.x(b.entered_at)
     x2 = axis.x(b.left_at or (tl.now if tl.closed_at is None else b.entered_at))
@@ -169,13 +198,14 @@ def _band(b: Band, axis: Axis, row_y, labels, pid, w, tl: Timeline) -> str:
     fill = f"url(#{pid}-hatch)" if current else BAR
     until = local(b.left_at) if b.left_at else w["current"] if current else ""
     tip = (f"{labels.get(b.state, b.state)} #{b.visit}: {local(b.entered_at)} → {until}\n"
-           f"{w['by']}: {b.entered_actor} ({b.entered_by})" + (f" → {b.left_actor} ({b.left_by})" if b.left_by else ""))
+           f"{w['by']}: {b.entered_actor} ({say.action(b.entered_by)})"
+           + (f" → {b.left_actor} ({say.action(b.left_by)})" if b.left_by else ""))
     return (f'<rect class="band" data-state="{e(b.state)}" data-visit="{b.visit}" x="{x1:.1f}" y="{y + 9}" '
             f'width="{width:.1f}" height="{ROW_H - 18}" fill="{fill}" stroke="{BAR_EDGE}" stroke-width="1" rx="2">'
             f'<title>{e(tip)}</title></rect>')
 
 
-def _deadline(d: DeadlineSpan, axis: Axis, row_y, w) -> str:
+def _deadline(d: DeadlineSpan, axis: Axis, row_y, w, say: Names) -> str:
     y = row_y[d.state]
     x = axis.x(d.due_at)
     colour = {"met": MET, "overdue": LATE, "cancelled": GREY, "open": INK}[d.outcome]
@@ -184,9 +214,9 @@ def _deadline(d: DeadlineSpan, axis: Axis, row_y, w) -> str:
     if not axis.inside(d.due_at):
         glyph = ("‹" if d.due_at < axis.a0 else "›") + glyph
     point = f" ({w['point'].format(d.point + 1)})" if d.point else ""
-    lines = [f"{d.clock_label}{point}: {w[d.outcome]}", f"{w['due']} {local(d.due_at)}"]
+    lines = [f"{say.clock(d.clock, d.clock_label)}{point}: {w[d.outcome]}", f"{w['due']} {local(d.due_at)}"]
     if d.closed_at:
-        lines.append(f"{w['closed'] if d.status == 'met' else w['cancelled']} {local(d.closed_at)} ({d.closed_by})")
+        lines.append(f"{w['closed'] if d.status == 'met' else w['cancelled']} {local(d.closed_at)} ({say.action(d.closed_by)})")
     lines += [f"L{esc.level} {local(esc.at)}" for esc in d.escalations]
     anchor = "end" if x > axis.right - 30 else "start"
     tx = x - 3 if anchor == "end" else x + 3
@@ -198,20 +228,18 @@ def _deadline(d: DeadlineSpan, axis: Axis, row_y, w) -> str:
             f'fill="{colour}" stroke="#fff" stroke-width="2.5" paint-order="stroke">{e(glyph)}</text></g>')
 
 
-def _escalation(x: Escalation, axis: Axis, row_y, w) -> str:
+def _escalation(x: Escalation, axis: Axis, row_y, w, say: Names) -> str:
     y = row_y[x.state] + ROW_H - 3
     cx = axis.x(x.at)
-    tip = f"L{x.level} {w['escalation']} {x.clock}: {local(x.at)}"
+    tip = f"L{x.level} {w['escalation']} {say.clock(x.clock)}: {local(x.at)}"
     return (f'<path class="escalation" data-level="{x.level}" d="M{cx - 5:.1f},{y} L{cx + 5:.1f},{y} '
             f'L{cx:.1f},{y - 9} Z" fill="{LATE}" stroke="{INK}" stroke-width="0.6"><title>{e(tip)}</title></path>')
 
 
-def _mark(m: Mark, axis: Axis, row_y, labels, lang) -> str:
+def _mark(m: Mark, axis: Axis, row_y, labels, say: Names) -> str:
     cy = row_y[m.state] + ROW_H / 2
     cx = axis.x(m.at)
-    role = ROLE_LABELS.get(m.role, m.role) if lang == "zh" else m.role
-    action = m.label if lang == "zh" else m.action
-    tip = f"{action} — {m.actor} ({role}) {local(m.at)}" + (f"\n{m.note}" if m.note else "")
+    tip = f"{say.action(m.action) or m.label} — {m.actor} ({say.role(m.role)}) {local(m.at)}" + (f"\n{m.note}" if m.note else "")
     if m.kind == "transition":
         shape = f'r="4" fill="{INK}" stroke="#fff" stroke-width="1"'
     elif m.kind == "action":

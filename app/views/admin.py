@@ -26,7 +26,7 @@ from app.models import ApiToken, OrgUnit, RoleAssignment, User
 from app.roster.importer import ImportFileError, import_pupils, read_rows
 from app.roster.pupils import EVERYWHERE
 from app.views import access, bp, forms, idle
-from app.views.i18n import pick
+from app.views.i18n import lang, pick
 from app.web import paging
 from app.web.limits import import_limit
 from forms.admin import CalendarDayForm, EnrolmentForm, RosterUploadForm, UnitForm, UserForm
@@ -236,7 +236,7 @@ def admin_workflow():
     if name not in machine.registered():
         raise NotFound("没有这个流程 / no such workflow")
     defn = machine.get(name)
-    return render_template("admin/workflow.html", defn=defn, diagram=render_workflow(defn), workflows=defns)
+    return render_template("admin/workflow.html", defn=defn, diagram=render_workflow(defn, lang()), workflows=defns)
 
 
 @bp.route("/admin/import", methods=["GET", "POST"])

@@ -57,9 +57,9 @@ def dashboard_charts(d: dict) -> dict:
         "reasons": charts.bar_chart([(_(r["label"]), r["count"]) for r in d["reasons"]],
                                     title=_("辍学原因（本学年）")),
         "trend": charts.line_chart([t["month"][2:] for t in d["trend"]],
-                                   {_("新增"): [t["opened"] for t in d["trend"]],
-                                    _("复学"): [t["re_enrolled"] for t in d["trend"]],
-                                    _("结案"): [t["closed"] for t in d["trend"]]}, title=_("月度趋势")),
+                                   {_("新增个案"): [t["opened"] for t in d["trend"]],
+                                    _("复学个案"): [t["re_enrolled"] for t in d["trend"]],
+                                    _("已结案"): [t["closed"] for t in d["trend"]]}, title=_("月度趋势")),
         "dropout_rate": charts.bar_chart([(r["name"], _pct(r["dropout_rate"])) for r in d["rates"]],
                                          title=_("各校辍学率（本学年）"), unit="%",
                                          target=_pct(d["targets"]["dropout_rate_max"]), target_label=_("目标上限")),
@@ -94,7 +94,7 @@ def reports():
     else:
         report = monthly.district_summary(current_actor(), period)
         columns, rows = export.district_table(report)
-    return render_template("reports.html", report=report, columns=columns, rows=rows, school=school,
+    return render_template("reports.html", report=report, parts=export.parts(columns, rows), school=school,
                            month=month, period=period, schools=schools_in_scope(reader(current_actor())),
                            query={k: v for k, v in (("school", school), ("month", month), ("period", period)) if v})
 

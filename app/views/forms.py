@@ -3,10 +3,12 @@ engine the API calls. A posted HTML form becomes the JSON-like payload the engin
 the engine's field errors come back onto the form, next to what the user typed."""
 from functools import cache
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectMultipleField
 
 from app.engine.validation import field_kinds
+from app.views import i18n
 from app.views.i18n import lang, pick
 
 NAME_SEPARATORS = ",，、;；\n"
@@ -93,8 +95,9 @@ def bound(form_cls: type[Form], posted: MultiDict | None = None, errors: dict | 
 
 
 def describe(form_cls: type[Form] | None, data: dict) -> list[tuple[str, str]]:
-    """A recorded form's data as (label, value) pairs in the form's field order, choices by their
-    label; labels are message ids, translated by the template."""
+    """A recorded form's data as (label, value) pairs in the form's field order. Labels are message ids,
+    translated by the template; values are shown in the reader's language: yes/no and a choice by its
+    label translated here, a list joined with the language's separator, text typed by people as typed."""
     if form_cls is None or not data:
         return []
     out = []
@@ -103,10 +106,14 @@ def describe(form_cls: type[Form] | None, data: dict) -> list[tuple[str, str]]:
         if value in (None, "", []):
             continue
         if isinstance(value, bool):
-            text = "是" if value else "否"
+            text = gettext("是") if value else gettext("否")
         elif isinstance(value, list):
-            text = "、".join(str(choices.get(v, v)) for v in value)
+            text = i18n.sep().join(_choice(choices, v) for v in value)
         else:
-            text = str(choices.get(value, value))
+            text = _choice(choices, value)
         out.append((label, text))
     return out
+
+
+def _choice(choices: dict, value) -> str:
+    return gettext(str(choices[value])) if value in choices else str(value)

@@ -26,7 +26,7 @@ def case_timeline(case_id):
     deadlines = timeline.load_deadlines(case)
     model = timeline.build(case, events, deadlines, clock.now(), defn=defn)
     picture = timeline.render_svg(model, timeline.labels(case.workflow, lang()),
-                                  title=f"{gettext('个案')} #{case.id}", lang=lang())
+                                  title=f"{gettext('个案')} #{case.id}", lang=lang(), translate=gettext)
     return render_template("timeline.html", case=case, defn=defn, events=events, deadlines=deadlines,
                            chain=audit.check_chain(case, stored), picture=picture,
                            pupil=case.pupil.to_dict(masked=True) if case.pupil is not None else None)
