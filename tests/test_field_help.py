@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 from app.engine import machine
 from tests.web import Browser
+from workflows import ALL
 
 VISIT_DATE_ZH = "实际上门的日期（不是录入的日期），不能晚于今天，也不能早于发现日期。"
 VISIT_DATE_EN = "The day of the visit itself (not the day it is typed in): not after today, not before the detection date."
@@ -116,7 +117,8 @@ def test_openapi_carries_the_same_help_in_chinese_and_on_request_in_english(clie
 def test_every_field_of_every_workflow_form_has_help(app):
     """Each field a person fills in a case step says what to write (the forms are the one schema)."""
     missing = []
-    for defn in machine.registered().values():
+    shipped = {raw["name"] for raw in ALL}  # not a toy workflow another test registered in this process
+    for defn in (d for d in machine.registered().values() if d.name in shipped):
         forms = [defn.open_form] + [t.form for t in defn.triggers.values() if t.form]
         for form_cls in set(forms):
             for f in form_cls(meta={"csrf": False}):

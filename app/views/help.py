@@ -26,7 +26,7 @@ def help_page():
     return render_template("help/index.html", roles=ROLES, my_roles=_my_roles(), workflows=guide.workflows(),
                            stages=guide.stages, off_ramps=guide.off_ramps, anytime=guide.anytime,
                            clocks=guide.clocks, levels=guide.levels(), year=today.year, holidays=holidays,
-                           makeup=makeup, official=official, example=guide.example(today))
+                           makeup=makeup, official=official, example=guide.example(today, holidays=holidays))
 
 
 @bp.get("/help/<role>")
