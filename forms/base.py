@@ -43,19 +43,25 @@ class BaseForm(Form):
     """Base of every case form; CSRF is added by the page layer, the API authenticates by token."""
 
 
-def short_text(label, required=True, max_len=SHORT):
-    return StringField(label, [DataRequired() if required else Optional(), Length(max=max_len)])
+# `help` is the field's WTForms description: a line under the field on the page (tied to it by
+# aria-describedby) and the property's `description` in the API's OpenAPI document, so one text serves
+# both. Like labels it is lazy_gettext: Chinese is the message id, the English is in the catalog.
+
+def short_text(label, required=True, max_len=SHORT, help=""):
+    return StringField(label, [DataRequired() if required else Optional(), Length(max=max_len)], description=help)
 
 
-def long_text(label, required=True):
-    return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=LONG)])
+def long_text(label, required=True, help=""):
+    return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=LONG)], description=help)
 
 
-def reasons_field(label=_l("辍学原因"), required=True):
-    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=options(REASONS))
+def reasons_field(label=_l("辍学原因"), required=True,
+                  help=_l("可多选，按《初中学生辍学情况报告表》的分类。含“经济困难”时，复学须填写资助安排。")):
+    return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=options(REASONS),
+                               description=help)
 
 
-def names_field(label, required=True):
+def names_field(label, required=True, help=""):
     """A list of people's names (team members, visitors), at most 20."""
     return SelectMultipleField(label, [InputRequired() if required else Optional()], choices=None,
-                               validate_choice=False)
+                               validate_choice=False, description=help)

@@ -73,7 +73,7 @@ def test_xlsx_with_chinese_headers_and_gbk_csv(app, runner, district, tmp_path):
     path = tmp_path / "roster.xlsx"
     wb.save(path)
     out = runner.invoke(args=["import", "pupils", str(path)])
-    assert "created 1" in out.output and "line 3 (bad): student_no" in out.output
+    assert "created 1" in out.output and "line 3 (bad): 学籍号" in out.output  # the file's own header
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(roster([GOOD[1]]).decode().encode("gb18030"))
     out = runner.invoke(args=["import", "pupils", str(gbk)])
@@ -84,7 +84,7 @@ def test_file_level_problems_are_clear(runner, district, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes(b"name,gender\n")
     out = runner.invoke(args=["import", "pupils", str(path)])
-    assert out.exit_code == 1 and "missing columns: student_no" in out.output
+    assert out.exit_code == 1 and "missing columns: 学籍号 (student_no)" in out.output
     other = tmp_path / "roster.txt"
     other.write_bytes(b"x")
     assert "only .csv and .xlsx" in runner.invoke(args=["import", "pupils", str(other)]).output
@@ -174,7 +174,8 @@ def test_api_import_cannot_touch_another_schools_pupil(app, bx, district):
     body = r.get_json()
     assert (body["created"], body["updated"], body["failed"]) == (1, 0, 1)
     assert body["errors"] == [{"line": 2, "student_no": other["student_no"], "errors": {
-        "student_no": "该学生属于其他学校, 请办理转学 / belongs to another school; ask for a transfer"}}]
+        "student_no": "student_no: 该学生属于其他学校, 请办理转学 / student_no: belongs to another school; ask for a "
+                      "transfer"}}]  # the column named by the file's own header
     text = r.get_data(as_text=True)
     assert other["name"] not in text and other["guardians"][0]["phone"] not in text  # reveals nothing
     assert _stored(app, district.other_pupil) == before  # not renamed, phone kept, still in SB, no event
@@ -203,7 +204,8 @@ def test_no_importer_moves_a_pupil_across_schools_but_a_class_change_is_fine(app
     r = bx.client.post("/api/v1/students/import", headers=bx.headers("bureau"), content_type="multipart/form-data",
                        data={"file": (io.BytesIO(roster([_hijack_row(other)])), "roster.csv")})
     assert r.get_json()["errors"][0]["errors"] == {
-        "class_code": "转到其他学校须办理转学, 不能通过导入 / moving a pupil to another school is a transfer, not an import"}
+        "class_code": "class_code: 转到其他学校须办理转学, 不能通过导入 / class_code: moving a pupil to another school is "
+                      "a transfer, not an import"}
     before = _stored(app, district.other_pupil)
     assert before[2] == other["class_id"]
     # within SB, a new class and a new phone are an ordinary update (by SB's own school admin)
@@ -244,7 +246,7 @@ def test_a_row_the_database_refuses_fails_alone(app, runner, district, tmp_path)
         out = runner.invoke(args=["import", "pupils", str(path), "--batch-size", "10"])
         assert out.exit_code == 1
         assert "created 2, updated 0, unchanged 0, failed 1" in out.output
-        assert "line 3 (G522601201101010085): _row: 数据库拒绝写入此行 / the database refused this row" in out.output
+        assert "line 3 (G522601201101010085): 数据库拒绝写入此行 / the database refused this row" in out.output
         assert pupils(app) == before + 2
         with app.app_context():
             assert db.session.scalar(select(func.count(PupilEvent.id))) == 2  # an event per kept row, none else

@@ -5,7 +5,8 @@ and ranges their parsers enforce; response bodies are app/api/openapi_schemas.py
 lists every status it can answer, so a conformance run (tests/conformance/run.py) holds the API to
 this document: a status, content type or body that it does not describe is a failure.
 """
-from flask import jsonify
+from flask import jsonify, request
+from flask_babel import force_locale
 
 from app.api import bp
 from app.api.openapi_schemas import REASON_CODES, components, ref
@@ -263,4 +264,10 @@ def build_spec() -> dict:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(build_spec())
+    # The API's messages are bilingual, but a schema's `title` and `description` are one text each: the
+    # forms' labels and help in Chinese (their message ids), in English when the client asks for it.
+    lang = request.accept_languages.best_match(["zh", "en"], default="zh")
+    with force_locale(lang):
+        response = jsonify(build_spec())
+    response.vary.add("Accept-Language")
+    return response

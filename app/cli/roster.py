@@ -31,11 +31,11 @@ def import_pupils_cmd(path, batch_size):
                                    filename=os.path.basename(path), batch_size=batch_size, progress=bar.update)
     except ImportFileError as e:
         raise click.ClickException(str(e)) from None
-    for err in report.errors:
-        reasons = "; ".join(f"{k}: {v}" for k, v in err["errors"].items())
+    for err in report.errors:  # each message names the column as the file's header does
+        reasons = "; ".join(err["errors"].values())
         click.echo(f"line {err['line']} ({err['student_no'] or '-'}): {reasons}", err=True)
     for warn in report.warnings:  # imported, but a person should look (e.g. a birth date unlike the 学籍号's)
-        reasons = "; ".join(f"{k}: {v}" for k, v in warn["warnings"].items())
+        reasons = "; ".join(warn["warnings"].values())
         click.echo(f"warning: line {warn['line']} ({warn['student_no']}): {reasons}", err=True)
     click.echo(f"rows {report.rows}: created {report.created}, updated {report.updated}, "
                f"unchanged {report.unchanged}, failed {len(report.errors)}, warnings {len(report.warnings)}")

@@ -48,6 +48,8 @@ def field_schema(field) -> dict:
             if v.max is not None:
                 s["maximum"] = v.max
     s["title"] = str(field.label.text)
+    if field.description:  # the help the page shows under the field (forms/: `description=`)
+        s["description"] = str(field.description)
     return s
 
 

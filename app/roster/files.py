@@ -17,12 +17,16 @@ from xml.parsers import expat
 
 from flask import current_app, has_app_context
 
+from app.roster.cells import header_key
+
 HEADER_ALIASES = {
     "学籍号": "student_no", "姓名": "name", "性别": "gender", "出生日期": "birth_date", "班级代码": "class_code",
     "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
     "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
     "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
     "监护人关系": "guardian_relation", "旧学籍号": "previous_student_no", "原学籍号": "previous_student_no",
+    "全国学籍号": "student_no", "学生姓名": "name", "出生年月日": "birth_date", "家长姓名": "guardian_name",
+    "家长电话": "guardian_phone",
 }
 REQUIRED_COLUMNS = ("student_no", "name", "gender", "birth_date", "class_code")
 UNREADABLE = "_unreadable"   # a row's {column: reason} for cells that could not be taken as they are
@@ -70,12 +74,32 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _header(names) -> list[str]:
-    cols = [HEADER_ALIASES.get(_cell(n), _cell(n).lower()) for n in names]
+# The header a message names for a column the file lacks: its first Chinese alias.
+COLUMN_NAMES = {key: next((h for h, k in HEADER_ALIASES.items() if k == key), key) for key in REQUIRED_COLUMNS}
+
+
+class RosterRows:
+    """The data rows of a file, (line, {column: text}) each, and the header each column had in the file
+    ({column: "出生日期"}), so a row's message names the column as the user's file does."""
+
+    def __init__(self, rows, headers: dict[str, str]):
+        self._rows, self.headers = rows, headers
+
+    def __iter__(self):
+        return iter(self._rows)
+
+
+def _header(names) -> tuple[list[str], dict[str, str]]:
+    texts = [_cell(n) for n in names]
+    cols = [HEADER_ALIASES.get(header_key(t), header_key(t).lower()) for t in texts]
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
-        raise ImportFileError("缺少列 / missing columns: " + ", ".join(missing))
-    return cols
+        raise ImportFileError("缺少列: " + "、".join(COLUMN_NAMES[c] for c in missing) + " / missing columns: "
+                              + ", ".join(f"{COLUMN_NAMES[c]} ({c})" for c in missing))
+    headers = {}
+    for col, text in zip(cols, texts):
+        headers.setdefault(col, text)
+    return cols, headers
 
 
 def _row(cols: list[str], values, limits: Limits) -> dict:
@@ -98,8 +122,9 @@ def _row(cols: list[str], values, limits: Limits) -> dict:
 
 
 def read_rows(data: bytes, filename: str, limits: Limits | None = None):
-    """(line number, {column: text}) for each data row; line 1 is the header. The file is checked
-    whole first: an ImportFileError is raised here, before any row is read."""
+    """(line number, {column: text}) for each data row, line 1 being the header, as RosterRows (which
+    also says each column's header in the file). The file is checked whole first: an ImportFileError is
+    raised here, before any row is read."""
     limits = limits or current_limits()
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -183,13 +208,13 @@ def _csv_checked(data: bytes, limits: Limits) -> tuple[str, str, int]:
 def _csv_rows(data: bytes, limits: Limits):
     text, delimiter, _ = _csv_checked(data, limits)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cols = _header(next(reader))
+    cols, headers = _header(next(reader))
 
     def rows():
         for row in reader:
             if any(c.strip() for c in row):
                 yield reader.line_num, _row(cols, row, limits)
-    return rows()
+    return RosterRows(rows(), headers)
 
 
 # ---- XLSX --------------------------------------------------------------------------------------
@@ -362,11 +387,11 @@ def _xlsx_rows(data: bytes, limits: Limits):
         raise
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFileError(f"无法读取 XLSX / not a readable XLSX file ({type(e).__name__})") from None
-    cols = _header(header)
+    cols, headers = _header(header)
 
     def data_rows():
         for i, row in enumerate(rows, start=2):
             # row.count(None) first: openpyxl pads missing rows with all-None tuples, up to max_row
             if row.count(None) != len(row) and any(_cell(c) for c in row):
                 yield i, _row(cols, row, limits)
-    return data_rows()
+    return RosterRows(data_rows(), headers)

@@ -27,18 +27,24 @@ from app.roster.files import (  # noqa: F401  (reading a file lives there; these
     UNREADABLE,
     ImportFileError,
     Limits,
+    RosterRows,
     count_rows,
     read_rows,
 )
+from app.engine.validation import META as BILINGUAL_META
 from app.models import FormerNumber, ImportRun, OrgUnit, Pupil
+from app.roster.cells import DATE_EXAMPLES, DATE_EXAMPLES_EN, named, roster_date
 from app.roster.pupils import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
 FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
 NUMBER_COLUMNS = ("student_no", "previous_student_no")
+DATE_COLUMNS = ("birth_date",)
 TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
 FALSE = {"", "0", "n", "no", "false", "否", "f"}
-GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F", "男性": "M", "女性": "F"}
+FLAG_ERROR = "应为 是/否 (或 1/0) / must be 是 or 否 (yes/no, 1/0)"
+REQUIRED = "必填, 此格为空 / required, and the cell is empty"
 
 
 @dataclass
@@ -78,11 +84,16 @@ def _normalise(raw: dict) -> tuple[MultiDict, dict]:
             if v in TRUE:
                 form.add(key, "y")
             elif v not in FALSE:
-                errors[key] = "应为 是/否 / must be yes or no"
+                errors[key] = FLAG_ERROR
         elif key == "gender":
             form.add(key, GENDERS.get(value.lower(), value))
-        elif key == "birth_date":
-            form.add(key, _iso_date(value))
+        elif key in DATE_COLUMNS:
+            if value:
+                try:
+                    form.add(key, roster_date(value).isoformat())
+                except ValueError:
+                    errors[key] = (f"“{value}” 不是有效日期, 可写作 {DATE_EXAMPLES} / “{value}” is not a date: "
+                                   f"write it as {DATE_EXAMPLES_EN}")
         elif key in NUMBER_COLUMNS:  # typed by hand in a spreadsheet: "g5226 ... x" is the same number
             form.add(key, pupil_numbers.normalise(value))
         else:
@@ -90,22 +101,45 @@ def _normalise(raw: dict) -> tuple[MultiDict, dict]:
     return form, errors
 
 
-def _iso_date(value: str) -> str:
-    v = value.replace("/", "-").replace(".", "-")
-    if len(v) == 8 and v.isdigit():
-        v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
-    parts = v.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        v = f"{parts[0]}-{int(parts[1]):02d}-{int(parts[2]):02d}"
-    return v
+def _choices(field) -> tuple[str, str]:
+    """A choice field's accepted values as a message lists them: ("男/女", "男 (M) or 女 (F)")."""
+    pairs = [(c.value, str(c.label)) for c in field.choices]
+    zh = "/".join(label for _, label in pairs)
+    en = " or ".join(f"{label} ({value})" if value != label else label for value, label in pairs)
+    return zh, en
+
+
+def _form_errors(form, raw: dict) -> dict:
+    """The form's errors as a person reads them: an empty cell is "required", a choice lists the
+    accepted values, the rest in WTForms' own words in both languages."""
+    out = {}
+    for name, messages in form.errors.items():
+        field, value = form[name], raw.get(name, "")
+        if not value and field.flags.required:
+            out[name] = REQUIRED
+        elif getattr(field, "choices", None) and isinstance(field.data, str) and field.data not in {
+                c.value for c in field.choices}:
+            zh, en = _choices(field)
+            out[name] = f"“{value}” 不是可选值, 应为 {zh} / “{value}” is not a choice: must be {en}"
+        else:
+            out[name] = "; ".join(map(str, messages))
+    return out
+
+
+def with_headers(problems: dict, headers: dict) -> dict:
+    """{column: message} with each message naming the column's header in the user's file (or, for a
+    column the file lacks, the form's label): "出生日期: …" rather than the key birth_date."""
+    labels = {f.name: str(f.label.text) for f in PupilForm(meta={"csrf": False})}
+    return {k: named(headers.get(k) or labels.get(k, ""), v) for k, v in problems.items()}
 
 
 def validate_row(raw: dict, classes: dict) -> tuple[Row | None, dict]:
     unreadable = raw.pop(UNREADABLE, {})  # cells the file reader refused (too long, control characters)
     formdata, errors = _normalise(raw)
-    form = PupilForm(formdata=formdata, meta={"csrf": False})
+    form = PupilForm(formdata=formdata, meta=BILINGUAL_META)
     if not form.validate():
-        errors.update({k: "; ".join(map(str, v)) for k, v in form.errors.items()})
+        # a cell already refused (a date that is not one) keeps its own message, not "required"
+        errors.update({k: v for k, v in _form_errors(form, raw).items() if k not in errors})
     values, more = pupil_values(form.data, classes, raw.get("guardian_relation", ""))
     errors.update(more)
     errors.update(unreadable)
@@ -204,6 +238,11 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
     report.errors.sort(key=lambda e: e["line"])
     refused = {e["line"] for e in report.errors}  # a row refused when written: its error says it all
     report.warnings = sorted((w for w in report.warnings if w["line"] not in refused), key=lambda w: w["line"])
+    headers = getattr(rows, "headers", {})  # RosterRows; a plain list of rows names the form's labels
+    for e in report.errors:
+        e["errors"] = with_headers(e["errors"], headers)
+    for w in report.warnings:
+        w["warnings"] = with_headers(w["warnings"], headers)
     history.finish_import(writer.run, report)
     return report
 
