@@ -12,6 +12,7 @@ definition's order); the records of steps in no section follow, each under its o
 """
 from dataclasses import dataclass, field
 
+from app.casefile import fields
 from app.engine import definition
 
 OPENING = "open"  # the action of a case's first event; its form is the definition's open form
@@ -103,3 +104,13 @@ def made_by(events, action: str, after_seq: int) -> int | None:
     """The seq of the event a step of `action` wrote after `after_seq` (a step may write more events:
     an ended invitation, a deadline's note); None if there is none."""
     return next((e.seq for e in events if e.seq > after_seq and e.action == action), None)
+
+
+def shown_fields(defn, event) -> list[tuple[str, str]]:
+    """A record's fields as (label, value): every field recorded, except on the opening the fields that
+    name the case's subject (a pupil's id says nothing a reader needs: the pupil card says who)."""
+    data = dict((event.data or {}).get("form") or {})
+    if event.action == OPENING:
+        for name in (defn.subject.get("field"), *defn.subject.get("key", ())):
+            data.pop(name, None)
+    return fields.describe(form_of(defn, event.action), data)
