@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessLog, User
+from tests.test_toy_workflow import FIGURES, open_report, step, t0  # noqa: F401 (t0: a fixture)
 from tests.test_web_cases import act
 from tests.web import Browser
 
@@ -203,3 +204,19 @@ def test_the_pdfs_are_404_out_of_scope_like_the_case_page(bx, as_):
                 f"/cases/{case['id']}/documents/dropout_report.pdf", f"/cases/{case['id']}/documents/nothing.pdf",
                 "/cases/999999/file.pdf"):
         assert other.get(url).status_code == 404, url
+
+
+def test_a_case_of_another_workflow_gets_a_generic_file_of_its_records(app, bx, as_, t0):
+    case = open_report(bx)
+    step(bx, case, "submit_report", "school_admin", **FIGURES)
+    admin = as_("school_admin")
+    page = admin.text(f"/cases/{case['id']}")
+    assert f'/cases/{case["id"]}/file.pdf' in page and "/documents/" not in page  # it declares no forms
+    r = admin.get(f"/cases/{case['id']}/file.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    reader, text = pdf_text(r.data)
+    squashed = text.replace(" ", "").replace("\n", "")
+    assert is_a4(reader) and "SA中学" in squashed and "两名学生外出务工" in squashed and "900" in squashed
+    assert "辍学学生档案" not in squashed and "初中学生辍学情况报告表" not in squashed
+    assert "校长/控辍专干" in squashed  # signed by the roles that recorded its steps
+    assert admin.get(f"/cases/{case['id']}/documents/dropout_report.pdf").status_code == 404
