@@ -1,16 +1,19 @@
 """The case file: the case page shows every record by the stage it belongs to, the stage bar shows a
 relapse, the role of an assignee once, an action lands on the record it made; and the printed file
 (辍学学生档案) and the official forms as A4 PDFs, masked and logged like the page, 404 out of scope."""
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import AccessLog, User
-from tests.test_toy_workflow import FIGURES, open_report, step, t0  # noqa: F401 (t0: a fixture)
+from tests.test_toy_workflow import FIGURES, T0, open_report, step
 from tests.test_web_cases import act
+from tests.district import app_today
 from tests.web import Browser
 
 A4 = (595, 842)  # points, rounded
@@ -25,6 +28,13 @@ def as_(app, district):
             sessions[username] = Browser(app, username)
         return sessions[username]
     return browser
+
+
+@pytest.fixture
+def t0(app):
+    """The monthly report's tests' day (its deadlines count from the report's month)."""
+    clock.freeze(T0)
+    return T0
 
 
 def worked_case(bx, *, relapse=False):
@@ -220,3 +230,16 @@ def test_a_case_of_another_workflow_gets_a_generic_file_of_its_records(app, bx, 
     assert "辍学学生档案" not in squashed and "初中学生辍学情况报告表" not in squashed
     assert "校长/控辍专干" in squashed  # signed by the roles that recorded its steps
     assert admin.get(f"/cases/{case['id']}/documents/dropout_report.pdf").status_code == 404
+
+
+def test_the_file_says_which_deadlines_were_met_late_or_missed(bx, as_):
+    case = bx.open()
+    start = date.fromisoformat(app_today())
+    bx.at_day(start + timedelta(days=14))  # the report was due 3 working days after detection
+    _, text = pdf_text(as_("school_admin").get(f"/cases/{case['id']}/file.pdf").data)
+    assert "未完成,已逾期" in text.replace(" ", "") and "个工作日" in text
+    bx.step(case["id"], "report", "school_admin")
+    _, text = pdf_text(as_("school_admin").get(f"/cases/{case['id']}/file.pdf").data)
+    squashed = text.replace(" ", "").replace("\n", "")
+    late = squashed.split("逾期")[1].split("个工作日完成")[0]
+    assert late.isdigit() and int(late) >= 5

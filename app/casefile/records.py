@@ -7,8 +7,9 @@ began, so a plan that starts the home visits belongs to the visits, a return's d
 A case that comes back to a stage (a relapse: re-enrolled -> visiting again) has that stage twice,
 each round with its own records: the file reads in the order things happened.
 
-Within a stage round, the definition's `sections` group the records of their actions (in the
-definition's order); the records of steps in no section follow, each under its own action's name.
+Within a stage round, the definition's `sections` group the records of their actions; the records of
+steps in no section are one group, each under its own action's name; the groups in the order their
+first record was made (a relapse's note before the visits that followed it).
 """
 from dataclasses import dataclass, field
 
@@ -68,7 +69,6 @@ def stages(defn, events) -> list[Stage]:
     """The case's records as rounds of stages, in the order the case went through them (stages without
     a record left out); see the module docstring."""
     section_of = {a: s for s in defn.sections for a in s.actions}
-    order = {s.name: i for i, s in enumerate(defn.sections)}
     rounds, used = [], {}
     current = None
     for e in events:
@@ -94,9 +94,8 @@ def stages(defn, events) -> list[Stage]:
                 anchor = f"records-{s.name}{suffix}" if s is not OTHER else f"records-{state}-{n}-other"
                 groups[s.name] = Group(s, anchor)
             groups[s.name].records.append(e)
-        ordered = sorted(groups.values(), key=lambda g: order.get(g.section.name, len(order)))
         out.append(Stage(defn.states.get(state) or definition.State(state, state, state), n,
-                         f"stage-{state}-{n}", ordered, started))
+                         f"stage-{state}-{n}", list(groups.values()), started))
     return out
 
 
