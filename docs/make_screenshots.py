@@ -94,6 +94,9 @@ def main() -> None:
         page.fill("#password", demo.PASSWORD)
         with page.expect_navigation():
             page.click("button[type=submit]")
+        if page.locator("button[name=lang][value=zh]").count():  # the English shot above left s01_admin in English
+            with page.expect_navigation():
+                page.click("button[name=lang][value=zh]")
         answer = page.request.get(base + f"/cases/{case_id}/file.pdf")
         assert answer.ok and answer.headers["content-type"] == "application/pdf", answer.status
         print(pdf_first_page_png(answer.body(), OUT / "case_file.png"))

@@ -52,3 +52,16 @@ def test_after_a_step_the_browser_is_at_the_record_it_made(page_as, bx):
     seq = next(e["seq"] for e in bx.events(case["id"]) if e["action"] == "re_enroll")
     assert page.url.endswith(f"#event-{seq}") and in_viewport(page, f"#event-{seq}")
     assert "返校日期" in page.locator(f"#event-{seq}").inner_text()
+
+
+def test_a_stale_form_comes_back_at_the_form_saying_the_case_changed(page_as, bx):
+    case = bx.open()
+    page = page_as("school_admin")
+    page.set_viewport_size(SHORT)
+    page.goto(f"/cases/{case['id']}")
+    bx.step(case["id"], "add_note", "teacher", text="有人先记了一条")  # someone else, meanwhile
+    act(page, "add_note", expect_status=409, text="我写的备注")
+    assert in_viewport(page, "#action-add_note")
+    form = page.locator("#action-add_note")
+    assert "已被他人修改" in form.inner_text() and form.locator("textarea[name=text]").input_value() == "我写的备注"
+    assert form.locator("a[href='#stale']").is_visible()
