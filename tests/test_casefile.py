@@ -1,20 +1,26 @@
 """The case file: the case page shows every record by the stage it belongs to, the stage bar shows a
 relapse, the role of an assignee once, an action lands on the record it made; and the printed file
 (辍学学生档案) and the official forms as A4 PDFs, masked and logged like the page, 404 out of scope."""
+import copy
 from datetime import date, timedelta
 from io import BytesIO
+from types import SimpleNamespace as E
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import clock
+from app.auth.roles import ROLES
+from app.casefile import path
+from app.engine import definition, machine
 from app.extensions import db
 from app.models import AccessLog, User
 from tests.test_toy_workflow import FIGURES, T0, open_report, step
 from tests.test_web_cases import act
 from tests.district import app_today
 from tests.web import Browser
+from workflows.dropout import DEFINITION
 
 A4 = (595, 842)  # points, rounded
 
@@ -243,3 +249,25 @@ def test_the_file_says_which_deadlines_were_met_late_or_missed(bx, as_):
     squashed = text.replace(" ", "").replace("\n", "")
     late = squashed.split("逾期")[1].split("个工作日完成")[0]
     assert late.isdigit() and int(late) >= 5
+
+
+# ── plain functions ────────────────────────────────────────────────────────────────────────────
+
+def test_a_document_naming_an_unknown_action_is_refused_at_start_up():
+    raw = copy.deepcopy(DEFINITION)
+    raw["documents"][0]["records"]["filed"] = "no_such_step"
+    with pytest.raises(definition.DefinitionError, match="document dropout_report: unknown action 'no_such_step'"):
+        definition.build(raw, ROLES)
+
+
+def test_a_return_is_a_step_to_an_earlier_main_state_whatever_the_names(app):
+    defn = machine.get("dropout")
+    main = [n for n, s in defn.states.items() if s.main]
+    events = [E(seq=i + 1, at=None, action=f"step{i}", from_state=a, to_state=b)
+              for i, (a, b) in enumerate(zip([None] + main[:4], main[:5]))]
+    events.append(E(seq=9, at=None, action="back", from_state=main[4], to_state=main[2]))
+    back = path.returns(defn, events)
+    assert [(r.from_state, r.to_state, r.action) for r in back] == [(main[4], main[2], "back")]
+    bar = path.bar(defn, E(state=main[2]), events)
+    assert [b.status for b in bar] == ["done", "done", "current", "earlier", "earlier", "todo"]
+    assert [len(b.returns) for b in bar] == [0, 0, 0, 0, 1, 0]
