@@ -29,6 +29,15 @@ PAGES = [  # (file, user, path; {case} is S01's open case with the longest histo
 ]
 
 
+def pdf_first_page_png(pdf: bytes, out: Path, scale: float = 1.5) -> Path:
+    """The first page of a PDF as a PNG (pypdfium2, the `docs` extra): the case file's shot."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    document[0].render(scale=scale).to_pil().save(out)
+    return out
+
+
 def main() -> None:
     from flask_migrate import upgrade
     from playwright.sync_api import sync_playwright
@@ -78,6 +87,20 @@ def main() -> None:
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in ("cases", "dashboard"))
             print(OUT / f"{name}.png")
             page.context.close()
+        # the printed case file (辍学学生档案): its first page, fetched as the school admin
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.goto(base + "/login")
+        page.fill("#username", "s01_admin")
+        page.fill("#password", demo.PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        if page.locator("button[name=lang][value=zh]").count():  # the English shot above left s01_admin in English
+            with page.expect_navigation():
+                page.click("button[name=lang][value=zh]")
+        answer = page.request.get(base + f"/cases/{case_id}/file.pdf")
+        assert answer.ok and answer.headers["content-type"] == "application/pdf", answer.status
+        print(pdf_first_page_png(answer.body(), OUT / "case_file.png"))
+        page.context.close()
         browser.close()
     server.shutdown()
 

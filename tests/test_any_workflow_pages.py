@@ -80,7 +80,7 @@ def test_a_second_workflow_is_served_by_every_page(app, district, loans):
 
     # the case page: its state, its actions, one section of every record (it declares none)
     page = teacher.text(f"/cases/{case_id}")
-    assert "待借出" in page and 'id="action-lend"' in page and 'id="records-records"' in page
+    assert "待借出" in page and 'id="action-lend"' in page and 'id="records-asked-1-other"' in page
     assert "想借西游记" in page and 'id="records-report"' not in page
     r = teacher.post(f"/cases/{case_id}/actions/lend", {"book": "西游记", "version": 1})
     assert r.status_code == 302

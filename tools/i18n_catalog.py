@@ -46,7 +46,7 @@ from wtforms import BooleanField, Form
 from wtforms.fields.core import UnboundField
 
 from app.auth import roles
-from app.views import forms as view_forms
+from app.casefile import fields as record_fields
 from app.views import i18n
 
 ROOT = Path(__file__).resolve().parent.parent          # the checkout: babel.cfg, app/, forms/
@@ -227,7 +227,7 @@ def _runtime() -> dict:
     class YesNo(Form):      # describe() shows a recorded yes/no field as a word the template translates
         yes = BooleanField("yes")
         no = BooleanField("no")
-    add([text for _label, text in view_forms.describe(YesNo, {"yes": True, "no": False})], _where(view_forms))
+    add([text for _label, text in record_fields.describe(YesNo, {"yes": True, "no": False})], _where(record_fields))
     return dict(found)
 
 

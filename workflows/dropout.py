@@ -22,6 +22,7 @@ or trigger of this workflow:
                        are counted with it
     returns_to_school  a pupil back at school (复学)
     home_visit         a home visit (家访) logged, counted against the class teacher's standard
+- `documents` / `signatures`: the printed case file's official forms and signature lines (below).
 - `sections`: the case page's record sections, in order: each shows the steps of its `actions` with
   what was typed into their forms (a workflow without sections shows one section of every record).
 """
@@ -268,6 +269,26 @@ DEFINITION = {
         {"name": "joint_actions", "zh": "联合劝返行动", "en": "Joint return actions", "actions": ["log_joint_action"]},
         {"name": "re_enrolment", "zh": "复学", "en": "Re-enrolment", "actions": ["re_enroll"]},
         {"name": "follow_ups", "zh": "跟踪回访", "en": "Follow-up", "actions": ["log_follow_up"]},
+    ],
+    # The printed case file (辍学学生档案, GET /cases/<id>/file.pdf) is signed by these, and carries the
+    # official forms as filled, each also printable on its own (GET /cases/<id>/documents/<name>.pdf):
+    # a template under app/templates/ filled from the records of the actions `records` names (its own
+    # names for them -> the action). Forms from the seeds: the report to the bureau (初中学生辍学情况
+    # 报告表: the pupil, the date left, the reasons and their analysis, the measures taken and their
+    # effect, the plan), and the personal return plan (一人一案: goals, measures, who is responsible, the
+    # team, and the visits and joint actions that carried it out).
+    "file_title": {"zh": "辍学学生档案", "en": "Dropout pupil's case file"},
+    "signatures": [{"zh": "班主任", "en": "Class teacher"}, {"zh": "校长", "en": "Head teacher"},
+                   {"zh": "教育局", "en": "Education bureau"}],
+    "documents": [
+        {"name": "dropout_report", "zh": "初中学生辍学情况报告表", "en": "Dropout report form",
+         "template": "casefile/dropout_report.html",
+         "records": {"opening": "open", "filed": "report", "checked": "verify", "plan": "start_visits",
+                     "visits": "log_visit"}},
+        {"name": "return_plan", "zh": "一人一案(劝返方案)", "en": "Personal return plan",
+         "template": "casefile/return_plan.html",
+         "records": {"plan": "start_visits", "visits": "log_visit", "joint": "log_joint_action",
+                     "returned": "re_enroll", "follow_ups": "log_follow_up"}},
     ],
     # Partners are invited for the joint return (联合劝返): when the case leaves that stage — re-enrolled,
     # an off-ramp, anything — every invitation ends for good (and so does any when the case closes).

@@ -85,6 +85,18 @@ class Section:
     actions: tuple
 
 
+@dataclass(frozen=True)
+class Document:
+    """A printed form the workflow declares (an official form as filled): its template under
+    app/templates/ and the records it is filled from, `records` mapping the template's own names to
+    actions ("open" is the opening)."""
+    name: str
+    zh: str
+    en: str
+    template: str
+    records: tuple      # (name in the template, action) pairs
+
+
 @dataclass
 class Definition:
     name: str
@@ -112,6 +124,11 @@ class Definition:
     open_dated_by: str | None = None
     # The workflow's case-level fields: name -> default (stored in cases.fields, set by effects).
     fields: dict = field(default_factory=dict)
+    # The printed case file: the official forms it declares, and who signs it ({"zh", "en"} each);
+    # none declared: the file alone, signed by the roles that recorded its steps.
+    documents: tuple = ()
+    signatures: tuple = ()
+    file_title: dict = field(default_factory=dict)  # the printed file's title ({"zh", "en"})
 
     @property
     def opened_on_name(self) -> str:
@@ -200,7 +217,12 @@ def build(raw: dict, known_roles) -> Definition:
                           subject=dict(raw.get("subject") or subjects.PUPIL),
                           open_dated_by=raw["open"].get("dated_by"),
                           fields={name: (spec or {}).get("default")
-                                  for name, spec in (raw.get("fields") or {}).items()})
+                                  for name, spec in (raw.get("fields") or {}).items()},
+                          documents=tuple(Document(d["name"], d.get("zh", d["name"]), d.get("en", d["name"]),
+                                                   d["template"], tuple((d.get("records") or {}).items()))
+                                          for d in raw.get("documents", ())),
+                          signatures=tuple(dict(x) for x in raw.get("signatures", ())),
+                          file_title=dict(raw.get("file_title") or {}))
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)
@@ -260,6 +282,11 @@ def _mark_problems(defn: Definition) -> list[str]:
     if len(set(names)) != len(names):
         problems.append("sections: every section needs its own name")
     problems += [f"section {s.name}: unknown action {a!r}" for s in defn.sections for a in s.actions
+                 if a != "open" and a not in defn.triggers]
+    docs = [d.name for d in defn.documents]
+    if len(set(docs)) != len(docs) or not all(isinstance(n, str) and n.isidentifier() for n in docs):
+        problems.append("documents: every document needs its own name, a word")
+    problems += [f"document {d.name}: unknown action {a!r}" for d in defn.documents for _, a in d.records
                  if a != "open" and a not in defn.triggers]
     return problems
 

@@ -1,6 +1,6 @@
 """The case page: pupil card (when the case is about a pupil), stage bar, deadlines, the actions the
 user may take now (each its form), the case's records in the sections its definition declares; and
-the POST that fires one action.
+the POST that fires one action. The records and the stage bar are assembled by app/casefile.
 
 A posted action goes through the engine's one entry point, fire(): the same checks as the API.
 A refusal re-renders the page with the form as the user typed it: field errors beside the fields
@@ -15,37 +15,15 @@ from app.audit import chain as audit
 
 from app.district import worklist
 from app.auth.scope import load_case_in_scope
+from app.casefile import path, people, records
 from app.deadlines import checkpoints
-from app.engine import definition, machine
+from app.engine import machine
 from app.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
 from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
 from app.views import bp, forms, idle, pickers
 from app.auth.actor import current_actor
-
-OPENING = "open"  # the action of a case's first event; its form is the definition's open form
-# A definition that declares no sections shows every record in one.
-EVERY_RECORD = definition.Section("records", "记录", "Records", ())
-
-
-def form_of(defn, action: str):
-    """The form a step of `action` was recorded with (None: a system step, or a step without a form)."""
-    if action == OPENING:
-        return defn.open_form
-    t = defn.triggers.get(action)
-    return t.form if t is not None else None
-
-
-def record_sections(defn, events) -> list[tuple]:
-    """(section, its events) in the definition's order, sections without records left out; the records
-    are the events of steps with a form, each shown with what was typed into it."""
-    records = [e for e in events if form_of(defn, e.action) is not None]
-    if not defn.sections:
-        return [(EVERY_RECORD, records)] if records else []
-    grouped = [(s, [e for e in records if e.action in s.actions]) for s in defn.sections]
-    return [(s, shown) for s, shown in grouped if shown]
-
 
 def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, changed=None):
     a = current_actor()
@@ -77,8 +55,8 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         deadlines=deadlines, triggers=triggers, checkpoints=checkpoint_list,
         # partners see the case, not the roster
         pupil_page=case.pupil is not None and bool(a.roles_for_path(case.pupil.klass.path)),
-        action_forms=action_forms, open_trigger=open_trigger, sections=record_sections(defn, events),
-        form_of=form_of, events=events,
+        action_forms=action_forms, open_trigger=open_trigger, stages=records.stages(defn, events),
+        stagebar=path.bar(defn, case, events), assignee=people.assignee, record_fields=records.shown_fields,
         changed=changed, seen_seq=case.last_seq), status
 
 
@@ -101,6 +79,7 @@ def case_action(case_id, trigger):
     if t is None:
         raise NotFound("没有这个操作 / unknown action")
     version = request.form.get("version", type=int)
+    before = case.last_seq
     try:
         fire(case.id, trigger, current_actor(), forms.payload(t.form, request.form), version=version)  # 403 inside
     except Invalid as e:
@@ -121,4 +100,6 @@ def case_action(case_id, trigger):
         return _render(case, status=409, open_trigger=trigger if still else None, posted=request.form,
                        changed={"events": changed, "trigger": t, "still_possible": still})
     flash(f"已完成：{t.zh} / Done: {t.en}", "ok")
-    return redirect(url_for("views.case_page", case_id=case.id) + f"#event-{case.last_seq + 1}")
+    # Land on the record the step made (its own event, not the events the step wrote after it).
+    made = records.made_by(audit.events(case.id), trigger, before) if t.form is not None else None
+    return redirect(url_for("views.case_page", case_id=case.id) + (f"#event-{made}" if made else "#stagebar"))

@@ -1,14 +1,11 @@
 """The page side of the one-schema rule: the forms in forms/ render here and post back to the same
 engine the API calls. A posted HTML form becomes the JSON-like payload the engine validates, and
 the engine's field errors come back onto the form, next to what the user typed."""
-from functools import cache
-
-from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectMultipleField
+from wtforms import Form
 
+from app.casefile.fields import form_fields as _fields
 from app.engine.validation import field_kinds
-from app.views import i18n
 from app.views.i18n import lang, pick
 
 NAME_SEPARATORS = ",，、;；\n"
@@ -18,22 +15,6 @@ def meta(**extra) -> dict:
     """WTForms' own messages ("This field is required.") in the user's language; CSRF is checked
     for every page POST by Flask-WTF's CSRFProtect, so the forms themselves carry none."""
     return {"locales": ["zh"] if lang() == "zh" else ["en"], "csrf": False, **extra}
-
-
-def is_free_list(field) -> bool:
-    """A list of names typed by the user (no fixed choices): rendered as one text box."""
-    return isinstance(field, SelectMultipleField) and not field.choices
-
-
-@cache
-def _fields(form_cls: type[Form]) -> tuple:
-    """(name, label, {choice value: label}, free list?) per field, worked out once per form class:
-    a timeline describes hundreds of recorded forms per page."""
-    out = []
-    for f in form_cls(meta={"csrf": False}):
-        choices = {c.value: c.label for c in f.choices} if getattr(f, "choices", None) else {}
-        out.append((f.name, f.label.text, choices, is_free_list(f)))
-    return tuple(out)
 
 
 def _split_names(text: str) -> list[str]:
@@ -92,28 +73,3 @@ def bound(form_cls: type[Form], posted: MultiDict | None = None, errors: dict | 
         else:
             form.general_errors.append(pick(message))
     return form
-
-
-def describe(form_cls: type[Form] | None, data: dict) -> list[tuple[str, str]]:
-    """A recorded form's data as (label, value) pairs in the form's field order. Labels are message ids,
-    translated by the template; values are shown in the reader's language: yes/no and a choice by its
-    label translated here, a list joined with the language's separator, text typed by people as typed."""
-    if form_cls is None or not data:
-        return []
-    out = []
-    for name, label, choices, _ in _fields(form_cls):
-        value = data.get(name)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, bool):
-            text = gettext("是") if value else gettext("否")
-        elif isinstance(value, list):
-            text = i18n.sep().join(_choice(choices, v) for v in value)
-        else:
-            text = _choice(choices, value)
-        out.append((label, text))
-    return out
-
-
-def _choice(choices: dict, value) -> str:
-    return gettext(str(choices[value])) if value in choices else str(value)

@@ -17,8 +17,9 @@ from app.auth import accounts
 from app.engine import machine
 from app.errors import BaoxueError
 from app.extensions import db
+from app.casefile import fields
 from app.district import presenters
-from app.views import access, bp, forms, i18n, idle, notices
+from app.views import access, bp, i18n, idle, notices
 from app.web import outage
 from app.web.limits import retry_after
 
@@ -55,7 +56,7 @@ def init_app(app) -> None:
     csrf.exempt(api_bp)  # the API authenticates every request by bearer token, never by cookie
     babel.init_app(app, locale_selector=i18n.locale)
     app.jinja_env.globals.update(i18n.template_globals(), nav_can=access.can, workflow=machine.get,
-                                  describe_form=forms.describe, subject_title=presenters.subject_title,
+                                  describe_form=fields.describe, subject_title=presenters.subject_title,
                                   opened_on=presenters.opened_on, unread_notices=notices.unread_counter)
     app.jinja_env.filters.update(i18n.template_filters())
     app.jinja_env.add_extension("jinja2.ext.do")
