@@ -224,3 +224,29 @@ def refused_visit(page, case_id: int, lang: str) -> list[str]:
         page.click("#action-log_visit button[type=submit]")
     assert page.locator("#action-log_visit .field.invalid").count() >= 1
     return check_loaded(page, f"class_teacher/{lang} /cases/{case_id} (refused home visit)")
+
+
+def test_the_checks_see_what_they_look_for(browser):
+    """The measuring itself, on a page made to fail: pale text, white on pale pink in a closed stage,
+    small grey SVG text on a light bar, a table wider than a phone, a header word broken in two."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_content("""<html><body style="margin:0">
+      <header class="top" style="width:40px"><a>工作台</a></header>
+      <p id="pale" style="color:#aaa">浅灰</p>
+      <p id="big" style="color:#888;font-size:24px">大字</p>
+      <ol><li id="closed" style="background:#fde8e8;color:#fff;font-weight:700">误报结案</li></ol>
+      <div style="background:linear-gradient(#fff,#0b6e4f)"><span id="gradient" style="color:#fff">渐变</span></div>
+      <svg width="200" height="40"><rect width="200" height="40" fill="#cfdbe8"/>
+        <text id="svg" x="5" y="25" fill="#8a8a8a" font-size="10">×</text></svg>
+      <table><tr><td style="white-space:nowrap">一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十</td></tr></table>
+      <details><summary>表单</summary><p id="hidden" style="color:#eee">关着看不见</p></details>
+    </body></html>""")
+    found = {c["selector"]: c for c in measure(page, phone=True)["contrast"]}
+    assert {"#pale", "#closed", "#gradient", "#svg"} <= set(found)
+    assert found["#closed"]["ratio"] == 1.17 and found["#svg"]["ratio"] < 3
+    assert "#big" not in found and "#hidden" not in found  # large text needs 3:1; closed details is not shown
+    result = measure(page, phone=True)
+    assert result["overflow"]["scrollWidth"] > PHONE["width"] and result["overflow"]["culprits"]
+    assert result["header"] and result["header"][0]["word"] == "工作台"
+    context.close()
