@@ -45,3 +45,13 @@ class Invalid(BaoxueError):
 
 class BadRequest(BaoxueError):
     status, code = 400, "bad_request"
+
+
+class AlreadyDone(BaoxueError):
+    """The action was posted before with the same client key and recorded then (as event `seq`): nothing
+    is recorded again. Not a failure: the page answers as done."""
+    status, code = 200, "already_done"
+
+    def __init__(self, seq: int):
+        super().__init__("此操作已提交过，未重复记录 / already recorded: not recorded twice", seq=seq)
+        self.seq = seq

@@ -19,7 +19,7 @@ from app import clock
 
 from app.audit import chain as audit
 from app.deadlines import checkpoints, clocks
-from app.engine import dates, machine, store, subjects
+from app.engine import client_keys, dates, machine, store, subjects
 from app.engine.context import StepContext
 from app.errors import (
     Invalid,
@@ -87,13 +87,18 @@ def step():
         _after_commit(*tx.written)
 
 
-def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None) -> store.Snapshot:
+def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None, client_key=None) -> store.Snapshot:
     """Fire `trigger` on case `case_id` as `actor` with the form data in `payload`.
+
+    `client_key` (optional) names this posting of the form: if the case already recorded an action with
+    it, AlreadyDone is raised (before the version and form checks: a replay carries the old version) and
+    nothing is written; else the key is written with the step (app/engine/client_keys.py).
 
     Load (404 when missing or out of the actor's scope) -> check -> plan -> write -> commit, or raise and
     write nothing. Returns the case as read before the step; read it again to show it.
     """
     now = now or clock.now()
+    client_key = client_keys.checked(client_key)
     attempt = 0
     while True:
         try:
@@ -102,10 +107,17 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None)
                 if case is None:
                     raise NotFound("没有这个个案 / no such case")
                 defn = machine.get(case.workflow)
-                checked = _check(defn, case, trigger, actor, payload, version, now)
-                _write(tx, case, _plan(defn, case, checked, actor, now), version, now,
-                       last_try=attempt == CHAIN_RETRIES - 1)
+                checked = _check(defn, case, trigger, actor, payload, version, now, client_key)
+                plan = _plan(defn, case, checked, actor, now)
+                if client_key is not None:
+                    plan.extra.append(client_keys.row(case.id, client_key, actor.id, trigger, plan.event["seq"], now))
+                _write(tx, case, plan, version, now, last_try=attempt == CHAIN_RETRIES - 1)
             return case
+        except StaleVersion:
+            # Two posts of one form raced (a queued visit sent by two tabs): the one that lost finds the
+            # other's key recorded, and is answered as done.
+            client_keys.refuse_repeat(_as_id(case_id), client_key, actor.id)
+            raise
         except _ChainMoved:
             # A system action (a deadline's reminder or escalation) extended the audit chain between our
             # read and our write; it changes nothing a step reads, so the step is checked again on the
@@ -157,7 +169,7 @@ class _Plan:
     extra: list         # rows its effects add or change (an assignee, an invitation)
 
 
-def _check(defn, case, trigger, actor, payload, version, now) -> _Checked:
+def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -> _Checked:
     """Every check of the step, in the module docstring's order; raises the first that refuses it."""
     t = defn.triggers.get(trigger)
     if t is None:
@@ -168,6 +180,7 @@ def _check(defn, case, trigger, actor, payload, version, now) -> _Checked:
     acting = next((r for r in t.roles if r in roles), None)
     if acting is None:
         raise NotPermitted(f"您的角色不能执行此操作 / your role may not {trigger}", roles_allowed=list(t.roles))
+    client_keys.refuse_repeat(case.id, client_key, actor.id)
     if isinstance(version, bool) or not isinstance(version, int):
         raise Invalid({"version": "须提供个案当前版本号(整数) / the case's current version (an integer) is required"})
     if version != case.version:

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 FONT = '"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif'
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
+TARGET_TEXT = "#A34400"  # the target line's label: PALETTE[3] darkened to 6.2:1 on white (#D55E00 is 3.9:1)
 # Drawn at a phone's content width (a 390 px screen leaves ~316 px inside a card) so the browser never
 # scales a chart down by more than a few per cent: a 600-wide chart in a 340 px card showed its 12 px
 # labels 7 px tall. Wider cards show the chart at this size. Every text is ≥ SMALL units, so ≥ 11 px.
@@ -205,7 +206,7 @@ def bar_chart(items, *, title: str, unit: str = "", target=None, target_label: s
         lx = min(max(tx, PAD + half), WIDTH - PAD - half)  # the label stays inside the chart
         body.append(f'<line x1="{tx:.1f}" y1="{y0 - 4}" x2="{tx:.1f}" y2="{height - PAD}" stroke="{PALETTE[3]}" '
                     f'stroke-width="2" stroke-dasharray="5 3"/>'
-                    f'<text x="{lx:.1f}" y="{y0 - 6}" text-anchor="middle" fill="#B0410A" font-size="{SMALL}">'
+                    f'<text x="{lx:.1f}" y="{y0 - 6}" text-anchor="middle" fill="{TARGET_TEXT}" font-size="{SMALL}">'
                     f'{esc(label)}</text>')
     desc = "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value in items)
     if target is not None:

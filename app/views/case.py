@@ -18,7 +18,7 @@ from app.auth.scope import load_case_in_scope
 from app.casefile import path, people, records
 from app.deadlines import checkpoints
 from app.engine import machine
-from app.errors import Invalid, NotAllowedNow, NotFound, StaleVersion
+from app.errors import AlreadyDone, Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
 from app.extensions import db
 from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
@@ -81,7 +81,12 @@ def case_action(case_id, trigger):
     version = request.form.get("version", type=int)
     before = case.last_seq
     try:
-        fire(case.id, trigger, current_actor(), forms.payload(t.form, request.form), version=version)  # 403 inside
+        fire(case.id, trigger, current_actor(), forms.payload(t.form, request.form), version=version,
+             client_key=request.form.get("client_key"))  # 403 inside
+    except AlreadyDone as e:  # the same form posted again (a queued offline visit, a double click)
+        db.session.rollback()
+        flash(f"{t.zh}：此前已提交，未重复记录 / {t.en}: sent before, not recorded twice", "ok")
+        return redirect(url_for("views.case_page", case_id=case.id) + f"#event-{e.seq}")
     except Invalid as e:
         db.session.rollback()
         if trigger not in available_triggers(defn, case, current_actor().roles_for(case)):
