@@ -7,7 +7,7 @@ Redis: BAOXUE_TEST_REDIS_URL (CI: the machine's server), or else an embedded rea
 """
 import os
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from redis import Redis
 from app import clock, create_app
 from app.deadlines import calendar
 from app.extensions import db
+from tests.payloads import district_today
 
 PG_URL = os.environ.get("BAOXUE_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("BAOXUE_TEST_REDIS_URL", "")
@@ -127,4 +128,4 @@ def bx(app, client, district):
 
 
 def days_ago(n: int) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
+    return (district_today() - timedelta(days=n)).isoformat()

@@ -102,7 +102,7 @@ class Baoxue:
         return pid
 
     def open(self, pupil_id=None, as_="teacher", **extra) -> dict:
-        body = {"student_id": pupil_id or self.pupil(), "detected_on": date.today().isoformat(),
+        body = {"student_id": pupil_id or self.pupil(), "detected_on": TODAY,
                 "source": "teacher", "note": "连续 5 天未到校", **extra}
         r = self.post("/cases", body, as_=as_)
         assert r.status_code == 201, r.get_json()

@@ -1,7 +1,15 @@
 """A valid body for every trigger of the dropout workflow (tests override fields as needed)."""
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-TODAY = date.today().isoformat()
+
+def district_today() -> date:
+    """Today as the app means it: the district's date (Asia/Shanghai), not the machine's. CI runs in UTC,
+    eight hours behind, so from 16:00 UTC the machine's date is yesterday's in the district."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+TODAY = district_today().isoformat()
 
 VALID = {
     "report": {"dropout_date": TODAY, "reasons": ["learning", "family"], "reason_analysis": "厌学, 父母外出务工",

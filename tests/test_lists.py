@@ -207,7 +207,7 @@ def assignees(app, case_id) -> set:
 
 def test_bulk_assign_fires_the_assignment_per_case_and_reports_each(app, bx, as_, names):
     a, b = bx.open(), bx.open()
-    r = bulk(as_("school_admin"), "assign", [a["id"], b["id"]], username="leader", role="grade_leader")
+    r = bulk(as_("school_admin"), "assign_to", [a["id"], b["id"]], username="leader", role="grade_leader")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert page.count('class="done"') == 2 and "完成 2 个" in page
@@ -218,7 +218,7 @@ def test_bulk_assign_fires_the_assignment_per_case_and_reports_each(app, bx, as_
 
 def test_bulk_assign_refuses_per_case_with_the_reason(app, bx, as_, names):
     a = bx.open()
-    r = bulk(as_("school_admin"), "assign", [a["id"]], username="teacher2", role="class_teacher")
+    r = bulk(as_("school_admin"), "assign_to", [a["id"]], username="teacher2", role="class_teacher")
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'class="refused"' in page and "没有 class_teacher 角色" in page
     assert ("teacher2", "class_teacher") not in assignees(app, a["id"])
@@ -228,21 +228,21 @@ def test_a_case_out_of_scope_in_a_bulk_request_is_404_and_nothing_changes(app, b
     mine, theirs = bx.open(), bx.open(district.other_pupil, as_="other_teacher")
     before, theirs_before = assignees(app, mine["id"]), assignees(app, theirs["id"])  # the opening teacher
     admin = as_("school_admin")
-    for action, fields in (("assign", {"username": "leader", "role": "grade_leader"}), ("assign_me", {}),
+    for action, fields in (("assign_to", {"username": "leader", "role": "grade_leader"}), ("assign_me", {}),
                            ("export", {})):
         r = bulk(admin, action, [mine["id"], theirs["id"]], **fields)
         assert r.status_code == 404, action
         assert assignees(app, mine["id"]) == before and assignees(app, theirs["id"]) == theirs_before
-    assert bulk(admin, "assign", [mine["id"], 2**40], username="leader", role="grade_leader").status_code == 404
+    assert bulk(admin, "assign_to", [mine["id"], 2**40], username="leader", role="grade_leader").status_code == 404
     assert assignees(app, mine["id"]) == before
 
 
 def test_bulk_bad_input_names_the_field(bx, as_):
     a = bx.open()
     admin = as_("school_admin")
-    for fields, named in (({"action": "assign", "ids": str(a["id"]), "role": "grade_leader"}, "username"),
-                          ({"action": "assign", "ids": str(a["id"]), "username": "leader"}, "role"),
-                          ({"action": "assign"}, "ids"), ({"action": "nuke", "ids": str(a["id"])}, "action"),
+    for fields, named in (({"action": "assign_to", "ids": str(a["id"]), "role": "grade_leader"}, "username"),
+                          ({"action": "assign_to", "ids": str(a["id"]), "username": "leader"}, "role"),
+                          ({"action": "assign_to"}, "ids"), ({"action": "nuke", "ids": str(a["id"])}, "action"),
                           ({"action": "export", "ids": "x"}, "ids")):
         r = admin.post("/cases/bulk", fields)
         assert r.status_code in (400, 422) and f"<code>{named}</code>" in r.get_data(as_text=True), (fields, r.status_code)

@@ -136,7 +136,7 @@ def case_export():
 
 
 BULK_MAX = 500
-BULK_ACTIONS = ("assign", "assign_me", "export")
+BULK_ACTIONS = ("assign_to", "assign_me", "export")  # not trigger names: the page's own buttons
 
 
 def _posted_ids() -> list[int]:
@@ -168,7 +168,7 @@ def case_bulk():
         ids = [c.id for c in cases]
         rows = db.session.execute(case_filters.listing(now).where(Case.id.in_(ids))).unique().all()
         return _export(rows, now, "baoxue-selected")
-    if action == "assign":
+    if action == "assign_to":
         username, role = (request.form.get("username") or "").strip(), (request.form.get("role") or "").strip()
         errors = {}
         if not username:

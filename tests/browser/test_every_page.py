@@ -23,7 +23,10 @@ from sqlalchemy import select
 from app import clock
 from app.deadlines import actions
 
+from app.auth.actor import act_as
+from app.auth.roles import ROLES as ALL_ROLES
 from app.auth.scope import unit_by_code
+from app.district import saved
 from app.extensions import db
 from app.models import Case, Notification, User
 from tests.deadline_helpers import remind_on_time
@@ -73,10 +76,13 @@ def scene(app, bx):
         teacher = db.session.execute(select(User).where(User.username == "teacher")).scalar_one()
         notice = db.session.execute(select(Notification.id).limit(1)).scalar()
         pupil = db.session.get(Case, rich["id"]).pupil_id
+        bureau = db.session.execute(select(User).where(User.username == "bureau")).scalar_one()
+        shared = saved.save(act_as(bureau), "全区逾期", "overdue=1", bureau.assignments[0].unit_id, clock.now())
+        db.session.commit()
         values = {
             "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"]],
             "student_id": [pupil], "pupil_id": [pupil], "user_id": [teacher.id], "unit_id": [school],
-            "notification_id": [notice] if notice else [],
+            "notification_id": [notice] if notice else [], "role": list(ALL_ROLES), "filter_id": [shared.id],
         }
     return {"values": values, "visiting": visiting["id"], "closed": closed["id"]}
 
