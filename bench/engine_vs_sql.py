@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,7 +26,8 @@ import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/baoxue_bench")
-TODAY = date.today().isoformat()
+# the district's date (Asia/Shanghai), as the forms check it: from 16:00 UTC the machine's is a day behind
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 BIRTH = date(2012, 1, 1)
 
 
@@ -146,7 +148,7 @@ def run_sql(n, pupil_offset, audit_key):
                             "fields, vars, escalation_level, opened_on, source, opened_at, updated_at, last_seq, "
                             "last_hash) VALUES ('dropout',%s,%s,'detected',1,'/1/2/3/4/',%s,"
                             "'{\"reasons\": [], \"confirmed\": false}','{}',0,%s,'teacher',%s,%s,0,'') RETURNING id",
-                            (f"pupil:{pid}", pid, school, date.today(), now(), now()))
+                            (f"pupil:{pid}", pid, school, TODAY, now(), now()))
                 case_id = cur.fetchone()[0]
                 h = event(cur, case_id, 1, "0" * 64, "open", None, "detected", {})
                 deadlines(cur, case_id, "open")

@@ -3,7 +3,8 @@
     python docs/make_screenshots.py        (needs Debian's chromium and fonts-wqy-microhei)
 
 A temporary instance (SQLite, embedded Redis) is created, the demo loaded, the deadline sweep run so
-escalations show, and each page captured at 1280 px as the user who would look at it.
+escalations show, and each page captured as the user who would look at it: at 1280 px, and the pages a
+teacher or a bureau officer opens on a phone at 390×844 (the phone_* shots).
 """
 import os
 import sys
@@ -16,17 +17,26 @@ OUT = ROOT / "docs" / "screenshots"
 sys.path.insert(0, str(ROOT))
 os.environ["BAOXUE_INSTANCE"] = tempfile.mkdtemp(prefix="baoxue-shots-")
 
-PAGES = [  # (file, user, path; {case} is S01's open case with the longest history)
-    ("login", None, "/login"),
-    ("work", "s01_admin", "/work"),
-    ("cases", "bureau", "/cases"),
-    ("case", "s01_admin", "{case}"),
-    ("timeline", "supervisor", "{case}/timeline"),
-    ("dashboard", "bureau", "/dashboard"),
-    ("reports", "bureau", "/reports"),
-    ("admin_workflow", "admin", "/admin/workflow"),
-    ("work_en", "s01_admin", "/work?lang=en"),
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PAGES = [  # (file, user, path, viewport; {case} is S01's open case with the longest history)
+    ("login", None, "/login", DESKTOP),
+    ("work", "s01_admin", "/work", DESKTOP),
+    ("cases", "bureau", "/cases", DESKTOP),
+    ("case", "s01_admin", "{case}", DESKTOP),
+    ("timeline", "supervisor", "{case}/timeline", DESKTOP),
+    ("dashboard", "bureau", "/dashboard", DESKTOP),
+    ("reports", "bureau", "/reports", DESKTOP),
+    ("notices", "s01_admin", "/notices", DESKTOP),
+    ("help", "s01_g7c1_teacher", "/help/class_teacher", DESKTOP),
+    ("admin_workflow", "admin", "/admin/workflow", DESKTOP),
+    ("phone_work", "s01_g7c1_teacher", "/work", PHONE),
+    ("phone_cases", "bureau", "/cases", PHONE),
+    ("phone_case", "s01_admin", "{case}", PHONE),
+    ("phone_dashboard", "bureau", "/dashboard", PHONE),
+    ("work_en", "s01_admin", "/work?lang=en", DESKTOP),
 ]
+FULL_PAGE = {"case", "timeline", "reports", "notices", "admin_workflow", "work", "work_en", "login"}
 
 
 def pdf_first_page_png(pdf: bytes, out: Path, scale: float = 1.5) -> Path:
@@ -69,8 +79,8 @@ def main() -> None:
         sys.exit(chromium.NO_CHROMIUM)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        for name, user, path in PAGES:
-            page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
+        for name, user, path, viewport in PAGES:
+            page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
             if user:
                 page.goto(base + "/login")
                 page.fill("#username", user)
@@ -84,7 +94,7 @@ def main() -> None:
                     page.click("button[name=lang][value=en]")
             response = page.goto(base + path.format(case=f"/cases/{case_id}"))
             assert response.ok, (path, response.status)  # never a 500 page in the README
-            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in ("cases", "dashboard"))
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in FULL_PAGE)
             print(OUT / f"{name}.png")
             page.context.close()
         # the printed case file (辍学学生档案): its first page, fetched as the school admin

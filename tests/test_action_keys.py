@@ -102,3 +102,18 @@ def test_the_engine_answers_a_repeated_key_with_the_event_it_became(app, bx):
             fire(case["id"], "log_visit", actor, body, version=case["version"], client_key=KEY)
         assert done.value.seq == db.session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case["id"]))
     assert visits(app, case["id"]) == 1
+
+
+def test_the_api_takes_a_client_key_too(app, bx):
+    """A client that lost the answer posts again with the same key: 200 with the case, one visit."""
+    case = bx.case_in("visiting")
+    body = {"client_key": "api-retry-7f3e21", "visited_on": app_today()}
+    first = bx.fire(case["id"], "log_visit", "teacher", **body)
+    assert first.status_code == 200 and visits(app, case["id"]) == 1
+    again = bx.fire(case["id"], "log_visit", "teacher", version=case["version"], **body)  # the old version
+    assert again.status_code == 200 and visits(app, case["id"]) == 1
+    assert again.get_json()["version"] == first.get_json()["version"]
+    theirs = bx.fire(case["id"], "log_visit", "school_admin", **body)  # someone else's key: not theirs to confirm
+    assert theirs.status_code == 422 and "client_key" in theirs.get_json()["fields"]
+    bad = bx.fire(case["id"], "log_visit", "teacher", client_key="x", visited_on=app_today())
+    assert bad.status_code == 422 and "client_key" in bad.get_json()["fields"] and visits(app, case["id"]) == 1

@@ -9,7 +9,7 @@ from app.api import bp
 from app.api.util import json_body, paginate
 from app.auth.actor import current_actor
 from app.auth.scope import load_case_in_scope
-from app.errors import BadRequest
+from app.errors import AlreadyDone, BadRequest
 from app.engine.operations import fire, open_case
 from app.models import Case
 from app.district.presenters import case_detail, case_summary, timeline_read
@@ -62,7 +62,11 @@ def get_case(case_id):
 @bp.post("/cases/<int:case_id>/transitions/<trigger>")
 def fire_transition(case_id, trigger):
     body = json_body()
-    fire(case_id, trigger, current_actor(), body, version=body.get("version"))  # loads in scope itself (404)
+    key = body.pop("client_key", None) if isinstance(body, dict) else None
+    try:
+        fire(case_id, trigger, current_actor(), body, version=body.get("version"), client_key=key)  # 404 inside
+    except AlreadyDone:
+        pass  # the same posting sent again (a retry after a lost answer): answered like the first, not recorded
     return jsonify(case_detail(load_case_in_scope(current_actor(), case_id), current_actor(), via=f"api:{trigger}"))
 
 

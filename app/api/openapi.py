@@ -110,12 +110,19 @@ def _report_paths() -> dict:
     return paths
 
 
+# Optional: names this posting, so a retry after a lost answer is answered as done and not recorded twice.
+CLIENT_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
+              "description": "optional: a key made up by the client for this posting (8–64 letters, digits, - or _); "
+                             "the same key sent again for the case is answered 200 with the case and recorded once"}
+
+
 def _transition_paths() -> dict:
     paths = {}
     for defn in machine.registered().values():
         for t in defn.triggers.values():
             schema = form_schema(t.form, {"version": {"type": "integer", "minimum": 1,
-                                                      "description": "the case version read"}}, ["version"])
+                                                      "description": "the case version read"},
+                                          "client_key": CLIENT_KEY}, ["version"])
             paths[f"/cases/{{case_id}}/transitions/{t.name}"] = {"post": _op(
                 f"{defn.name}: {t.zh} ({t.kind}; from {', '.join(t.sources)}"
                 f"{' to ' + t.dest if t.dest else ''}; roles: {', '.join(t.roles)})", 200, ref("Case"), 403, 409,
