@@ -137,6 +137,21 @@ def test_an_assignee_whose_name_says_the_role_is_shown_with_it_once(app, bx, as_
     assert "钱主任 (7年级 包年级领导)" in who and who.count("包年级领导") == 1
 
 
+
+def test_a_record_names_who_made_it_by_display_name_and_role_once(app, bx, as_):
+    with app.app_context():
+        for username, shown in (("teacher", "王老师"), ("school_admin", "赵专干 (SA中学 校长/控辍专干)")):
+            db.session.execute(select(User).where(User.username == username)).scalar_one().display_name = shown
+        db.session.commit()
+    case = bx.open()
+    bx.step(case["id"], "report", "school_admin")
+    page = as_("school_admin").text(f"/cases/{case['id']}")
+    records = page.split('id="records"')[1]
+    assert "王老师 (班主任)" in records and "赵专干 (SA中学 校长/控辍专干)" in records
+    assert "赵专干 (SA中学 校长/控辍专干) (" not in records and "· teacher (" not in records
+    _, text = pdf_text(as_("school_admin").get(f"/cases/{case['id']}/file.pdf").data)
+    assert "王老师" in text.replace(" ", "")
+
 # ── 5. anchors ─────────────────────────────────────────────────────────────────────────────────
 
 def test_after_a_step_the_page_lands_on_the_record_it_made(bx, as_):

@@ -103,7 +103,7 @@ def assemble(defn, case, events, *, personal: bool) -> dict:
         "deadlines": deadline_rows(defn, case.id, now),
         "signatures": signatures(defn, events),
         "documents": [(d, Filled(defn, d, events)) for d in defn.documents],
-        "record_fields": records.shown_fields, "assignee": people.assignee, "pupil_flag_label": pupil_flag_label,
+        "record_fields": records.shown_fields, "assignee": people.assignee, "who": people.recorder(events), "pupil_flag_label": pupil_flag_label,
     }
 
 

@@ -57,7 +57,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         pupil_page=case.pupil is not None and bool(a.roles_for_path(case.pupil.klass.path)),
         action_forms=action_forms, open_trigger=open_trigger, stages=records.stages(defn, events),
         stagebar=path.bar(defn, case, events), assignee=people.assignee, record_fields=records.shown_fields,
-        changed=changed, seen_seq=case.last_seq), status
+        who=people.recorder(events), changed=changed, seen_seq=case.last_seq), status
 
 
 @bp.get("/cases/<int:case_id>")
