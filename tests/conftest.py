@@ -17,6 +17,7 @@ from app import clock, create_app
 from app.deadlines import calendar
 from app.extensions import db
 from tests.payloads import district_today
+from tests.web import Browser
 
 PG_URL = os.environ.get("BAOXUE_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("BAOXUE_TEST_REDIS_URL", "")
@@ -129,3 +130,15 @@ def bx(app, client, district):
 
 def days_ago(n: int) -> str:
     return (district_today() - timedelta(days=n)).isoformat()
+
+
+@pytest.fixture
+def as_(app, district):
+    """as_("teacher") -> that user's logged-in page session (tests/web.py Browser), one per user per test."""
+    sessions = {}
+
+    def browser(username: str) -> Browser:
+        if username not in sessions:
+            sessions[username] = Browser(app, username)
+        return sessions[username]
+    return browser

@@ -19,21 +19,9 @@ from app.models import AccessLog, User
 from tests.test_toy_workflow import FIGURES, T0, open_report, step
 from tests.test_web_cases import act
 from tests.district import app_today
-from tests.web import Browser
 from workflows.dropout import DEFINITION
 
 A4 = (595, 842)  # points, rounded
-
-
-@pytest.fixture
-def as_(app, district):
-    sessions = {}
-
-    def browser(username: str) -> Browser:
-        if username not in sessions:
-            sessions[username] = Browser(app, username)
-        return sessions[username]
-    return browser
 
 
 @pytest.fixture

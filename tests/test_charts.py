@@ -131,6 +131,6 @@ def test_english_labels_wrap_instead_of_being_cut_and_every_text_is_inside_the_c
 
 def test_wrap_keeps_every_character():
     for text in ("Learning difficulties / dislike of school", "随迁流动/去向不明随迁流动/去向不明随迁流动", "x" * 80, ""):
-        lines = wrap(text, 100)
+        lines = wrap(text, 100, 13)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert all(text_width(line, 13) <= 100 for line in lines)

@@ -12,18 +12,6 @@ from werkzeug.datastructures import MultiDict
 from app.auth.scope import unit_by_code
 from app.extensions import db
 from app.models import Case, CaseAssignee, Pupil, SavedFilter, User
-from tests.web import Browser
-
-
-@pytest.fixture
-def as_(app, district):
-    sessions = {}
-
-    def browser(username: str) -> Browser:
-        if username not in sessions:
-            sessions[username] = Browser(app, username)
-        return sessions[username]
-    return browser
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 the list's filters and export, and a fixed number of queries per page however many cases."""
 from io import BytesIO
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -10,17 +9,6 @@ from app.extensions import db
 from app.models import AccessLog, Case
 from tests.payloads import VALID
 from tests.web import Browser, count_queries, form_fields
-
-
-@pytest.fixture
-def as_(app, district):
-    sessions = {}
-
-    def browser(username: str) -> Browser:
-        if username not in sessions:
-            sessions[username] = Browser(app, username)
-        return sessions[username]
-    return browser
 
 
 def act(b: Browser, case: dict, trigger: str, version: int, **fields):

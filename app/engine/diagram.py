@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from app.drawing.text import text_width, wrap
+
 BOX_W, GAP, MARGIN = 140, 110, 16
 SIZE, NAME_SIZE, LINE = 12, 13, 15
 LANE_H = 2 * LINE + 6          # one lane above the row: room for a two-line label
@@ -26,43 +28,6 @@ ANYWHERE = {"zh": "任一未结状态", "en": "In any open state"}
 
 def _label(obj, lang):
     return getattr(obj, lang, None) or getattr(obj, "zh", "") or obj.name
-
-
-def text_width(text: str, size: float = SIZE) -> float:
-    """Generous: CJK one em, Latin 0.62 em (labels are placed by it, so it errs wide)."""
-    return sum(size if ord(ch) > 0x2E7F else size * 0.62 for ch in str(text))
-
-
-def wrap(text: str, width: float, size: float = SIZE) -> list[str]:
-    """Lines of at most `width` px: Latin breaks at spaces, CJK anywhere, an over-long word anywhere."""
-    lines, line = [], ""
-    tokens, word = [], ""
-    for ch in str(text):
-        if ord(ch) > 0x2E7F:
-            tokens += [word, ch] if word else [ch]
-            word = ""
-        else:
-            word += ch
-            if ch in " /":
-                tokens.append(word)
-                word = ""
-    if word:
-        tokens.append(word)
-    for token in tokens:
-        if line and text_width((line + token).rstrip(), size) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-        while len(line) > 1 and text_width(line.rstrip(), size) > width:
-            cut = len(line) - 1
-            while cut > 1 and text_width(line[:cut], size) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
 
 
 @dataclass
@@ -118,7 +83,7 @@ def layout(defn, lang: str = "zh") -> Layout:
     for n in defn.states:
         name = wrap(_label(defn.states[n], lang), BOX_W - 12, NAME_SIZE)
         extra = [f"◆ {_label(c, lang)}" for c in defn.clocks if c.starts_on == n] + actions.get(n, [])
-        lines[n] = (name, [w for e in extra for w in wrap(e, BOX_W - 12)])
+        lines[n] = (name, [w for e in extra for w in wrap(e, BOX_W - 12, SIZE)])
     def height(names):
         return max([12 + len(lines[n][0]) * (NAME_SIZE + 3) + (8 + len(lines[n][1]) * LINE if lines[n][1] else 0) + 6
                     for n in names] or [0])
@@ -136,7 +101,7 @@ def layout(defn, lang: str = "zh") -> Layout:
         width = 2 * MARGIN + len(lower) * (BOX_W + 30) - 30
         step_lower = BOX_W + 30
     # the labels of the row's adjacent steps, wrapped to the gap: the tallest sets the row's top room
-    gap_labels = [(t, s, wrap(_label(t, lang), GAP - 12)) for t, s in adjacent]
+    gap_labels = [(t, s, wrap(_label(t, lang), GAP - 12, SIZE)) for t, s in adjacent]
     above = max([len(ls) * LINE + 10 for *_, ls in gap_labels] + [0])
     lanes_top = MARGIN
     row_y = lanes_top + len(laned) * LANE_H + max(above - box_h / 2, 0) + 14
@@ -173,9 +138,9 @@ def layout(defn, lang: str = "zh") -> Layout:
         back = col[t.dest] < col[s]
         colour = "#c53030" if back else "#52606d"
         lay.edges.append(Edge(t.name, s, t.dest, [(xa, row_y), (xa, y), (xb, y), (xb, row_y)], colour=colour))
-        ls = wrap(_label(t, lang), max(abs(xb - xa) - 16, BOX_W))
+        ls = wrap(_label(t, lang), max(abs(xb - xa) - 16, BOX_W), SIZE)
         if len(ls) > 2:  # a lane has room for two lines: a long label takes more of the width instead
-            ls = wrap(_label(t, lang), width - 2 * MARGIN - 8)
+            ls = wrap(_label(t, lang), width - 2 * MARGIN - 8, SIZE)
         label = Label(ls, (xa + xb) / 2, y - 4 - len(ls) * LINE, "#9b2c2c" if back else "#3e4c59")
         _keep_inside(label, width)
         lay.labels.append((t.name, label))
@@ -207,7 +172,7 @@ def layout(defn, lang: str = "zh") -> Layout:
         dx, dy, dw, _ = lay.boxes[dest]
         top = dy - 4
         for name in reversed(names):
-            ls = wrap(_label(defn.triggers[name], lang), dw + 10)
+            ls = wrap(_label(defn.triggers[name], lang), dw + 10, SIZE)
             top -= len(ls) * LINE + 6
             lay.labels.append((name, Label(ls, dx + dw / 2, top)))
 
@@ -215,7 +180,7 @@ def layout(defn, lang: str = "zh") -> Layout:
     if anywhere:
         text = ANYWHERE.get(lang, ANYWHERE["en"]) + (": " if lang != "zh" else "：") + \
             (", " if lang != "zh" else "、").join(anywhere)
-        lay.footer = wrap(text, width - 2 * MARGIN)
+        lay.footer = wrap(text, width - 2 * MARGIN, SIZE)
         bottom += len(lay.footer) * LINE + 6
     lay.height = bottom + MARGIN / 2
     return lay

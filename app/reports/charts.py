@@ -7,9 +7,9 @@ screen reader gets the numbers, not only the shapes. Labels arrive in the user's
 """
 import math
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-FONT = '"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif'
+from app.drawing.text import FONT, esc, text_width, wrap
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999")
 TARGET_TEXT = "#A34400"  # the target line's label: PALETTE[3] darkened to 6.2:1 on white (#D55E00 is 3.9:1)
@@ -28,10 +28,6 @@ LABEL_MAX = 0.45    # the label column takes at most this share of the width; lo
 NO_DATA = "无数据 / no data"
 
 
-def esc(text) -> str:
-    return str(escape("" if text is None else text))
-
-
 def _num(value) -> float:
     """A value to draw: None, NaN and negatives draw as 0 (the figures are counts and rates)."""
     try:
@@ -44,68 +40,6 @@ def _num(value) -> float:
 def _fmt(value) -> str:
     v = _num(value)
     return str(int(v)) if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def _wide(ch: str) -> bool:
-    return ord(ch) > 0x2E7F
-
-
-def text_width(text: str, size: float = 12) -> float:
-    """A generous width: CJK glyphs are one em wide, Latin ones at most ~0.62 em in the UI fonts (the
-    labels are placed by it, so it errs wide: a label never runs past the chart's edge)."""
-    return sum(size if _wide(ch) else size * 0.62 for ch in str(text))
-
-
-def fit(text, width: float, size: float = 12) -> str:
-    """Shorten a label to fit `width` px, with an ellipsis (the full label stays in the <title>)."""
-    text = "" if text is None else str(text)
-    if text_width(text, size) <= width:
-        return text
-    while text and text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def wrap(text, width: float, size: float = SIZE) -> list[str]:
-    """A label in lines of at most `width` px, nothing cut: Latin text breaks at spaces (a word wider
-    than the line at any character), CJK text between any two characters."""
-    text = "" if text is None else str(text)
-    lines, line = [], ""
-    for token in _tokens(text):
-        candidate = line + token
-        if line and text_width(candidate.rstrip(), size) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line = candidate
-        while text_width(line.rstrip(), size) > width and len(line) > 1:  # one word wider than a line
-            cut = len(line)
-            while cut > 1 and text_width(line[:cut], size) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
-def _tokens(text: str) -> list[str]:
-    """Words with their following space, and every CJK character on its own."""
-    tokens, word = [], ""
-    for ch in text:
-        if _wide(ch):
-            if word:
-                tokens.append(word)
-                word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-            if ch == " " or ch in "/-":
-                tokens.append(word)
-                word = ""
-    if word:
-        tokens.append(word)
-    return tokens
 
 
 def _lines(lines: list[str], x: float, y: float, attrs: str = "", line: float = LINE) -> str:
@@ -143,7 +77,7 @@ def _legend(names: list[str], y: float) -> tuple[list[str], float]:
     returns the markup and the height used."""
     parts, x, row_y, row_h = [], float(PAD), float(y), LINE
     for i, name in enumerate(names):
-        lines = wrap(name, WIDTH - 2 * PAD - 16)
+        lines = wrap(name, WIDTH - 2 * PAD - 16, SIZE)
         w = 16 + max(text_width(t, SIZE) for t in lines) + 12
         if x + w > WIDTH - PAD + 12 and x > PAD:
             x, row_y, row_h = float(PAD), row_y + row_h + 4, LINE
@@ -164,7 +98,7 @@ def _rows(labels, y0: float, label_w: float) -> list[tuple[float, list[str], flo
     """Each category's (top, label lines, row height): a wrapped label makes its row taller."""
     out, y = [], y0
     for label in labels:
-        lines = wrap(label, label_w)
+        lines = wrap(label, label_w, SIZE)
         h = max(BAR_H + ROW_GAP, len(lines) * LINE + ROW_GAP - 2)
         out.append((y, lines, h))
         y += h

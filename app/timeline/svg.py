@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from app.deadlines import calendar
 from app.auth.roles import role_label
-from app.reports.charts import FONT, fit, text_width
-from app.reports.charts import esc as e
+from app.drawing.text import FONT, fit, text_width
+from app.drawing.text import esc as e
 from app.timeline.model import (
     ESCALATIONS,
     SYSTEM_LABELS,

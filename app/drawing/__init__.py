@@ -1,0 +1,1 @@
+"""Drawing helpers shared by the SVG the server draws (charts, timelines, diagrams)."""
