@@ -95,3 +95,22 @@ def shot(page) -> bytes:
     """A full-page PNG of the page at 1280×800: the page renders whole in a real browser."""
     page.set_viewport_size(VIEWPORT)
     return page.screenshot(full_page=True, animations="disabled")
+
+
+@pytest.fixture
+def sa_cases(bx):
+    """Cases of school SA at every stage (so every list, chart and report part has rows); the id of the
+    richest one (in joint return, verified, with a partner's joint action)."""
+    rich = bx.case_in("joint_return")
+    bx.step(rich["id"], "verify", "bureau")
+    bx.step(rich["id"], "invite_partner", "bureau")
+    bx.step(rich["id"], "log_joint_action", "bureau", department="education_bureau", action="教育局约谈家长")
+    bx.step(rich["id"], "log_joint_action", "partner")
+    bx.case_in("detected")
+    bx.case_in("reported")
+    bx.case_in("visiting")
+    back = bx.case_in("re_enrolled")
+    bx.log_follow_up(back["id"], "two_weeks")
+    closed = bx.open()
+    bx.step(closed["id"], "close_false_alarm", "bureau")
+    return rich["id"]

@@ -10,21 +10,6 @@ import pytest
 A4_LANDSCAPE_CONTENT = 1123 - 2 * 38
 
 
-@pytest.fixture
-def scene(bx):
-    """Cases of school SA at several stages (so every chart and report part has rows to show)."""
-    rich = bx.case_in("joint_return")
-    bx.step(rich["id"], "verify", "bureau")
-    bx.case_in("detected")
-    bx.case_in("reported")
-    bx.case_in("visiting")
-    back = bx.case_in("re_enrolled")
-    bx.log_follow_up(back["id"], "two_weeks")
-    closed = bx.open()
-    bx.step(closed["id"], "close_false_alarm", "bureau")
-    return rich["id"]
-
-
 def english(page):
     """Switch the page's user to English with the header's language button, as a person would."""
     with page.expect_navigation():
@@ -43,7 +28,7 @@ TABLES_FIT = """() => [...document.querySelectorAll('table.figures')].map(t => (
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("path", ["/reports", "/reports?school=SA"])
-def test_report_fits_the_screen_and_a4_landscape(page_as, scene, tmp_path, lang, path):
+def test_report_fits_the_screen_and_a4_landscape(page_as, sa_cases, tmp_path, lang, path):
     page = page_as("bureau")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(path)
@@ -88,7 +73,7 @@ CHART_TEXTS = """() => [...document.querySelectorAll('figure svg.chart-svg')].fl
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("width", [1366, 390])
-def test_chart_labels_are_at_least_11px_and_inside_their_charts(page_as, scene, lang, width):
+def test_chart_labels_are_at_least_11px_and_inside_their_charts(page_as, sa_cases, lang, width):
     page = page_as("bureau")
     page.set_viewport_size({"width": width, "height": 844 if width < 500 else 768})
     page.goto("/dashboard")

@@ -7,25 +7,7 @@ import pytest
 from tests.browser.conftest import shot
 
 
-@pytest.fixture
-def scene(bx):
-    """A few cases of school SA at different stages; returns the richest one (in joint return)."""
-    rich = bx.case_in("joint_return")
-    bx.step(rich["id"], "verify", "bureau")
-    bx.step(rich["id"], "invite_partner", "bureau")
-    bx.step(rich["id"], "log_joint_action", "bureau", department="education_bureau", action="教育局约谈家长")
-    bx.step(rich["id"], "log_joint_action", "partner")
-    bx.case_in("detected")
-    bx.case_in("reported")
-    bx.case_in("visiting")
-    back = bx.case_in("re_enrolled")
-    bx.log_follow_up(back["id"], "two_weeks")
-    closed = bx.open()
-    bx.step(closed["id"], "close_false_alarm", "bureau")
-    return rich["id"]
-
-
-# (name, who looks, the page; "{case}" is the scene's richest case)
+# (name, who looks, the page; "{case}" is the richest case of sa_cases)
 PAGES = [
     ("login", None, "/login"),
     ("work", "school_admin", "/work"),
@@ -39,9 +21,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[p[0] for p in PAGES])
-def test_main_page_renders(page_as, scene, name, who, path):
+def test_main_page_renders(page_as, sa_cases, name, who, path):
     page = page_as(who)
-    path = path.format(case=scene)
+    path = path.format(case=sa_cases)
     response = page.goto(path)
     assert response.status == 200, (path, response.status, page.locator("main").inner_text()[:1000])
     assert page.locator("html").get_attribute("lang") == "zh-CN"
