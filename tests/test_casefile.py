@@ -128,7 +128,8 @@ def test_an_assignee_whose_name_says_the_role_is_shown_with_it_once(app, bx, as_
 
 def test_a_record_names_who_made_it_by_display_name_and_role_once(app, bx, as_):
     with app.app_context():
-        for username, shown in (("teacher", "王老师"), ("school_admin", "赵专干 (SA中学 校长/控辍专干)")):
+        for username, shown in (("teacher", "王老师"), ("school_admin", "赵专干 (SA中学 校长/控辍专干)"),
+                                ("bureau", "教育局 控辍专干")):
             db.session.execute(select(User).where(User.username == username)).scalar_one().display_name = shown
         db.session.commit()
     case = bx.open()
@@ -137,6 +138,9 @@ def test_a_record_names_who_made_it_by_display_name_and_role_once(app, bx, as_):
     records = page.split('id="records"')[1]
     assert "王老师 (班主任)" in records and "赵专干 (SA中学 校长/控辍专干)" in records
     assert "赵专干 (SA中学 校长/控辍专干) (" not in records and "· teacher (" not in records
+    bx.step(case["id"], "verify", "bureau")
+    records = as_("school_admin").text(f"/cases/{case['id']}").split('id="records"')[1]
+    assert "教育局 控辍专干" in records and "教育局 控辍专干 (" not in records  # the label, spaced: still once
     _, text = pdf_text(as_("school_admin").get(f"/cases/{case['id']}/file.pdf").data)
     assert "王老师" in text.replace(" ", "")
 

@@ -11,8 +11,10 @@ from app.models import User
 def names_role(display_name: str | None, role: str) -> bool:
     """The display name already names the role: its label, or one of the label's alternatives
     ("校长/控辍专干": 校长 or 控辍专干)."""
-    label = str(role_label(role))
-    return bool(display_name) and any(part and part in display_name for part in [label, *label.split("/")])
+    if not display_name:
+        return False
+    label, name = str(role_label(role)), "".join(display_name.split())  # "教育局 控辍专干" names 教育局控辍专干
+    return any(part and part in name for part in [label, *label.split("/")])
 
 
 def assignee(a) -> tuple[str, bool]:
