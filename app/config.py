@@ -68,6 +68,13 @@ def from_env(instance_path: str) -> dict:
         "IMPORT_MAX_COLUMNS": int(os.environ.get("BAOXUE_IMPORT_MAX_COLUMNS", 40)),
         "IMPORT_MAX_CELL": int(os.environ.get("BAOXUE_IMPORT_MAX_CELL", 2_000)),
         "IMPORT_MAX_BYTES": int(os.environ.get("BAOXUE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)),
+        # 四查三比对 (app/registers): compulsory school age is 6-15 on the school year's cut-off day (MM-DD
+        # of the year the school year starts); a register (户籍, 脱贫户) is a county's, so it may be large.
+        "REGISTER_AGE_CUTOFF": os.environ.get("BAOXUE_REGISTER_AGE_CUTOFF", "08-31"),
+        "REGISTER_AGE_MIN": int(os.environ.get("BAOXUE_REGISTER_AGE_MIN", 6)),
+        "REGISTER_AGE_MAX": int(os.environ.get("BAOXUE_REGISTER_AGE_MAX", 15)),
+        "REGISTER_IMPORT_MAX_ROWS": int(os.environ.get("BAOXUE_REGISTER_IMPORT_MAX_ROWS", 2_000_000)),
+        "REGISTER_IMPORT_MAX_BYTES": int(os.environ.get("BAOXUE_REGISTER_IMPORT_MAX_BYTES", 512 * 1024 * 1024)),
         # Pre-ping costs a round trip on every request; off by default (a connection broken by a
         # database restart fails one request and the pool is renewed). BAOXUE_DB_PRE_PING=1 turns it on.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": os.environ.get("BAOXUE_DB_PRE_PING", "0") == "1",

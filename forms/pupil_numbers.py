@@ -63,6 +63,21 @@ def parse(value: str | None) -> PupilNumber:
     return PupilNumber(number, number[0], body[:6], born)
 
 
+def id_number(value: str | None) -> tuple[str, date]:
+    """A resident ID number (公民身份号码, 18 characters) as typed in a register cell: (the number as stored,
+    the birth date inside it), or InvalidNumber. The same check as a G 学籍号's body."""
+    number = normalise(value)
+    if len(number) != LENGTH - 1 or not isdigits(number[:-1]) or not (number[-1].isdigit() or number[-1] == "X"):
+        raise InvalidNumber("身份证号应为 17 位数字 + 校验位 (数字或 X) / an ID number is 17 digits and a check "
+                            "character (a digit or X)")
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidNumber("身份证号校验位错误 / the check digit of the ID number is wrong")
+    try:
+        return number, ric.get_birth_date(number)
+    except StdnumError:
+        raise InvalidNumber("身份证号中的出生日期不存在 / the birth date inside the ID number is not a date") from None
+
+
 def is_valid(value: str | None) -> bool:
     try:
         parse(value)

@@ -4,6 +4,7 @@ Add a workflow by writing a module with a DEFINITION dict and listing it in ALL.
 default: a client that names no workflow (POST /api/v1/cases without "workflow") opens a dropout case.
 """
 from workflows.dropout import DEFINITION as DROPOUT
+from workflows.door_visit import DEFINITION as DOOR_VISIT
 from workflows.school_report import DEFINITION as SCHOOL_REPORT
 
-ALL = [DROPOUT, SCHOOL_REPORT]
+ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT]

@@ -139,6 +139,12 @@ def ladder(first, second, third="bureau_head"):
             {"level": 3, "after_working_days": 5, "notify": third}]
 
 
+def _registry_payload(mismatch: dict, today: str, given: dict) -> dict:
+    """The open form's data for a suspected case opened from a registry mismatch (app/registers)."""
+    note = given.get("note") or f"学籍比对 / registry comparison: {mismatch['kind_label']}"
+    return {"student_id": mismatch["pupil_id"], "detected_on": today, "source": "registry", "note": note}
+
+
 DEFINITION = {
     "name": "dropout",
     "title": {"zh": "辍学个案", "en": "Dropout case"},
@@ -150,6 +156,8 @@ DEFINITION = {
              "form": DetectionForm, "occurred_on": "detected_on", "dated_by": "detected_on"},
     # The case's own fields, set by effects: the dropout reasons (report) and the bureau's confirmation.
     "fields": {"reasons": {"default": []}, "confirmed": {"default": False}},
+    # A registry mismatch about a pupil on the roster opens a suspected case of this workflow.
+    "registry": {"opens_for": "pupil", "payload": _registry_payload},
     # The case's own dates, which a step's dates are ordered after (a trigger's "dates"): detected_on is
     # the case's; the others are recorded by a trigger ("records") or stamped when a state is entered.
     "case_dates": {"detected_on": ("发现日期", "the detection date"),

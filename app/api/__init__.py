@@ -12,6 +12,7 @@ from app.api import (  # noqa: E402,F401
     errors,
     notifications,
     openapi,
+    registers,
     reports,
     students,
     workflows,

@@ -42,6 +42,8 @@ ADMIN_ACTIONS = ("user_added", "role_granted", "role_revoked", "password_set", "
                  "student_no_collision")
 ADMIN_ACTIONS += ("deadline_retried",)  # an admin retried a failed deadline action (app/deadlines/incidents.py)
 ADMIN_ACTIONS += ("password_reset",)  # a temporary password, to be changed at the next login (app/auth/accounts.py)
+# 四查三比对 (app/registers): a register imported; a mismatch opened as a case, or dismissed with a reason.
+ADMIN_ACTIONS += ("register_imported", "mismatch_case_opened", "mismatch_dismissed", "register_figures_set")
 
 
 def admin_event(who: By, action: str, target: str, before: dict | None = None,

@@ -129,6 +129,9 @@ class Definition:
     documents: tuple = ()
     signatures: tuple = ()
     file_title: dict = field(default_factory=dict)  # the printed file's title ({"zh", "en"})
+    # A registry mismatch (app/registers) a case of this workflow is opened from: {"opens_for": "pupil" |
+    # "unenrolled", "payload": f(mismatch dict, today) -> the open form's data}; empty: none.
+    registry: dict = field(default_factory=dict)
 
     @property
     def opened_on_name(self) -> str:
@@ -222,7 +225,8 @@ def build(raw: dict, known_roles) -> Definition:
                                                    d["template"], tuple((d.get("records") or {}).items()))
                                           for d in raw.get("documents", ())),
                           signatures=tuple(dict(x) for x in raw.get("signatures", ())),
-                          file_title=dict(raw.get("file_title") or {}))
+                          file_title=dict(raw.get("file_title") or {}),
+                          registry=dict(raw.get("registry") or {}))
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)

@@ -250,15 +250,18 @@ def _stale(case_id: int, version: int | None = None, *, retry: bool = False) -> 
     return StaleVersion("个案已被他人修改, 请刷新 / the case was changed by someone else", current_version=current)
 
 
-def open_case(actor, payload: dict, workflow: str | None = None, *, now=None) -> int:
+def open_case(actor, payload: dict, workflow: str | None = None, *, now=None, evidence: dict | None = None) -> int:
     """Open a case of `workflow` (None: the first registered, workflows.ALL's first) in its initial
     state, about the subject its open form names, in the actor's scope; one transaction.
+
+    `evidence` (optional, JSON): what the system found that opens the case (a registry mismatch, an
+    absence record), kept on the opening's audit event beside the form.
 
     Returns the new case's id."""
     defn = _workflow(workflow)
     now = now or clock.now()
     with step() as tx:
-        case_id = _open(tx, actor, payload, defn, now)
+        case_id = _open(tx, actor, payload, defn, now, evidence)
     return case_id
 
 
@@ -270,7 +273,7 @@ def _workflow(name):
     return machine.get(name)
 
 
-def _open(tx, actor, payload, defn, now) -> int:
+def _open(tx, actor, payload, defn, now, evidence=None) -> int:
     data = validate_payload(defn.open_form, payload)
     subject = subjects.resolve(tx, defn.subject, data)
     roles = actor.roles_for_path(subject.unit_path) if subject else set()
@@ -296,7 +299,7 @@ def _open(tx, actor, payload, defn, now) -> int:
     opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
-                              "opened": clocks.describe(opened)}}, at=now,
+                              "opened": clocks.describe(opened)}, **({"evidence": evidence} if evidence else {})}, at=now,
                           occurred_on=dates.occurred_on(defn.open_occurred_on, data, now))
     assignee = ("case_assignees", {"case_id": case_id, "user_id": actor.id, "role": acting})
     if not tx.write_step(case_id, 1, {"state": defn.initial, "version": 1, "vars": {}}, event, [], [], opened, now,

@@ -10,8 +10,9 @@ from app.models.incidents import DeadlineFailure
 from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import FormerNumber, Pupil
+from app.models.registers import Mismatch, RegisterFigures, RegisterImport, RegisterRow
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment", "SavedFilter",
+           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Mismatch", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport", "RegisterRow", "RoleAssignment", "SavedFilter",
            "User"]

@@ -74,8 +74,20 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-# The header a message names for a column the file lacks: its first Chinese alias.
-COLUMN_NAMES = {key: next((h for h, k in HEADER_ALIASES.items() if k == key), key) for key in REQUIRED_COLUMNS}
+@dataclass(frozen=True)
+class Columns:
+    """What a kind of file's header may say: {header text: column}, and the columns it must have (the
+    pupil roster's by default; the county's registers name their own, app/registers/files.py)."""
+    aliases: dict
+    required: tuple
+
+    def name(self, key: str) -> str:
+        """The header a message names for a column the file lacks: its first Chinese alias."""
+        return next((h for h, k in self.aliases.items() if k == key), key)
+
+
+ROSTER = Columns(HEADER_ALIASES, REQUIRED_COLUMNS)
+COLUMN_NAMES = {key: ROSTER.name(key) for key in REQUIRED_COLUMNS}
 
 
 class RosterRows:
@@ -89,13 +101,13 @@ class RosterRows:
         return iter(self._rows)
 
 
-def _header(names) -> tuple[list[str], dict[str, str]]:
+def _header(names, columns: Columns = ROSTER) -> tuple[list[str], dict[str, str]]:
     texts = [_cell(n) for n in names]
-    cols = [HEADER_ALIASES.get(header_key(t), header_key(t).lower()) for t in texts]
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    cols = [columns.aliases.get(header_key(t), header_key(t).lower()) for t in texts]
+    missing = [c for c in columns.required if c not in cols]
     if missing:
-        raise ImportFileError("缺少列: " + "、".join(COLUMN_NAMES[c] for c in missing) + " / missing columns: "
-                              + ", ".join(f"{COLUMN_NAMES[c]} ({c})" for c in missing))
+        raise ImportFileError("缺少列: " + "、".join(columns.name(c) for c in missing) + " / missing columns: "
+                              + ", ".join(f"{columns.name(c)} ({c})" for c in missing))
     headers = {}
     for col, text in zip(cols, texts):
         headers.setdefault(col, text)
@@ -121,16 +133,16 @@ def _row(cols: list[str], values, limits: Limits) -> dict:
     return row
 
 
-def read_rows(data: bytes, filename: str, limits: Limits | None = None):
+def read_rows(data: bytes, filename: str, limits: Limits | None = None, columns: Columns = ROSTER):
     """(line number, {column: text}) for each data row, line 1 being the header, as RosterRows (which
     also says each column's header in the file). The file is checked whole first: an ImportFileError is
     raised here, before any row is read."""
     limits = limits or current_limits()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _xlsx_rows(data, limits)
+        return _xlsx_rows(data, limits, columns)
     if name.endswith(".csv"):
-        return _csv_rows(data, limits)
+        return _csv_rows(data, limits, columns)
     raise ImportFileError("仅支持 .csv 或 .xlsx / only .csv and .xlsx files are accepted")
 
 
@@ -205,10 +217,10 @@ def _csv_checked(data: bytes, limits: Limits) -> tuple[str, str, int]:
     return text, delimiter, rows
 
 
-def _csv_rows(data: bytes, limits: Limits):
+def _csv_rows(data: bytes, limits: Limits, columns: Columns = ROSTER):
     text, delimiter, _ = _csv_checked(data, limits)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cols, headers = _header(next(reader))
+    cols, headers = _header(next(reader), columns)
 
     def rows():
         for row in reader:
@@ -372,7 +384,7 @@ class _DoctypeOnly(_SheetScan):
         pass
 
 
-def _xlsx_rows(data: bytes, limits: Limits):
+def _xlsx_rows(data: bytes, limits: Limits, columns: Columns = ROSTER):
     inspect_xlsx(data, limits)
     from openpyxl import load_workbook  # late: importing openpyxl takes ~0.3 s (measured), only an XLSX needs it
     try:
@@ -387,7 +399,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
         raise
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFileError(f"无法读取 XLSX / not a readable XLSX file ({type(e).__name__})") from None
-    cols, headers = _header(header)
+    cols, headers = _header(header, columns)
 
     def data_rows():
         for i, row in enumerate(rows, start=2):
