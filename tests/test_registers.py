@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AdminEvent, CaseEvent, Deadline, Mismatch, RegisterRow
 from tests.district import app_today
+from tests.test_openapi import Document
 from tests.registers_helpers import (
     POOR_UNENROLLED,
     TOO_OLD,
@@ -128,7 +129,7 @@ def test_a_child_not_enrolled_gets_a_door_to_door_visit_with_a_deadline(bx, coun
     # the finding closes the visit, and the child leaves the list
     step = bx.fire(case_id, "record_finding", "bureau", data={
         "visited_on": app_today(), "finding": "in_school_elsewhere", "evidence": "在外省就读, 回执 2026-001"})
-    assert step.status_code == 200 and step.get_json()["state"] == "checked", step.get_json()
+    assert step.status_code == 200 and step.get_json()["state"] == "visit_done", step.get_json()
     assert not any(v["village"] == "上寨村" for v in bx.get("/registers/visits").get_json()["villages"])
 
 
@@ -197,3 +198,36 @@ def test_the_cli_imports_with_a_progress_bar_and_compares(runner, app, district,
     bad.write_bytes(household_csv("123,坏,2015-01-01,河口乡,,"))
     r = runner.invoke(args=["registers", "import", "household", str(bad), "--district", "D"])
     assert r.exit_code == 1 and "line 7" in r.output
+
+
+def test_the_register_endpoints_answer_as_documented(bx, county, client, app, district):
+    doc = Document(client)
+    check = doc.check
+    check(upload(bx, "household", household_csv()), "POST", "/registers/{register}/import")
+    check(upload(bx, "household", household_csv("x,坏,1,,,")), "POST", "/registers/{register}/import")
+    check(upload(bx, "household", household_csv(), as_="teacher"), "POST", "/registers/{register}/import")
+    check(bx.post("/registers/compare", {"school_year": 2026}), "POST", "/registers/compare")
+    check(bx.post("/registers/compare", {"school_year": 1900}), "POST", "/registers/compare")
+    found = mismatches(bx)
+    check(bx.get("/registers/mismatches?kind=duplicate&resolved=all"), "GET", "/registers/mismatches")
+    check(bx.get("/registers/mismatches?kind=nope"), "GET", "/registers/mismatches")
+    one = found[("not_enrolled", "未入学儿童")]["id"]
+    check(bx.get(f"/registers/mismatches/{one}"), "GET", "/registers/mismatches/{mismatch_id}")
+    check(bx.get("/registers/mismatches/999999"), "GET", "/registers/mismatches/{mismatch_id}")
+    check(bx.post(f"/registers/mismatches/{one}/review", {"visitor": "李明"}), "POST",
+          "/registers/mismatches/{mismatch_id}/review")
+    check(bx.post(f"/registers/mismatches/{one}/review", {"visitor": "李明"}), "POST",
+          "/registers/mismatches/{mismatch_id}/review")  # 409
+    dup = found[("duplicate", "学生2")]["id"]
+    check(bx.post(f"/registers/mismatches/{dup}/dismiss", {"reason": "x"}), "POST",
+          "/registers/mismatches/{mismatch_id}/dismiss")
+    check(bx.post(f"/registers/mismatches/{dup}/dismiss", {"reason": "duplicate_fixed", "evidence": "已注销"}), "POST",
+          "/registers/mismatches/{mismatch_id}/dismiss")
+    check(bx.get("/registers/visits"), "GET", "/registers/visits")
+    check(bx.post("/registers/figures", {"school_year": 2026, "xueji_other_left": 3, "poverty_dropouts": 1}), "POST",
+          "/registers/figures")
+    report = check(bx.get("/registers/report?school_year=2026"), "GET", "/registers/report").get_json()
+    assert report["three_unified"]["xueji_other_left"] == 3
+    assert report["by_township"]["totals"]["total"] == 5
+    check(bx.get("/registers/report.xlsx"), "GET", "/registers/report.xlsx")
+    check(bx.get("/registers/report", as_="supervisor"), "GET", "/registers/report")

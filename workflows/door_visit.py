@@ -27,11 +27,11 @@ DEFINITION = {
     "case_dates": {"ordered_on": ("派发日期", "the day the visit was ordered")},
     "states": [
         {"name": "searching", "zh": "摸排中", "en": "Visit pending", "main": True},
-        {"name": "checked", "zh": "已核实", "en": "Checked", "main": True, "final": True},
+        {"name": "visit_done", "zh": "已核实", "en": "Checked", "main": True, "final": True},
     ],
     "triggers": [
         {"name": "record_finding", "zh": "登记摸排结果", "en": "Record the finding", "source": "searching",
-         "dest": "checked", "roles": ["bureau_officer"], "form": FindingForm, "occurred_on": "visited_on",
+         "dest": "visit_done", "roles": ["bureau_officer"], "form": FindingForm, "occurred_on": "visited_on",
          "dates": {"visited_on": {"not_before": ["ordered_on"]}}},
     ],
     "clocks": [

@@ -18,7 +18,10 @@ from app.engine.schema import form_schema
 from app.audit.history import ADMIN_ACTIONS
 from app.district.filters import SORTS
 from app.reports.downloads import MIMETYPES
+from app.registers import KINDS as MISMATCH_KINDS
+from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
+from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
 
 JSON = "application/json"
 TEXTS = {400: "bad request: malformed JSON, a bad query parameter, a control character (`field` names it)",
@@ -108,6 +111,56 @@ def _report_paths() -> dict:
                 f"{what} ({ext.upper()}, an attachment; CSV is UTF-8 with BOM)", 200,
                 {"type": "string", "format": "binary"}, *codes, 429, params=params, mime=mime.split(";")[0])}
     return paths
+
+
+def _register_paths() -> dict:
+    """四查三比对 (app/api/registers.py): a bureau officer of the district; `district` names it when the
+    officer has more than one."""
+    district = {"name": "district", "in": "query", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 64, "example": "D01"}}
+    year = {"name": "school_year", "in": "query", "required": False,
+            "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}
+    upload = {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+        **{m.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for m in MIMETYPES.values()}}
+    register = {"name": "register", "in": "path", "required": True,
+                "schema": {"type": "string", "enum": list(REGISTERS)}}
+    body = lambda form: {JSON: {"schema": form_schema(form)}}  # noqa: E731
+    filters = _query(kind={"type": "string", "enum": list(MISMATCH_KINDS)},
+                     status={"type": "string", "enum": list(MISMATCH_STATUSES)},
+                     township={"type": "string", "maxLength": 100},
+                     resolved={"type": "string", "enum": ["0", "1", "true", "false", "all"]})
+    return {
+        "/registers/{register}/import": {"post": _op(
+            "Replace the district's snapshot of a register (户籍 household / 脱贫户 poverty) with a CSV/XLSX file: "
+            "all or nothing (422 lists each bad row by line); the same file again changes nothing", 200,
+            ref("RegisterImport"), 403, 404, 422, 429, params=[register, district], request=upload)},
+        "/registers/compare": {"post": _op(
+            "Run the 四查三比对 comparisons: new mismatches, changed ones, and those resolved (idempotent)", 200,
+            ref("CompareRun"), 403, 404, 422, params=[district], request=body(CompareForm))},
+        "/registers/mismatches": {"get": _op("The district's mismatches (ID numbers masked)", 200,
+                                             ref("MismatchPage"), 403, 404, params=[district] + filters + PAGE)},
+        "/registers/mismatches/{mismatch_id}": {"get": _op("One mismatch", 200, ref("Mismatch"), 403,
+                                                           params=[_id("mismatch_id")])},
+        "/registers/mismatches/{mismatch_id}/review": {"post": _op(
+            "Open a case from the mismatch: a suspected dropout case for a pupil on the roster (the pupil's "
+            "open case when it is the cause), a 铁脚板摸排 visit (needs `visitor`) for a child not enrolled", 200,
+            ref("MismatchReviewed"), 403, 409, 422, params=[_id("mismatch_id")], request=body(ReviewForm))},
+        "/registers/mismatches/{mismatch_id}/dismiss": {"post": _op(
+            "Dismiss the mismatch with a reason and evidence (a receipt number for a child enrolled outside)",
+            200, ref("Mismatch"), 403, 409, 422, params=[_id("mismatch_id")], request=body(DismissForm))},
+        "/registers/visits": {"get": _op("铁脚板摸排: the children no register explains, by township and village, "
+                                         "with who must visit and by when", 200, ref("VisitList"), 403, 404,
+                                         params=[district] + _query(township={"type": "string", "maxLength": 100}))},
+        "/registers/report": {"get": _op("Mismatches by township and kind, and the 三统一 check", 200,
+                                         ref("RegisterReport"), 403, 404, params=[district, year])},
+        "/registers/report.xlsx": {"get": _op("Mismatches by township and kind (XLSX)", 200,
+                                              {"type": "string", "format": "binary"}, 403, 404, 429,
+                                              params=[district], mime=MIMETYPES["xlsx"])},
+        "/registers/figures": {"post": _op("Enter the 学籍 其他离校 and poverty-office counts of a school year", 200,
+                                           ref("ThreeUnified"), 403, 404, 422, params=[district],
+                                           request=body(FiguresForm))},
+    }
 
 
 # Optional: names this posting, so a retry after a lost answer is answered as done and not recorded twice.
@@ -251,6 +304,7 @@ def build_spec() -> dict:
         "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, auth=False)},
         **_log_paths(text),
         **_report_paths(),
+        **_register_paths(),
         **_transition_paths(),
     }
     # Where a response names a case, stateful testing carries its id on to the case's operations.

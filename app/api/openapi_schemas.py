@@ -13,6 +13,9 @@ from app.reports.monthly import COUNT_FIELDS
 from app.auth.roles import ROLE_CHOICES
 from forms.base import REASONS
 from forms.intake import SOURCES
+from app.registers import KINDS as MISMATCH_KINDS
+from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
+from forms.registers import DISMISS_REASONS
 
 INT = {"type": "integer"}
 COUNT = {"type": "integer", "minimum": 0}
@@ -53,6 +56,42 @@ def counts_of(keys) -> dict:
 def page_of(item: str, **extra_props) -> dict:
     return obj({"items": array(ref(item)), "page": ID, "per_page": ID, "total": COUNT, "pages": COUNT,
                 **extra_props})
+
+
+def _register_schemas() -> dict:
+    """四查三比对 (app/api/registers.py)."""
+    mismatch = obj({
+        "id": ID, "district_id": ID, "kind": {"type": "string", "enum": list(MISMATCH_KINDS)}, "kind_label": STR,
+        "id_number": {**STR, "description": "masked in lists"}, "name": STR, "birth_date": nullable(DATE),
+        "township": STR, "village": STR, "guardian": STR, "pupil_id": nullable(ID), "known_case_id": nullable(ID),
+        "found_at": DATETIME, "resolved_at": nullable(DATETIME),
+        "status": {"type": "string", "enum": list(MISMATCH_STATUSES)}, "case_id": nullable(ID),
+        "reason": nullable({"type": "string", "enum": [c for c, _ in DISMISS_REASONS]}),
+        "receipt_no": nullable(STR), "evidence": nullable(STR), "reviewed_by": nullable(STR),
+        "reviewed_at": nullable(DATETIME)})
+    by_kind = obj({k: COUNT for k in MISMATCH_KINDS})
+    maybe = nullable(INT)
+    return {
+        "Mismatch": mismatch,
+        "MismatchReviewed": {"allOf": [mismatch, {"type": "object", "required": ["case_id"]}]},
+        "MismatchPage": page_of("Mismatch"),
+        "RegisterImport": obj({"id": ID, "register": {"type": "string", "enum": list(REGISTERS)}, "at": DATETIME,
+                               "actor": STR, "via": STR, "filename": STR, "rows": COUNT, "inserted": COUNT,
+                               "updated": COUNT, "deleted": COUNT}),
+        "CompareRun": obj({"school_year": INT, "cutoff": DATE, "found": COUNT, "new": COUNT, "changed": COUNT,
+                           "resolved": COUNT}),
+        "VisitList": obj({"district": STR, "villages": array(obj({
+            "township": STR, "village": STR, "visits": array(obj({
+                "mismatch": ref("Mismatch"), "visitor": STR, "due_on": nullable(DATE),
+                "level": {"type": "integer", "minimum": 0, "maximum": 3}}))}))}),
+        "ThreeUnified": obj({"school_year": INT, "baoxue_confirmed": COUNT, "xueji_other_left": maybe,
+                             "poverty_dropouts": maybe, "xueji_difference": maybe, "poverty_difference": maybe,
+                             "unified": BOOL}),
+        "RegisterReport": obj({"district": STR, "three_unified": ref("ThreeUnified"), "by_township": obj({
+            "kinds": array({"type": "string", "enum": list(MISMATCH_KINDS)}),
+            "rows": array(obj({"township": STR, "counts": by_kind, "total": COUNT, "open": COUNT})),
+            "totals": obj({"counts": by_kind, "total": COUNT, "open": COUNT})})}),
+    }
 
 
 def _workflow_sets() -> dict:
@@ -106,8 +145,12 @@ def components() -> dict:
             "triggers": array({"type": "string", "enum": w["triggers"]}),
             "open_case_id": nullable(ID),
             "retry_after": {"type": "integer", "minimum": 0, "description": "seconds, as in Retry-After"},
+            "rows": array(obj({"line": ID, "errors": {"type": "object", "additionalProperties": STR}}),
+                          description="a register file's bad rows (at most 1000), each line with its columns"),
+            "bad_rows": COUNT,
         }, optional=("fields", "field", "roles_allowed", "current_version", "state", "allowed", "triggers",
-                     "open_case_id", "retry_after")),
+                     "open_case_id", "retry_after", "rows", "bad_rows")),
+        **_register_schemas(),
         "Student": obj({**pupil_masked, **personal}, optional=tuple(personal),
                        description="masked (no personal fields) unless the reader's role needs personal data"),
         "StudentCreated": obj({**pupil_masked, **personal, "warnings": {

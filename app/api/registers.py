@@ -9,7 +9,7 @@ from app.audit import history
 from app.auth.actor import current_actor
 from app.deadlines import calendar
 from app.engine.validation import validated_form
-from app.errors import Invalid, NotFound
+from app.errors import BadRequest, Invalid, NotFound
 from app.registers import REGISTERS, school_year_of
 from app.registers import figures, lists, review, visits
 from app.registers.compare import compare
@@ -18,7 +18,7 @@ from app.registers.scope import district_in_scope, mismatch_in_scope
 from app.reports.downloads import table
 from app.roster.files import ImportFileError
 from app.web.limits import export_limit, import_limit
-from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
+from forms.registers import YEARS, CompareForm, DismissForm, FiguresForm, ReviewForm
 
 UPLOAD_TYPES = {"text/csv": "upload.csv",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx"}
@@ -36,8 +36,10 @@ def _year_arg() -> int:
     raw = request.args.get("school_year", "")
     if raw == "":
         return _this_year()
-    form = validated_form(CompareForm, {"school_year": raw})
-    return form.school_year.data
+    if not raw.isdigit() or not YEARS[0] <= int(raw) <= YEARS[1]:
+        raise BadRequest(f"school_year 须为 {YEARS[0]}..{YEARS[1]} 的年份 / school_year must be a year within "
+                         f"{YEARS[0]}..{YEARS[1]}", field="school_year")
+    return int(raw)
 
 
 @bp.post("/registers/<register>/import")
