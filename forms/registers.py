@@ -1,7 +1,7 @@
 """四查三比对: a reviewer's answers to a mismatch, a comparison run, and the other offices' figures."""
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import FileField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from forms.base import N_, BaseForm, long_text, options, short_text
 
@@ -45,3 +45,13 @@ class FiguresForm(BaseForm):
                                     description=_l("全国学籍系统中本县义务教育阶段“其他离校”的人数。"))
     poverty_dropouts = IntegerField(_l("乡村振兴部门辍学人数"), [Optional(), NumberRange(min=0, max=10**7)],
                                     description=_l("乡村振兴（原扶贫）部门掌握的脱贫户家庭义务教育阶段辍学人数。"))
+
+
+class RegisterUploadForm(BaseForm):
+    file = FileField(_l("名册文件(CSV 或 XLSX)"), [DataRequired()],
+                     description=_l("列：身份证号、姓名、出生日期、乡镇、村、监护人。新版本替换本县原有名册；有错误行时整份文件不导入。"))
+
+
+class DispatchForm(BaseForm):
+    visitor = short_text(_l("摸排责任人"), help=_l("负责上门核实的人员，如包村干部、村委会主任或学校教师的姓名。"))
+    township = short_text(_l("乡镇"), required=False, max_len=100, help=_l("只派发该乡镇的儿童；不填为全部。"))

@@ -38,6 +38,7 @@ ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")        # add and impo
 AUDIT_ROLES = ("supervisor",)
 ADMIN_EVENT_READERS = ("supervisor", "admin")                     # the admin events log
 CHAIN_VERIFY_ROLES = ("supervisor", "bureau_officer", "bureau_head", "admin")  # GET /audit/verify
+REGISTER_ROLES = ("bureau_officer",)                              # 四查三比对: the county's registers
 ADMIN_ROLES = ("admin",)                                          # users, units, calendar, tokens
 
 UNIT_KIND_LABELS = {

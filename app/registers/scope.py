@@ -4,11 +4,12 @@ them (404), as everywhere else."""
 from sqlalchemy import select
 
 from app.auth.actor import Actor
+from app.auth.roles import REGISTER_ROLES
 from app.errors import NotFound, NotPermitted
 from app.extensions import db
 from app.models import Mismatch, OrgUnit
 
-ROLE = "bureau_officer"
+ROLE = REGISTER_ROLES[0]
 MAX_ID = 2**31 - 1
 
 
