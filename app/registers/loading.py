@@ -2,13 +2,12 @@
 
 Every row is checked first; one bad row refuses the file (422 listing each bad line), because a
 snapshot missing a child would wrongly resolve that child's mismatches. A good file is loaded into a
-temporary staging table — by COPY on PostgreSQL, executemany on SQLite — and merged into
+temporary staging table as they are checked — by COPY on PostgreSQL, executemany on SQLite — and merged into
 register_rows with three set-based statements in one transaction: delete the children the new
 version no longer lists, update the ones that changed, insert the new ones. The same file again
 changes nothing (0 inserted, 0 updated, 0 deleted); a new version of the register replaces the snapshot.
 """
 import hashlib
-from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -34,16 +33,6 @@ class BadRows(Invalid):
         self.extra.update(rows=rows, bad_rows=total)
 
 
-@dataclass
-class Loaded:
-    run: RegisterImport
-    rows: int = 0
-    errors: list = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return self.run.to_dict()
-
-
 def import_register(data: bytes, filename: str, *, district: OrgUnit, register: str, who: history.By, via: str,
                     progress=None) -> RegisterImport:
     """Check every row of the file, then replace the district's snapshot of `register` with it.
@@ -51,24 +40,32 @@ def import_register(data: bytes, filename: str, *, district: OrgUnit, register: 
     if register not in REGISTERS:
         raise Invalid({"register": f"未知名册 / unknown register {register!r}"})
     rows = read_rows(data, filename, limits(), COLUMNS)
-    children, bad, seen = [], [], {}
-    for line, raw in rows:
-        child, errors = check(line, raw)
-        if child is not None and (first := seen.get(child.id_number)):
-            child, errors = None, {"id_number": f"文件中重复, 首次出现在第 {first} 行 / duplicate in this file "
-                                                f"(first on line {first})"}
-        if errors:
-            bad.append({"line": line, "errors": with_headers(errors, rows.headers)})
-        else:
-            seen[child.id_number] = line
-            children.append(child)
-        if progress:
-            progress(1)
+    conn = db.session.connection()
+    bad, seen = [], {}
+    _create_stage(conn)
+    # The rows stream into the staging table as they are checked: a million-row register is never held
+    # in memory as objects. A bad row anywhere rolls the whole transaction back.
+    with _Stager(conn) as stage:
+        for line, raw in rows:
+            child, errors = check(line, raw)
+            if child is not None and (first := seen.get(child.id_number)):
+                child, errors = None, {"id_number": f"文件中重复, 首次出现在第 {first} 行 / duplicate in this file "
+                                                    f"(first on line {first})"}
+            if errors:
+                bad.append({"line": line, "errors": with_headers(errors, rows.headers)})
+            elif not bad:
+                seen[child.id_number] = line
+                stage.add(child)
+            else:
+                seen[child.id_number] = line
+            if progress:
+                progress(1)
     if bad:
+        db.session.rollback()
         raise BadRows(bad[:MAX_LISTED], len(bad))
-    counts = merge(children, district.id, register)
+    counts = merge(conn, district.id, register)
     run = RegisterImport(district_id=district.id, register=register, at=clock.now(), actor=who.name, via=via,
-                         filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(), rows=len(children),
+                         filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(), rows=len(seen),
                          **counts)
     db.session.add(run)
     # The admin-event log is where changes outside a case's workflow are recorded (append-only).
@@ -78,25 +75,58 @@ def import_register(data: bytes, filename: str, *, district: OrgUnit, register: 
     return run
 
 
-def merge(children, district_id: int, register: str) -> dict:
-    """Stage the children and merge them into the snapshot (flushed in the session's transaction, not
-    committed): {"inserted", "updated", "deleted"}."""
-    session = db.session
-    conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
+def _create_stage(conn) -> None:
     conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
     conn.execute(text(f"CREATE TEMPORARY TABLE {STAGE} (id_number VARCHAR(18) PRIMARY KEY, name VARCHAR(100), "
                       "birth_date DATE, township VARCHAR(100), village VARCHAR(100), guardian VARCHAR(100), "
                       "line INTEGER)"))
-    if postgres:
-        _copy(conn, children)
-        conn.execute(text(f"ANALYZE {STAGE}"))  # no autovacuum on a temporary table: the planner needs its size
-    elif children:
-        conn.execute(text(f"INSERT INTO {STAGE} ({_COLS}) VALUES (:id_number, :name, :birth_date, :township, "
-                          ":village, :guardian, :line)"),
-                     [{"id_number": c.id_number, "name": c.name, "birth_date": c.birth_date.isoformat(),
-                       "township": c.township, "village": c.village, "guardian": c.guardian, "line": c.line}
-                      for c in children])
+
+
+class _Stager:
+    """Children into the staging table: one COPY on PostgreSQL (on the session's own connection, so in
+    its transaction), batches of executemany on SQLite."""
+    BATCH = 5000
+
+    def __init__(self, conn):
+        self.conn, self.postgres = conn, conn.dialect.name == "postgresql"
+        self.batch = []
+
+    def __enter__(self):
+        if self.postgres:
+            self.cursor = self.conn.connection.driver_connection.cursor()
+            self.copy_cm = self.cursor.copy(f"COPY {STAGE} ({_COLS}) FROM STDIN")
+            self.copy = self.copy_cm.__enter__()
+        return self
+
+    def add(self, c) -> None:
+        if self.postgres:
+            self.copy.write_row((c.id_number, c.name, c.birth_date, c.township, c.village, c.guardian, c.line))
+            return
+        self.batch.append({"id_number": c.id_number, "name": c.name, "birth_date": c.birth_date.isoformat(),
+                           "township": c.township, "village": c.village, "guardian": c.guardian, "line": c.line})
+        if len(self.batch) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.batch:
+            self.conn.execute(text(f"INSERT INTO {STAGE} ({_COLS}) VALUES (:id_number, :name, :birth_date, "
+                                   ":township, :village, :guardian, :line)"), self.batch)
+            self.batch = []
+
+    def __exit__(self, *exc):
+        if self.postgres:
+            self.copy_cm.__exit__(*exc)
+            self.cursor.close()
+            if exc[0] is None:
+                self.conn.execute(text(f"ANALYZE {STAGE}"))  # no autovacuum on a temporary table
+        elif exc[0] is None:
+            self._flush()
+        return False
+
+
+def merge(conn, district_id: int, register: str) -> dict:
+    """Merge the staged children into the snapshot with three set-based statements (in the session's
+    transaction, not committed): {"inserted", "updated", "deleted"}."""
     p = {"d": district_id, "r": register}
     mine = "r.district_id = :d AND r.register = :r"
     deleted = conn.execute(text(
@@ -114,11 +144,3 @@ def merge(children, district_id: int, register: str) -> dict:
     conn.execute(text(f"DROP TABLE {STAGE}"))
     return {"inserted": inserted, "updated": updated, "deleted": deleted}
 
-
-def _copy(conn, children) -> None:
-    """COPY the children into the staging table on the session's own connection (same transaction)."""
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {STAGE} ({_COLS}) FROM STDIN") as copy:
-            for c in children:
-                copy.write_row((c.id_number, c.name, c.birth_date, c.township, c.village, c.guardian, c.line))
