@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.audit import chain as audit
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CaseEvent, Pupil, User
+from app.models import Case, CaseEvent, Mismatch, Pupil, User
 
 
 def test_demo_loads_a_plausible_district(app, runner):
@@ -12,10 +12,13 @@ def test_demo_loads_a_plausible_district(app, runner):
     assert out.exit_code == 0, out.output
     assert "password for all: baoxue-demo" in out.output and "s01_admin" in out.output
     with app.app_context():
-        states = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+        states = dict(db.session.execute(select(Case.state, func.count()).where(Case.workflow == "dropout")
+                                         .group_by(Case.state)).all())
         assert set(states) == set(machine.get("dropout").states)  # every state, off-ramps included
         assert sum(states.values()) == 40
-        assert db.session.scalar(select(func.count(Pupil.id))) == 200
+        assert db.session.scalar(select(func.count(Pupil.id))) == 201  # one enrolled twice (四查三比对)
+        kinds = {k for (k,) in db.session.execute(select(Mismatch.kind).distinct())}
+        assert kinds == {"not_enrolled", "not_in_school", "poverty_dropout", "duplicate"}
         roles = {a.role for u in db.session.execute(select(User)).scalars() for a in u.assignments}
         assert roles == {"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
                          "partner", "supervisor", "admin"}
