@@ -5,6 +5,7 @@ from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from forms.base import N_, BaseForm, long_text, options, short_text
+from forms.intake import SOURCES
 
 FINDINGS = [("in_school_elsewhere", N_("在外地就读")), ("moved_away", N_("已迁出本县")),
             ("out_of_school", N_("确未入学/失学")), ("deceased", N_("已死亡")), ("exempt", N_("缓学/免学")),
@@ -20,6 +21,9 @@ class OpenDoorVisitForm(BaseForm):
                            description=_l("派发摸排任务的日期，摸排时限从这天起按工作日计算。"))
     visitor = short_text(_l("摸排责任人"), help=_l("负责上门核实的人员，如包村干部、村委会主任或学校教师的姓名。"))
     note = long_text(_l("说明"), required=False, help=_l("需要核实的情况，如户籍地址、家长联系方式。"))
+    # A visit comes from a registry comparison (the case's source, as a dropout case's detection says its own).
+    source = SelectField(_l("发现途径"), choices=options([c for c in SOURCES if c[0] == "registry"]), default="registry",
+                         description=_l("是谁、通过什么发现的。"))
 
 
 class FindingForm(BaseForm):

@@ -14,7 +14,7 @@ def _open_payload(mismatch: dict, today: str, given: dict) -> dict:
     """The open form's data for a visit to the child of `mismatch` (what app/registers opens it with)."""
     note = given.get("note") or f"{mismatch['kind_label']}: {mismatch['township']} {mismatch['village']}"
     return {"district_id": mismatch["district_id"], "mismatch_id": mismatch["id"], "ordered_on": today,
-            "visitor": given.get("visitor") or "", "note": note}
+            "visitor": given.get("visitor") or "", "note": note, "source": "registry"}
 
 
 DEFINITION = {

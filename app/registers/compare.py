@@ -90,7 +90,9 @@ def _selects(district: OrgUnit, lo: date, hi: date) -> list:
 
     # The district's pupils out of school, with the 户籍 row's place and guardian when it lists them.
     r = sa.orm.aliased(RegisterRow)
-    place = and_(r.district_id == district.id, r.register == "household", _g(r.id_number) == Pupil.student_no)
+    # by the register's own key (district, register, id number): an index probe per pupil out of school
+    place = and_(r.district_id == district.id, r.register == "household", r.id_number == _body(Pupil.student_no),
+                 Pupil.student_no.startswith("G"))
     out = select(literal("not_in_school"), _body(Pupil.student_no), Pupil.name, Pupil.birth_date,
                  func.coalesce(r.township, Pupil.township), func.coalesce(r.village, Pupil.village),
                  func.coalesce(r.guardian, ""), Pupil.id, func.min(Case.id)).select_from(Case).join(

@@ -28,9 +28,10 @@ from app.auth.roles import ROLES as ALL_ROLES
 from app.auth.scope import unit_by_code
 from app.district import saved
 from app.extensions import db
-from app.models import Case, Notification, User
+from app.models import Case, Mismatch, Notification, User
 from tests.deadline_helpers import remind_on_time
 from tests.district import USERS
+from tests.registers_helpers import household_csv, poverty_csv, upload
 from tests.web import PASSWORD
 
 CHECKS = (pathlib.Path(__file__).parent / "page_checks.js").read_text(encoding="utf-8")
@@ -72,7 +73,11 @@ def scene(app, bx):
     report = bx.post("/cases", {"workflow": "school_report", "school_id": school, "month": "2026-11"},
                      as_="school_admin")
     assert report.status_code == 201, report.get_json()
+    for register, data in (("household", household_csv()), ("poverty", poverty_csv())):  # 四查三比对
+        assert upload(bx, register, data).status_code == 200
+    assert bx.post("/registers/compare", {}).status_code == 200
     with app.app_context():
+        mismatches = list(db.session.scalars(select(Mismatch.id).order_by(Mismatch.id)))
         teacher = db.session.execute(select(User).where(User.username == "teacher")).scalar_one()
         notice = db.session.execute(select(Notification.id).limit(1)).scalar()
         pupil = db.session.get(Case, rich["id"]).pupil_id
@@ -83,6 +88,7 @@ def scene(app, bx):
             "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"]],
             "student_id": [pupil], "pupil_id": [pupil], "user_id": [teacher.id], "unit_id": [school],
             "notification_id": [notice] if notice else [], "role": list(ALL_ROLES), "filter_id": [shared.id],
+            "mismatch_id": mismatches[:2],
         }
     return {"values": values, "visiting": visiting["id"], "closed": closed["id"]}
 
