@@ -8,7 +8,6 @@ from app.models import AdminEvent, CaseEvent, Deadline, Mismatch, RegisterRow
 from tests.district import app_today
 from tests.test_openapi import Document
 from tests.registers_helpers import (
-    POOR_UNENROLLED,
     TOO_OLD,
     TOO_YOUNG,
     UNENROLLED,
