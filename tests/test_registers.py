@@ -167,7 +167,7 @@ def test_only_the_districts_bureau_officer(bx, county, app, district):
 def test_bad_rows_are_named_by_line_and_nothing_is_imported(bx, app):
     bad = household_csv(f"{pupil_id_number(2)[:-1]}0,错号,2012-03-03,河口乡,河口村,x",
                         f"{pupil_id_number(4)},错日期,2012-02-30,河口乡,河口村,x",
-                        f",无号,2012-03-03,,河口村,x", f"{UNENROLLED},重复,2017-01-01,河口乡,上寨村,x")
+                        ",无号,2012-03-03,,河口村,x", f"{UNENROLLED},重复,2017-01-01,河口乡,上寨村,x")
     r = upload(bx, "household", bad)
     assert r.status_code == 422
     body = r.get_json()
