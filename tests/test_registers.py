@@ -1,6 +1,10 @@
 """四查三比对 through the API and the CLI: each comparison kind on a small hand-made register, an
 idempotent re-run that keeps reviews, review and dismiss on the audit trail, scope, and bad rows."""
+import io
+from datetime import datetime
+
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.extensions import db
@@ -230,3 +234,21 @@ def test_the_register_endpoints_answer_as_documented(bx, county, client, app, di
     assert report["by_township"]["totals"]["total"] == 5
     check(bx.get("/registers/report.xlsx"), "GET", "/registers/report.xlsx")
     check(bx.get("/registers/report", as_="supervisor"), "GET", "/registers/report")
+
+
+def test_an_xlsx_register_with_excel_dates_and_its_own_headers(bx, app):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["公民身份号码", "儿童姓名", "出生日期", "乡镇(街道)", "村(社区)", "户主"])
+    ws.append([UNENROLLED, "未入学儿童", datetime(2017, 3, 15), "河口乡", "上寨村", "张父"])
+    ws.append(["12345", "坏号", "2017年3月15日", "河口乡", "上寨村", "张父"])
+    out = io.BytesIO()
+    wb.save(out)
+    r = upload(bx, "household", out.getvalue(), filename="户籍.xlsx")
+    assert r.status_code == 422 and r.get_json()["rows"][0]["line"] == 3
+    assert r.get_json()["rows"][0]["errors"]["id_number"].startswith("公民身份号码: 身份证号应为")  # the file's header
+    ws.delete_rows(3)
+    out = io.BytesIO()
+    wb.save(out)
+    r = upload(bx, "household", out.getvalue(), filename="户籍.xlsx")
+    assert r.status_code == 200 and r.get_json()["inserted"] == 1
