@@ -72,3 +72,16 @@ def test_other_roles_and_districts_are_refused(as_, app, district):
     assert stranger.post(f"/registers/mismatches/{any_id}/dismiss",
                          {"reason": "deceased", "evidence": "x"}).status_code == 404
     assert stranger.get("/registers?district=D").status_code == 404
+
+
+def test_dispatch_sends_a_visit_to_every_child_of_a_township(as_, app, district):
+    ids = _load(as_, app, district)
+    bureau = as_("bureau")
+    assert bureau.post("/registers/visits/dispatch", {"visitor": "", "township": "河口乡"}).status_code == 303
+    r = bureau.post("/registers/visits/dispatch", {"visitor": "包村干部 王强", "township": "河口乡"})
+    assert r.status_code == 302
+    with app.app_context():
+        child = db.session.get(Mismatch, ids["not_enrolled:未入学儿童"])   # 河口乡: sent
+        other = db.session.get(Mismatch, ids["poverty_dropout:脱贫户儿童"])  # 城关镇: not
+        assert child.status == "case_opened" and child.case_id and other.status == "open"
+    assert "包村干部 王强" in bureau.text("/registers/visits?township=河口乡")
