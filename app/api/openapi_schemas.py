@@ -114,6 +114,7 @@ def components() -> dict:
             "type": "object", "additionalProperties": STR,
             "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
                            "学籍号's, an area code not known)"}}),
+        "AttendanceRecorded": obj({"absences": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT}),
         "CaseSummary": obj(summary, optional=("overdue",)),
         "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
                      "open_deadlines": array(ref("Deadline")),

@@ -1,5 +1,6 @@
 """One module per aggregate; importing this package registers every table."""
 from app.models.action_keys import ActionKey
+from app.models.attendance import Absence, AbsenceStreak, RiskEntry, RosterGap
 from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
@@ -12,6 +13,6 @@ from app.models.org import OrgUnit
 from app.models.pupils import FormerNumber, Pupil
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
-__all__ = ["AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RoleAssignment", "SavedFilter",
+__all__ = ["Absence", "AbsenceStreak", "AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
+           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RiskEntry", "RoleAssignment", "RosterGap", "SavedFilter",
            "User"]

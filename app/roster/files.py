@@ -24,6 +24,7 @@ HEADER_ALIASES = {
     "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
     "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
     "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
+    "孤儿": "orphan", "事实无人抚养": "unsupported", "事实无人抚养儿童": "unsupported",
     "监护人关系": "guardian_relation", "旧学籍号": "previous_student_no", "原学籍号": "previous_student_no",
     "全国学籍号": "student_no", "学生姓名": "name", "出生年月日": "birth_date", "家长姓名": "guardian_name",
     "家长电话": "guardian_phone",
@@ -74,8 +75,20 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-# The header a message names for a column the file lacks: its first Chinese alias.
-COLUMN_NAMES = {key: next((h for h, k in HEADER_ALIASES.items() if k == key), key) for key in REQUIRED_COLUMNS}
+@dataclass(frozen=True)
+class Columns:
+    """What a kind of file's header means: {header as typed: column} and the columns it must have. The
+    roster's is the default; another import (a class register of absences) passes its own."""
+    aliases: dict
+    required: tuple
+
+    def name(self, key: str) -> str:
+        """The header a message names for a column the file lacks: its first Chinese alias."""
+        return next((h for h, k in self.aliases.items() if k == key), key)
+
+
+ROSTER = Columns(HEADER_ALIASES, REQUIRED_COLUMNS)
+COLUMN_NAMES = {key: ROSTER.name(key) for key in REQUIRED_COLUMNS}
 
 
 class RosterRows:
@@ -89,13 +102,13 @@ class RosterRows:
         return iter(self._rows)
 
 
-def _header(names) -> tuple[list[str], dict[str, str]]:
+def _header(names, columns: Columns = ROSTER) -> tuple[list[str], dict[str, str]]:
     texts = [_cell(n) for n in names]
-    cols = [HEADER_ALIASES.get(header_key(t), header_key(t).lower()) for t in texts]
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    cols = [columns.aliases.get(header_key(t), header_key(t).lower()) for t in texts]
+    missing = [c for c in columns.required if c not in cols]
     if missing:
-        raise ImportFileError("缺少列: " + "、".join(COLUMN_NAMES[c] for c in missing) + " / missing columns: "
-                              + ", ".join(f"{COLUMN_NAMES[c]} ({c})" for c in missing))
+        raise ImportFileError("缺少列: " + "、".join(columns.name(c) for c in missing) + " / missing columns: "
+                              + ", ".join(f"{columns.name(c)} ({c})" for c in missing))
     headers = {}
     for col, text in zip(cols, texts):
         headers.setdefault(col, text)
@@ -121,16 +134,16 @@ def _row(cols: list[str], values, limits: Limits) -> dict:
     return row
 
 
-def read_rows(data: bytes, filename: str, limits: Limits | None = None):
+def read_rows(data: bytes, filename: str, limits: Limits | None = None, columns: Columns = ROSTER):
     """(line number, {column: text}) for each data row, line 1 being the header, as RosterRows (which
     also says each column's header in the file). The file is checked whole first: an ImportFileError is
     raised here, before any row is read."""
     limits = limits or current_limits()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _xlsx_rows(data, limits)
+        return _xlsx_rows(data, limits, columns)
     if name.endswith(".csv"):
-        return _csv_rows(data, limits)
+        return _csv_rows(data, limits, columns)
     raise ImportFileError("仅支持 .csv 或 .xlsx / only .csv and .xlsx files are accepted")
 
 
@@ -205,10 +218,10 @@ def _csv_checked(data: bytes, limits: Limits) -> tuple[str, str, int]:
     return text, delimiter, rows
 
 
-def _csv_rows(data: bytes, limits: Limits):
+def _csv_rows(data: bytes, limits: Limits, columns: Columns = ROSTER):
     text, delimiter, _ = _csv_checked(data, limits)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cols, headers = _header(next(reader))
+    cols, headers = _header(next(reader), columns)
 
     def rows():
         for row in reader:
@@ -372,7 +385,7 @@ class _DoctypeOnly(_SheetScan):
         pass
 
 
-def _xlsx_rows(data: bytes, limits: Limits):
+def _xlsx_rows(data: bytes, limits: Limits, columns: Columns = ROSTER):
     inspect_xlsx(data, limits)
     from openpyxl import load_workbook  # late: importing openpyxl takes ~0.3 s (measured), only an XLSX needs it
     try:
@@ -387,7 +400,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
         raise
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFileError(f"无法读取 XLSX / not a readable XLSX file ({type(e).__name__})") from None
-    cols, headers = _header(header)
+    cols, headers = _header(header, columns)
 
     def data_rows():
         for i, row in enumerate(rows, start=2):

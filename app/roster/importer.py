@@ -33,11 +33,12 @@ from app.roster.files import (  # noqa: F401  (reading a file lives there; these
 )
 from app.engine.validation import META as BILINGUAL_META
 from app.models import FormerNumber, ImportRun, OrgUnit, Pupil
+from app.models.pupils import FLAGS
 from app.roster.cells import DATE_EXAMPLES, DATE_EXAMPLES_EN, named, roster_date
 from app.roster.pupils import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
-FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
+FLAG_COLUMNS = FLAGS
 NUMBER_COLUMNS = ("student_no", "previous_student_no")
 DATE_COLUMNS = ("birth_date",)
 TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
