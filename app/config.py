@@ -90,8 +90,8 @@ def from_env(instance_path: str) -> dict:
         "ATTENDANCE_RATE_WINDOW": int(os.environ.get("BAOXUE_ABSENCE_RATE_WINDOW", 20)),
         "ATTENDANCE_RATE": float(os.environ.get("BAOXUE_ABSENCE_RATE", 0.10)),
         "RISK_FLAGS_MIN": int(os.environ.get("BAOXUE_RISK_FLAGS_MIN", 2)),
-        # When the worker's cron runs the nightly early-warning job (cron syntax, the worker's clock: UTC
-        # on a server, so 14:30 is 22:30 in Beijing, after the day's registers are in).
+        # When the worker's cron runs the nightly early-warning job (cron syntax in the worker machine's
+        # local time: on a server in UTC, 14:30 is 22:30 in Beijing, after the day's registers are in).
         "WARNING_CRON": os.environ.get("BAOXUE_WARNING_CRON", "30 14 * * *"),
         # The audit chain's HMAC key: never stored in the database (app.audit.chain.key() resolves None).
         "AUDIT_KEY": _audit_key(),

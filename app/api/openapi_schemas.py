@@ -148,6 +148,8 @@ def components() -> dict:
         "AuditVerify": obj({"ok": BOOL, "events_checked": COUNT, "first_broken": nullable(obj(
             {"case_id": ID, "seq": ID, "event_id": nullable(ID), "reason": STR}))}),
         "ImportReport": obj({"import_id": nullable(ID), "rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
+                             "vanished": {**COUNT, "description": "pupils of the file's classes it does not list "
+                                                                  "(suspected on the risk list)"},
                              "failed": COUNT, "errors": array(obj({
                                  "line": ID, "student_no": STR,
                                  "errors": {"type": "object", "additionalProperties": STR}})),

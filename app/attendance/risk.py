@@ -35,7 +35,7 @@ def reasons_by_pupil(days: list[date], t: Thresholds) -> dict[int, list[dict]]:
     for pid, since in indicators.vanished().items():
         add(pid, {"kind": "vanished", "since": since.isoformat()})
     for pid, case_id in indicators.relapsed().items():
-        add(pid, {"kind": "relapse", "case_id": case_id})
+        add(pid, {"kind": "dropped_out_before", "case_id": case_id})
     for pid, flags in indicators.flagged(1).items():
         if len(flags) >= t.flags_min or pid in found:  # flags alone count from flags_min on
             add(pid, {"kind": "flags", "flags": flags})
@@ -110,6 +110,6 @@ def describe_zh(r: dict) -> str:
         return f"自{r['since']}起连续{r['days']}个上课日未请假缺勤"
     if kind == "vanished":
         return f"花名册导入中消失({r['since']})"
-    if kind == "relapse":
+    if kind == "dropped_out_before":
         return f"曾辍学(个案 #{r['case_id']})"
     return "风险标记: " + "、".join(FLAG_ZH.get(f, f) for f in r["flags"])
