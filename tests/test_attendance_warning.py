@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.attendance import warning
 from app.extensions import db
 from app.models import AbsenceStreak, Case, CaseAssignee, CaseEvent, Deadline, Notification, RiskEntry, User
-from tests.attendance_helpers import FRI, THU, TUE, WED, absent, at_evening
+from tests.attendance_helpers import FRI, MON, THU, TUE, WED, absent, at_evening
 
 
 def _counts():
@@ -85,3 +85,16 @@ def test_the_nightly_job_is_idempotent(app, bx):
         again = warning.run()
         assert _counts() == before
         assert again["new"] == 0 and again["notified"] == 0 and again["opened"] == 0
+
+
+def test_the_dashboard_counts_cases_opened_by_early_warning_and_how_much_earlier(app, bx):
+    at_evening()
+    auto, hand = bx.pupil(), bx.pupil()
+    absent(bx, auto, WED, THU, FRI)
+    absent(bx, hand, MON, TUE, WED, THU, FRI)
+    bx.open(hand, detected_on=FRI.isoformat())   # by hand, 4 days after the first absence (Monday)
+    with app.app_context():
+        warning.run()
+    d = bx.get("/dashboard", as_="bureau").get_json()["early_warning"]
+    assert (d["opened_by_warning"], d["opened_by_hand"], d["hand_after_absences"]) == (1, 1, 1)
+    assert d["median_days_warning"] == 2 and d["median_days_hand"] == 4 and d["median_days_earlier"] == 2

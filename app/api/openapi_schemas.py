@@ -177,6 +177,14 @@ def components() -> dict:
             "classes_without_dropout": array(obj({
                 "school": STR, "name": STR, "classes": COUNT, "without_dropout": COUNT,
                 "class_list": array(obj({"code": STR, "name": STR}))})),
+            "early_warning": obj({
+                "opened_by_warning": COUNT, "opened_by_hand": COUNT, "hand_after_absences": COUNT,
+                "median_days_warning": {"type": "number", "nullable": True},
+                "median_days_hand": {"type": "number", "nullable": True},
+                "median_days_earlier": {"type": "number", "nullable": True,
+                                        "description": "median lag (opened − first absence, days) of hand-opened "
+                                                       "cases minus that of early-warning cases"}},
+                description="this school year's cases opened by early warning vs by hand"),
         }),
         "ReportRow": report_row,
         "MonthlyReport": obj({
