@@ -19,6 +19,7 @@ from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import Deadline, OrgUnit, Pupil, User
+from demo import attendance
 from forms import pupil_numbers
 
 PASSWORD = "baoxue-demo"
@@ -263,6 +264,7 @@ def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = 
                 _walk(_Walker(rng, start, pupil, real_now), target, rng)
     finally:
         clock.reset()
+    attendance.load(rng)  # absences, an early-warning case, the risk list
 
 
 def print_logins(echo) -> None:

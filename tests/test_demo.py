@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.audit import chain as audit
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CaseEvent, Pupil, User
+from app.models import AbsenceStreak, Case, CaseEvent, Pupil, RiskEntry, User
 
 
 def test_demo_loads_a_plausible_district(app, runner):
@@ -14,7 +14,9 @@ def test_demo_loads_a_plausible_district(app, runner):
     with app.app_context():
         states = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
         assert set(states) == set(machine.get("dropout").states)  # every state, off-ramps included
-        assert sum(states.values()) == 40
+        assert sum(states.values()) == 41   # 40 walked, 1 opened by early warning (demo/attendance.py)
+        assert db.session.scalar(select(func.count(AbsenceStreak.id)).where(AbsenceStreak.opened_case)) == 1
+        assert db.session.scalar(select(func.count(RiskEntry.id))) >= 5
         assert db.session.scalar(select(func.count(Pupil.id))) == 200
         roles = {a.role for u in db.session.execute(select(User)).scalars() for a in u.assignments}
         assert roles == {"class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head",
