@@ -1,7 +1,7 @@
 """An absence (缺勤): the one schema of the attendance page, the register import's rows and
 POST /api/v1/attendance (each item of its batch)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FileField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, FileField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from forms.base import BaseForm, NotFuture, short_text
@@ -21,7 +21,3 @@ class RegisterUploadForm(BaseForm):
     file = FileField(_l("考勤表文件(CSV 或 XLSX)"), [DataRequired()],
                      description=_l("第一行为列名：学籍号、日期、是否请假、原因（姓名可有可无）。每行一次缺勤；再次导入同一文件不会重复登记。"))
 
-
-class TrackerForm(BaseForm):
-    username = SelectField(_l("跟踪责任人"), choices=[], validate_choice=False,
-                           description=_l("负责跟踪这名学生的人；留空则由班主任负责。"))
