@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.attendance import warning
 from app.extensions import db
-from app.models import Case, Notification, Pupil, RiskEntry, RosterGap, User
+from app.models import AdminEvent, Case, Notification, Pupil, RiskEntry, RosterGap, User
 from tests.attendance_helpers import FRI, THU, absent, at_evening
 
 
@@ -92,6 +92,8 @@ def test_the_page_lists_reasons_tracker_last_contact_and_is_scoped(app, bx, as_)
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(RiskEntry, entry.id).tracker.username == "leader"
+        event = db.session.execute(select(AdminEvent).where(AdminEvent.action == "risk_tracker_set")).scalar_one()
+        assert (event.actor, event.before, event.after) == ("school_admin", {"tracker": None}, {"tracker": "leader"})
     assert admin.post(f"/risk/{entry.id}/tracker", MultiDict([("username", "other_admin")])).status_code == 422
     assert as_("other_admin").post(f"/risk/{entry.id}/tracker", MultiDict([("username", "")])).status_code == 404
     assert as_("teacher").post(f"/risk/{entry.id}/tracker", MultiDict([("username", "")])).status_code == 403

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.attendance.people import class_teachers
+from app.audit import history
 from app.extensions import db
 from app.models import Absence, Case, CaseEvent, OrgUnit, Pupil, RiskEntry, RoleAssignment, User
 from app.reports import HOME_VISIT, step_marked
@@ -69,6 +70,10 @@ def tracker_choices(class_path: str) -> list[User]:
         .order_by(User.display_name, User.username).distinct()).scalars().all()
 
 
-def set_tracker(entry: RiskEntry, user: User | None) -> None:
+def set_tracker(entry: RiskEntry, user: User | None, who: history.By) -> None:
+    """Name who tracks the pupil (None: the class teacher again), on the admin-event log."""
+    before = entry.tracker.username if entry.tracker else None
     entry.tracker_id = user.id if user else None
+    history.admin_event(who, "risk_tracker_set", f"risk entry {entry.id} (pupil #{entry.pupil_id})",
+                        {"tracker": before}, {"tracker": user.username if user else None})
     db.session.commit()

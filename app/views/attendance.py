@@ -185,6 +185,6 @@ def risk_tracker(entry_id):
     choices = {u.username: u for u in risk_list.tracker_choices(entry.pupil.klass.path)}
     if username and username not in choices:
         raise Invalid({"username": "不能由此人跟踪 / this person may not track the pupil"})
-    risk_list.set_tracker(entry, choices.get(username))
+    risk_list.set_tracker(entry, choices.get(username), history.by(actor))
     flash(pick("已更改跟踪责任人 / tracker changed"), "ok")
     return redirect(url_for("views.risk_page", unit=request.form.get("unit") or None))
