@@ -211,6 +211,10 @@ def build_spec() -> dict:
             "one per pupil and school day, a day marked again is updated; every item is checked before any "
             "is written (422 names `absences[i].field`, 404 a pupil not in scope)", 200,
             ref("AttendanceRecorded"), 403, 404, 422, request={JSON: {"schema": _attendance_schema()}})},
+        "/risk-list": {"get": _op(
+            "The risk list (重点生) in your scope or of one school or class (`unit`): each pupil at risk with "
+            "the reasons, who tracks them, the last contact (names masked for roles that do not need them)",
+            200, ref("RiskList"), 403, 404, params=_query(unit=text(64)))},
         "/cases": {
             "get": _op("Cases in scope, filtered, a page at a time", 200, ref("CasePage"), 422,
                        params=_query(state={"type": "string", "enum": states}, school=text(64),

@@ -7,6 +7,7 @@ a field added or dropped without the document.
 from app.privacy.access_log import WHAT
 from app.engine import machine
 from app.audit.history import ADMIN_ACTIONS
+from app.attendance.risk import KINDS as RISK_KINDS
 from app.models.pupils import FLAGS
 from app.reports import TARGETS, reported_workflows
 from app.reports.monthly import COUNT_FIELDS
@@ -115,6 +116,15 @@ def components() -> dict:
             "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
                            "学籍号's, an area code not known)"}}),
         "AttendanceRecorded": obj({"absences": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT}),
+        "RiskList": obj({"total": COUNT, "items": array(obj({
+            "student_id": ID, "name": STR, "class": STR,
+            "reasons": array(obj({"kind": {"type": "string", "enum": list(RISK_KINDS)}, "absent": COUNT,
+                                  "unexcused": COUNT, "of": COUNT, "days": COUNT, "since": DATE, "case_id": ID,
+                                  "flags": array({"type": "string", "enum": list(FLAGS)})},
+                                 optional=("absent", "unexcused", "of", "days", "since", "case_id", "flags"))),
+            "trackers": array(STR), "tracker_named": BOOL, "listed_at": DATETIME,
+            "last_absence": nullable(obj({"day": DATE, "excused": BOOL, "reason": STR})),
+            "last_visit": nullable(DATE), "open_case_id": nullable(ID)}))}),
         "CaseSummary": obj(summary, optional=("overdue",)),
         "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
                      "open_deadlines": array(ref("Deadline")),

@@ -17,6 +17,8 @@ from app.extensions import db
 from app.models import Notification, Pupil, RiskEntry
 
 KIND = "at_risk"  # the notifications' kind of a new entry
+# The kinds of reason an entry gives (the API's schema lists them)
+KINDS = ("absence_rate", "dropped_out_before", "flags", "streak", "vanished")
 
 
 def reasons_by_pupil(days: list[date], t: Thresholds) -> dict[int, list[dict]]:
