@@ -12,7 +12,6 @@ the same job again (idempotent: nothing opened, nothing notified).
                                           (BENCH_DATABASE_URL to point elsewhere; it is re-created)
 """
 import argparse
-import io
 import os
 import random
 import sys
@@ -82,7 +81,6 @@ def absences(app, days: list[date], rate: float, streaks: int) -> int:
         away = set(rnd.sample(pupils, min(streaks, len(pupils))))
         last3 = set(days[-3:])
         n = 0
-        buf = io.StringIO()
         with conn.cursor().copy("COPY absences (pupil_id, day, excused, reason, recorded_by, recorded_at) "
                                 "FROM STDIN") as cp:
             for pid in pupils:
@@ -94,7 +92,6 @@ def absences(app, days: list[date], rate: float, streaks: int) -> int:
                         excused = rnd.random() < 0.5
                         cp.write_row((pid, d, excused, "病假" if excused else "", "bench", EVENING))
                         n += 1
-        del buf
         conn.commit()
         conn.execute("ANALYZE absences")
         conn.execute("ANALYZE pupils")

@@ -13,7 +13,7 @@ from app.audit.history import By
 from app.extensions import db
 from app.models import FormerNumber, OrgUnit, Pupil
 from app.roster.cells import DATE_EXAMPLES, DATE_EXAMPLES_EN, named, roster_date
-from app.roster.files import UNREADABLE, Columns, count_rows, read_rows  # noqa: F401 (count_rows: the CLI's bar)
+from app.roster.files import UNREADABLE, Columns, read_rows
 from app.roster.importer import FALSE, REQUIRED, TRUE
 from app.roster.pupils import RosterScope
 from forms import pupil_numbers

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from app.attendance import jobs, register
 from app.audit.history import CLI
 from app.auth.scope import unit_by_code
-from app.roster.files import ImportFileError, current_limits
+from app.roster.files import ImportFileError, count_rows, current_limits
 from app.roster.pupils import EVERYWHERE
 
 attendance_group = AppGroup("attendance", help="Attendance and early warning.")
@@ -29,7 +29,7 @@ def import_cmd(path, class_code):
     with open(path, "rb") as f:
         data = f.read()
     try:
-        total = register.count_rows(data, path)
+        total = count_rows(data, path)
         with click.progressbar(length=total, label="导入 importing", file=sys.stderr, show_pos=True) as bar:
             report = register.import_register(register.read(data, path), scope=EVERYWHERE, who=CLI,
                                               class_id=klass.id if klass else None, progress=bar.update)
