@@ -90,6 +90,16 @@ def from_env(instance_path: str) -> dict:
         # smtp://user:pass@host:port (smtps:// for TLS on connect); unset: notifications stay in the inbox
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "baoxue@localhost"),
+        # Early warning (app/attendance): each indicator's threshold. Unexcused absences on this many
+        # consecutive school days open a detected case; an absence rate at or above RATE over the last
+        # WINDOW school days, or this many known risk flags together, put a pupil on the risk list.
+        "ATTENDANCE_STREAK_DAYS": int(os.environ.get("BAOXUE_ABSENCE_STREAK_DAYS", 3)),
+        "ATTENDANCE_RATE_WINDOW": int(os.environ.get("BAOXUE_ABSENCE_RATE_WINDOW", 20)),
+        "ATTENDANCE_RATE": float(os.environ.get("BAOXUE_ABSENCE_RATE", 0.10)),
+        "RISK_FLAGS_MIN": int(os.environ.get("BAOXUE_RISK_FLAGS_MIN", 2)),
+        # When the worker's cron runs the nightly early-warning job (cron syntax in the worker machine's
+        # local time: on a server in UTC, 14:30 is 22:30 in Beijing, after the day's registers are in).
+        "WARNING_CRON": os.environ.get("BAOXUE_WARNING_CRON", "30 14 * * *"),
         # The audit chain's HMAC key: never stored in the database (app.audit.chain.key() resolves None).
         "AUDIT_KEY": _audit_key(),
     }

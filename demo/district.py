@@ -19,7 +19,7 @@ from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import Deadline, OrgUnit, Pupil, User
-from demo import registers
+from demo import attendance, registers
 from forms import pupil_numbers
 
 PASSWORD = "baoxue-demo"
@@ -264,7 +264,8 @@ def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = 
                 _walk(_Walker(rng, start, pupil, real_now), target, rng)
     finally:
         clock.reset()
-    registers.load(rng, roster, today)
+    attendance.load(rng)  # absences, an early-warning case, the risk list
+    registers.load(rng, roster, today)  # after every case: the comparison sees them all
 
 
 def print_logins(echo) -> None:

@@ -32,6 +32,8 @@ class PupilForm(BaseForm):
     disability = BooleanField(_l("残疾"), description=_l("持残疾证或经评估认定的残疾儿童少年。"))
     left_behind = BooleanField(_l("留守儿童"), description=_l("父母双方外出务工，或一方外出务工另一方无监护能力。"))
     migrant = BooleanField(_l("随迁子女"), description=_l("随父母在户籍所在地以外就读。"))
+    orphan = BooleanField(_l("孤儿"), description=_l("父母双方均已去世或被宣告死亡、失踪。"))
+    unsupported = BooleanField(_l("事实无人抚养"), description=_l("父母无法履行抚养义务（如重残、重病、服刑、失联），由他人照料。"))
 
     def validate_student_no(self, field):
         # G, L or J with a valid check digit (forms/pupil_numbers.py). A birth date unlike the one inside

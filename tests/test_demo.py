@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.audit import chain as audit
 from app.engine import machine
 from app.extensions import db
-from app.models import Case, CaseEvent, Mismatch, Pupil, User
+from app.models import AbsenceStreak, Case, CaseEvent, Mismatch, Pupil, RiskEntry, User
 
 
 def test_demo_loads_a_plausible_district(app, runner):
@@ -15,7 +15,9 @@ def test_demo_loads_a_plausible_district(app, runner):
         states = dict(db.session.execute(select(Case.state, func.count()).where(Case.workflow == "dropout")
                                          .group_by(Case.state)).all())
         assert set(states) == set(machine.get("dropout").states)  # every state, off-ramps included
-        assert sum(states.values()) == 40
+        assert sum(states.values()) == 41   # 40 walked, 1 opened by early warning (demo/attendance.py)
+        assert db.session.scalar(select(func.count(AbsenceStreak.id)).where(AbsenceStreak.opened_case)) == 1
+        assert db.session.scalar(select(func.count(RiskEntry.id))) >= 5
         assert db.session.scalar(select(func.count(Pupil.id))) == 201  # one enrolled twice (四查三比对)
         kinds = {k for (k,) in db.session.execute(select(Mismatch.kind).distinct())}
         assert kinds == {"not_enrolled", "not_in_school", "poverty_dropout", "duplicate"}

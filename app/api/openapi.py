@@ -9,6 +9,7 @@ from flask import jsonify, request
 from flask_babel import force_locale
 
 from app.api import bp
+from app.api.attendance import MAX_ITEMS as ATTENDANCE_MAX
 from app.api.openapi_schemas import REASON_CODES, components, ref
 from app.auth.scope import MAX_ID
 from app.district.notices import KINDS as NOTICE_KINDS
@@ -20,6 +21,7 @@ from app.district.filters import SORTS
 from app.reports.downloads import MIMETYPES
 from app.registers import KINDS as MISMATCH_KINDS
 from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
+from forms.attendance import AbsenceForm
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
 
@@ -213,6 +215,11 @@ def _log_paths(text) -> dict:
     }
 
 
+def _attendance_schema() -> dict:
+    return {"type": "object", "required": ["absences"], "additionalProperties": False, "properties": {
+        "absences": {"type": "array", "minItems": 1, "maxItems": ATTENDANCE_MAX, "items": form_schema(AbsenceForm)}}}
+
+
 def _open_schema() -> dict:
     """POST /cases: the open form of the workflow the body names (`workflow`, by default the first)."""
     first = machine.default().name
@@ -252,6 +259,15 @@ def build_spec() -> dict:
             request={"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
                 "file": {"type": "string", "format": "binary"}}}},
                 **{m.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for m in MIMETYPES.values()}})},
+        "/attendance": {"post": _op(
+            "Record a batch of absences (class teachers for their class; grade, school and bureau in scope): "
+            "one per pupil and school day, a day marked again is updated; every item is checked before any "
+            "is written (422 names `absences[i].field`, 404 a pupil not in scope)", 200,
+            ref("AttendanceRecorded"), 403, 404, 422, request={JSON: {"schema": _attendance_schema()}})},
+        "/risk-list": {"get": _op(
+            "The risk list (重点生) in your scope or of one school or class (`unit`): each pupil at risk with "
+            "the reasons, who tracks them, the last contact (names masked for roles that do not need them)",
+            200, ref("RiskList"), 403, 404, params=_query(unit=text(64)))},
         "/cases": {
             "get": _op("Cases in scope, filtered, a page at a time", 200, ref("CasePage"), 422,
                        params=_query(state={"type": "string", "enum": states}, school=text(64),

@@ -7,6 +7,7 @@ a field added or dropped without the document.
 from app.privacy.access_log import WHAT
 from app.engine import machine
 from app.audit.history import ADMIN_ACTIONS
+from app.attendance.risk import KINDS as RISK_KINDS
 from app.models.pupils import FLAGS
 from app.reports import TARGETS, reported_workflows
 from app.reports.monthly import COUNT_FIELDS
@@ -157,6 +158,16 @@ def components() -> dict:
             "type": "object", "additionalProperties": STR,
             "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
                            "学籍号's, an area code not known)"}}),
+        "AttendanceRecorded": obj({"absences": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT}),
+        "RiskList": obj({"total": COUNT, "items": array(obj({
+            "student_id": ID, "name": STR, "class": STR,
+            "reasons": array(obj({"kind": {"type": "string", "enum": list(RISK_KINDS)}, "absent": COUNT,
+                                  "unexcused": COUNT, "of": COUNT, "days": COUNT, "since": DATE, "case_id": ID,
+                                  "flags": array({"type": "string", "enum": list(FLAGS)})},
+                                 optional=("absent", "unexcused", "of", "days", "since", "case_id", "flags"))),
+            "trackers": array(STR), "tracker_named": BOOL, "listed_at": DATETIME,
+            "last_absence": nullable(obj({"day": DATE, "excused": BOOL, "reason": STR})),
+            "last_visit": nullable(DATE), "open_case_id": nullable(ID)}))}),
         "CaseSummary": obj(summary, optional=("overdue",)),
         "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
                      "open_deadlines": array(ref("Deadline")),
@@ -190,6 +201,8 @@ def components() -> dict:
         "AuditVerify": obj({"ok": BOOL, "events_checked": COUNT, "first_broken": nullable(obj(
             {"case_id": ID, "seq": ID, "event_id": nullable(ID), "reason": STR}))}),
         "ImportReport": obj({"import_id": nullable(ID), "rows": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT,
+                             "vanished": {**COUNT, "description": "pupils of the file's classes it does not list "
+                                                                  "(suspected on the risk list)"},
                              "failed": COUNT, "errors": array(obj({
                                  "line": ID, "student_no": STR,
                                  "errors": {"type": "object", "additionalProperties": STR}})),
@@ -217,6 +230,14 @@ def components() -> dict:
             "classes_without_dropout": array(obj({
                 "school": STR, "name": STR, "classes": COUNT, "without_dropout": COUNT,
                 "class_list": array(obj({"code": STR, "name": STR}))})),
+            "early_warning": obj({
+                "opened_by_warning": COUNT, "opened_by_hand": COUNT, "hand_after_absences": COUNT,
+                "median_days_warning": {"type": "number", "nullable": True},
+                "median_days_hand": {"type": "number", "nullable": True},
+                "median_days_earlier": {"type": "number", "nullable": True,
+                                        "description": "median lag (opened − first absence, days) of hand-opened "
+                                                       "cases minus that of early-warning cases"}},
+                description="this school year's cases opened by early warning vs by hand"),
         }),
         "ReportRow": report_row,
         "MonthlyReport": obj({

@@ -39,7 +39,7 @@ def by(actor) -> By:
 
 ADMIN_ACTIONS = ("user_added", "role_granted", "role_revoked", "password_set", "user_deactivated",
                  "user_reactivated", "unit_added", "enrolment_changed", "calendar_set", "calendar_cleared",
-                 "student_no_collision")
+                 "student_no_collision", "risk_tracker_set")
 ADMIN_ACTIONS += ("deadline_retried",)  # an admin retried a failed deadline action (app/deadlines/incidents.py)
 ADMIN_ACTIONS += ("password_reset",)  # a temporary password, to be changed at the next login (app/auth/accounts.py)
 # 四查三比对 (app/registers): a register imported; a mismatch opened as a case, or dismissed with a reason.

@@ -33,6 +33,9 @@ ASSIGNABLE_LABELS = {**ROLE_LABELS, "school_admin": N_("控辍专干")}
 
 REPORT_ROLES = ("school_admin", "grade_leader", "bureau_officer", "bureau_head", "supervisor")  # dashboard, reports
 ROSTER_ROLES = ("school_admin", "bureau_officer", "admin")        # add and import pupils
+ATTENDANCE_ROLES = ("class_teacher", "grade_leader", "school_admin", "bureau_officer")  # mark absences (in scope)
+TRACKER_ROLES = ("grade_leader", "school_admin")                  # change who tracks a pupil on the risk list
+RISK_READERS = ("class_teacher", "grade_leader", "school_admin", "bureau_officer", "bureau_head")  # the risk list
 # Reading the access log (who read personal data) is oversight: supervisors (督导) only — not the bureau
 # officers, who are among the heaviest readers of personal data themselves.
 AUDIT_ROLES = ("supervisor",)

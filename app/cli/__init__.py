@@ -5,6 +5,7 @@ from flask.cli import FlaskGroup
 from flask_migrate.cli import db as db_group
 
 from app import create_app
+from app.cli.attendance import attendance_group
 from app.cli.audit import audit_group
 from app.cli.calendar import calendar_group
 from app.cli.db import db_grants
@@ -17,7 +18,8 @@ from app.cli.units import units
 from app.cli.users import users
 from app.cli.worker import worker_cmd
 
-COMMANDS = (units, users, importer, registers_group, audit_group, calendar_group, deadlines_group, demo_cmd, serve_cmd, worker_cmd)
+COMMANDS = (units, users, importer, attendance_group, registers_group, audit_group, calendar_group, deadlines_group,
+            demo_cmd, serve_cmd, worker_cmd)
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True, load_dotenv=False,

@@ -29,8 +29,9 @@ _seq = count(1)
 
 
 @contextmanager
-def exclusive():
-    """True while this process holds the sweep lock (PostgreSQL); always True on SQLite.
+def exclusive(key: int | None = None):
+    """True while this process holds the sweep lock (or the lock `key`: the nightly early warning's,
+    app/attendance/jobs.py) on PostgreSQL; always True on SQLite.
 
     A session lock on a connection of its own: the actions commit one by one on the session's
     connection, so a transaction-scoped lock would end with the first of them. A process that dies
@@ -41,13 +42,14 @@ def exclusive():
     conn = db.engine.connect()
     got = False
     try:
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
+        key = LOCK_KEY if key is None else key
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
         conn.commit()
         yield got
     finally:
         try:
             if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
         except Exception:  # noqa: BLE001 — never hand a pooled connection back still holding the lock
             conn.invalidate()

@@ -15,7 +15,7 @@ from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.models import Deadline, Notification
 
-KINDS = ("reminder", "overdue", "escalated")  # what app/deadlines/actions.py writes
+KINDS = ("reminder", "overdue", "escalated", "at_risk")  # what app/deadlines/actions.py and the risk list write
 MAX_SELECTED = 500  # a page shows at most 100; an API client marks in batches
 
 

@@ -1,5 +1,6 @@
 """One module per aggregate; importing this package registers every table."""
 from app.models.action_keys import ActionKey
+from app.models.attendance import Absence, AbsenceStreak, RiskEntry, RosterGap
 from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
@@ -13,6 +14,8 @@ from app.models.pupils import FormerNumber, Pupil
 from app.models.registers import Mismatch, RegisterFigures, RegisterImport, RegisterRow
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
-__all__ = ["AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case", "CaseAssignee", "CaseEvent",
-           "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Mismatch", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport", "RegisterRow", "RoleAssignment", "SavedFilter",
+__all__ = ["Absence", "AbsenceStreak", "AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case",
+           "CaseAssignee", "CaseEvent", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Mismatch",
+           "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport", "RegisterRow", "RiskEntry",
+           "RoleAssignment", "RosterGap", "SavedFilter",
            "User"]

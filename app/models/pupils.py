@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.org import OrgUnit
 
-FLAGS = ("economic_hardship", "disability", "left_behind", "migrant")
+# Known risk flags (the risk list reads them): orphan 孤儿 and unsupported 事实无人抚养 came with 0018.
+FLAGS = ("economic_hardship", "disability", "left_behind", "migrant", "orphan", "unsupported")
 
 
 class Pupil(db.Model):
@@ -27,6 +28,8 @@ class Pupil(db.Model):
     disability: Mapped[bool] = mapped_column(Boolean, default=False)
     left_behind: Mapped[bool] = mapped_column(Boolean, default=False)
     migrant: Mapped[bool] = mapped_column(Boolean, default=False)
+    orphan: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    unsupported: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 事实无人抚养
 
     klass = relationship("OrgUnit", lazy="joined")
 

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, exists, func, null, select
 from sqlalchemy.orm import aliased
 
 from app import clock
+from app.attendance.outcome import outcome
 from app.district.filters import overdue_clause, schools_in_scope
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
@@ -129,6 +130,7 @@ def dashboard(actor, today: date) -> dict:
         "rates": rates,
         "home_visits": _home_visits(view, scope, sem_start, sem_end),
         "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
+        "early_warning": outcome(scope, sy_start),
     }
 
 

@@ -24,6 +24,7 @@ HEADER_ALIASES = {
     "班级": "class_code", "监护人": "guardian_name", "监护人姓名": "guardian_name", "监护人电话": "guardian_phone",
     "联系电话": "guardian_phone", "住址": "address", "家庭住址": "address", "乡镇": "township", "村": "village",
     "经济困难": "economic_hardship", "残疾": "disability", "留守儿童": "left_behind", "随迁子女": "migrant",
+    "孤儿": "orphan", "事实无人抚养": "unsupported", "事实无人抚养儿童": "unsupported",
     "监护人关系": "guardian_relation", "旧学籍号": "previous_student_no", "原学籍号": "previous_student_no",
     "全国学籍号": "student_no", "学生姓名": "name", "出生年月日": "birth_date", "家长姓名": "guardian_name",
     "家长电话": "guardian_phone",
@@ -76,8 +77,9 @@ def _cell(value) -> str:
 
 @dataclass(frozen=True)
 class Columns:
-    """What a kind of file's header may say: {header text: column}, and the columns it must have (the
-    pupil roster's by default; the county's registers name their own, app/registers/files.py)."""
+    """What a kind of file's header may say: {header text: column}, and the columns it must have. The
+    pupil roster's is the default; another import passes its own (a class register of absences,
+    app/attendance; the county's registers, app/registers/files.py)."""
     aliases: dict
     required: tuple
 

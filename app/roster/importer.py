@@ -33,11 +33,13 @@ from app.roster.files import (  # noqa: F401  (reading a file lives there; these
 )
 from app.engine.validation import META as BILINGUAL_META
 from app.models import FormerNumber, ImportRun, OrgUnit, Pupil
+from app.models.pupils import FLAGS
+from app.roster import gaps
 from app.roster.cells import DATE_EXAMPLES, DATE_EXAMPLES_EN, named, roster_date
 from app.roster.pupils import EVERYWHERE, RosterScope, record_collision, school_of
 from forms.pupils import PupilForm
 
-FLAG_COLUMNS = ("economic_hardship", "disability", "left_behind", "migrant")
+FLAG_COLUMNS = FLAGS
 NUMBER_COLUMNS = ("student_no", "previous_student_no")
 DATE_COLUMNS = ("birth_date",)
 TRUE = {"1", "y", "yes", "true", "是", "t", "x", "√"}
@@ -54,12 +56,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    vanished: int = 0  # pupils of the file's classes it does not list (app/roster/gaps.py)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)  # [{line, student_no, warnings: {field: message}}], rows written
 
     def to_dict(self) -> dict:
         return {"import_id": self.import_id, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "failed": len(self.errors), "errors": self.errors,
+                "unchanged": self.unchanged, "vanished": self.vanished, "failed": len(self.errors), "errors": self.errors,
                 "warnings": self.warnings}
 
 
@@ -212,10 +215,13 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
                      {cid: (code, path) for code, cid, path in found})
     report = ImportReport(import_id=writer.run.id)
     seen: dict[str, int] = {}  # each number of a row written (its own and the one it replaces) -> line
+    listed: set[str] = set()   # every number the file names, good row or bad: not vanished
+    listed_classes: set[int] = set()
     batch: list[tuple[int, Row]] = []
     try:
         for line, raw in rows:
             report.rows += 1
+            listed.update(pupil_numbers.normalise(raw.get(k, "")) for k in NUMBER_COLUMNS if raw.get(k))
             row, errors = validate_row(raw, classes)
             if row and (first := next((seen[n] for n in row.numbers if n in seen), None)):
                 errors = {"student_no": f"文件中重复, 首次出现在第 {first} 行 / "
@@ -224,6 +230,7 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
                 report.errors.append({"line": line, "student_no": raw.get("student_no", ""), "errors": errors})
             else:
                 seen.update({n: line for n in row.numbers})
+                listed_classes.add(row.values["class_id"])
                 batch.append((line, row))
             if len(batch) >= batch_size:
                 _write_batch(batch, report, writer)
@@ -235,6 +242,7 @@ def import_pupils(rows, *, scope: RosterScope, who: history.By, via: str, filena
     except ImportFileError as e:
         history.finish_import(writer.run, report, error=str(e))
         raise
+    report.vanished = gaps.record(writer.run, listed_classes, listed, writer.run.at)
     report.errors.sort(key=lambda e: e["line"])
     refused = {e["line"] for e in report.errors}  # a row refused when written: its error says it all
     report.warnings = sorted((w for w in report.warnings if w["line"] not in refused), key=lambda w: w["line"])

@@ -2,7 +2,8 @@
 from flask_login import current_user
 
 from app.auth.actor import current_actor
-from app.auth.roles import ADMIN_EVENT_READERS, ADMIN_ROLES, AUDIT_ROLES, REGISTER_ROLES, REPORT_ROLES
+from app.auth.roles import (ADMIN_EVENT_READERS, ADMIN_ROLES, ATTENDANCE_ROLES, AUDIT_ROLES, REGISTER_ROLES, REPORT_ROLES,
+                            RISK_READERS)
 from app.engine import machine
 from app.errors import NotPermitted
 
@@ -12,7 +13,7 @@ def page_roles(what: str) -> frozenset:
         return frozenset(r for d in machine.registered().values() for r in d.open_roles)
     return frozenset({"dashboard": REPORT_ROLES, "reports": REPORT_ROLES, "admin": ADMIN_ROLES,
                       "access_log": AUDIT_ROLES, "admin_events": ADMIN_EVENT_READERS,
-                      "registers": REGISTER_ROLES}[what])
+                      "registers": REGISTER_ROLES, "attendance": ATTENDANCE_ROLES, "risk": RISK_READERS}[what])
 
 
 def can(what: str) -> bool:

@@ -13,7 +13,7 @@ from app.views import bp
 from app.web import paging
 
 PER_PAGE = 30
-KIND_LABELS = {"reminder": _l("提醒"), "overdue": _l("逾期"), "escalated": _l("升级督办")}
+KIND_LABELS = {"reminder": _l("提醒"), "overdue": _l("逾期"), "escalated": _l("升级督办"), "at_risk": _l("新增重点生")}
 
 
 def unread_counter():

@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.cron import CronScheduler
 
 from app import create_app
+from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
@@ -23,9 +24,12 @@ from app.logs import structured
 SWEEP_INTERVAL = 60
 
 
-def _cron(url: str) -> None:
+def _cron(url: str, warning_cron: str) -> None:
     cron = CronScheduler(connection=Redis.from_url(url))
     cron.register(timers.sweep_job, queue_name=timers.QUEUE, interval=SWEEP_INTERVAL, job_timeout=300)
+    # the nightly early warning (absence streaks -> cases, the risk list): idempotent, one at a time
+    cron.register(attendance_jobs.nightly_job, queue_name=attendance_jobs.QUEUE, cron=warning_cron,
+                  job_timeout=3600)
     cron.start()
 
 
@@ -35,7 +39,8 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
     queues = [Queue(name, connection=conn) for name in app.config["RQ_QUEUES"]]
     sweeper = None
     if cron and not burst:
-        sweeper = multiprocessing.get_context("fork").Process(target=_cron, args=(redis_url(app),), daemon=True)
+        sweeper = multiprocessing.get_context("fork").Process(target=_cron, args=(redis_url(app), app.config["WARNING_CRON"]),
+                                                                daemon=True)
         sweeper.start()
     try:
         with app.app_context():

@@ -23,7 +23,12 @@ from sqlalchemy import select
 from app import clock
 from app.deadlines import actions
 
+from app.attendance import warning
+from app.attendance.absences import Mark, record
+from app.attendance.schooldays import last_school_days
+from app.audit import history
 from app.auth.actor import act_as
+from app.deadlines import calendar
 from app.auth.roles import ROLES as ALL_ROLES
 from app.auth.scope import unit_by_code
 from app.district import saved
@@ -84,6 +89,11 @@ def scene(app, bx):
         bureau = db.session.execute(select(User).where(User.username == "bureau")).scalar_one()
         shared = saved.save(act_as(bureau), "全区逾期", "overdue=1", bureau.assignments[0].unit_id, clock.now())
         db.session.commit()
+        # the attendance page with absentees marked, and the risk list with a pupil on it
+        days = last_school_days(calendar.local_date(clock.now()), 2)
+        record([Mark(pupil, d, i == 0, "病假" if i == 0 else "电话联系不上") for i, d in enumerate(days)],
+               history.by(teacher))
+        warning.run()
         values = {
             "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"]],
             "student_id": [pupil], "pupil_id": [pupil], "user_id": [teacher.id], "unit_id": [school],
