@@ -107,3 +107,20 @@ def test_the_worker_cron_registers_the_nightly_job(app):
     source = inspect.getsource(_cron)
     assert "attendance_jobs.nightly_job" in source and app.config["WARNING_CRON"] == "30 14 * * *"
     assert jobs.QUEUE in app.config["RQ_QUEUES"]
+
+
+def test_the_list_comes_a_page_at_a_time_on_the_page_and_the_api(app, bx, as_):
+    """A district's list runs to thousands: both the page and the API page it, with the total."""
+    at_evening()
+    pupils = bx.district.pupils[:3]
+    for p in pupils:
+        absent(bx, p, THU, FRI, reason="电话联系不上")
+    with app.app_context():
+        warning.run(FRI)
+    body = bx.get("/risk-list?per_page=2&page=2", as_="school_admin").get_json()
+    assert (body["total"], body["pages"], body["page"], len(body["items"])) == (3, 2, 2, 1)
+    first = bx.get("/risk-list?per_page=2", as_="school_admin").get_json()["items"]
+    assert {i["student_id"] for i in first + body["items"]} == set(pupils)
+    assert bx.get("/risk-list?per_page=0", as_="school_admin").status_code == 400
+    page = as_("school_admin").text("/risk")
+    assert all(f'id="risk-{p}"' in page for p in pupils) and "共 3 人" in page

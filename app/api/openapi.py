@@ -267,7 +267,7 @@ def build_spec() -> dict:
         "/risk-list": {"get": _op(
             "The risk list (重点生) in your scope or of one school or class (`unit`): each pupil at risk with "
             "the reasons, who tracks them, the last contact (names masked for roles that do not need them)",
-            200, ref("RiskList"), 403, 404, params=_query(unit=text(64)))},
+            200, ref("RiskList"), 403, 404, params=_query(unit=text(64)) + PAGE)},
         "/cases": {
             "get": _op("Cases in scope, filtered, a page at a time", 200, ref("CasePage"), 422,
                        params=_query(state={"type": "string", "enum": states}, school=text(64),

@@ -159,7 +159,7 @@ def components() -> dict:
             "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
                            "学籍号's, an area code not known)"}}),
         "AttendanceRecorded": obj({"absences": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT}),
-        "RiskList": obj({"total": COUNT, "items": array(obj({
+        "RiskList": obj({"page": ID, "per_page": ID, "total": COUNT, "pages": COUNT, "items": array(obj({
             "student_id": ID, "name": STR, "class": STR,
             "reasons": array(obj({"kind": {"type": "string", "enum": list(RISK_KINDS)}, "absent": COUNT,
                                   "unexcused": COUNT, "of": COUNT, "days": COUNT, "since": DATE, "case_id": ID,

@@ -12,6 +12,7 @@ from app.audit import history
 from app.extensions import db
 from app.models import Absence, Case, CaseEvent, OrgUnit, Pupil, RiskEntry, RoleAssignment, User
 from app.reports import HOME_VISIT, step_marked
+from app.web import paging
 
 
 @dataclass
@@ -24,15 +25,26 @@ class Row:
     open_case_id: int | None
 
 
-def entries(path_filter, unit_path: str | None = None) -> list[Row]:
-    """The open entries whose pupil's class lies under `path_filter` (an SQL clause over OrgUnit.path:
-    the reader's scope) and `unit_path` (a school or class the reader picked), by class then name."""
+PER_PAGE = 100  # a district's list runs to thousands of pupils (14,000 at 100,000 pupils in the benchmark)
+
+
+def entries(path_filter, unit_path: str | None = None, page: int = 1,
+            per_page: int = PER_PAGE) -> tuple[list[Row], dict]:
+    """One page of the open entries whose pupil's class lies under `path_filter` (an SQL clause over
+    OrgUnit.path: the reader's scope) and `unit_path` (a school or class the reader picked), by class
+    then name; and the page counts ({page, per_page, total, pages})."""
     where = [RiskEntry.cleared_at.is_(None), path_filter]
     if unit_path:
         where.append(OrgUnit.path.startswith(unit_path, autoescape=True))
-    found = db.session.execute(select(RiskEntry, Pupil).join(Pupil, Pupil.id == RiskEntry.pupil_id)
-                               .join(OrgUnit, OrgUnit.id == Pupil.class_id).where(*where)
-                               .order_by(OrgUnit.path, Pupil.name, Pupil.id)).all()
+    listing = (select(RiskEntry, Pupil).join(Pupil, Pupil.id == RiskEntry.pupil_id)
+               .join(OrgUnit, OrgUnit.id == Pupil.class_id).where(*where))
+    counted = select(func.count()).select_from(listing.with_only_columns(RiskEntry.id).subquery())
+    found, meta = paging.fetch(listing.order_by(OrgUnit.path, Pupil.name, Pupil.id), counted, page, per_page,
+                               scalars=False)
+    return _rows(found), meta
+
+
+def _rows(found) -> list[Row]:
     if not found:
         return []
     ids = [p.id for _, p in found]

@@ -25,6 +25,7 @@ from app.roster.files import ImportFileError
 from app.views import access, bp, forms
 from app.views.i18n import pick
 from app.web.limits import import_limit
+from app.web.paging import lenient_page
 from forms.attendance import AbsenceForm, RegisterUploadForm
 from forms.pupils import PupilForm
 
@@ -158,16 +159,24 @@ def risk_page():
         unit = unit_by_code(code)
         if unit is None or not actor.roles_for_path(unit.path):
             raise NotFound("没有这个单位, 或不在您的范围内 / no such unit in your scope")
-    rows = risk_list.entries(_risk_scope(actor), unit.path if unit else None)
+    rows, pages = risk_list.entries(_risk_scope(actor), unit.path if unit else None, lenient_page(request.args))
     shown = {r.pupil.id: (r.pupil.name if needs_personal_data(actor.roles_for_path(r.pupil.klass.path))
                           else mask_name(r.pupil.name)) for r in rows}
     can_assign = {r.entry.id for r in rows if actor.roles_for_path(r.pupil.klass.path) & set(TRACKER_ROLES)}
     schools = db.session.execute(select(OrgUnit).where(OrgUnit.kind.in_(("school", "class")),
                                                        _risk_scope(actor)).order_by(OrgUnit.path)).scalars().all()
     return render_template("attendance/risk.html", rows=rows, names=shown, unit=unit, units=schools,
-                           can_assign=can_assign, choices={r.entry.id: risk_list.tracker_choices(r.pupil.klass.path)
-                                                           for r in rows if r.entry.id in can_assign},
+                           can_assign=can_assign, choices=_tracker_choices(rows, can_assign), pages=pages,
                            flag_labels=_flag_labels())
+
+
+def _tracker_choices(rows, can_assign) -> dict:
+    """{entry id: the users who may track it}, one query per class on the page (not per pupil)."""
+    by_class = {}
+    for r in rows:
+        if r.entry.id in can_assign and r.pupil.klass.path not in by_class:
+            by_class[r.pupil.klass.path] = risk_list.tracker_choices(r.pupil.klass.path)
+    return {r.entry.id: by_class[r.pupil.klass.path] for r in rows if r.entry.id in can_assign}
 
 
 @bp.post("/risk/<int:entry_id>/tracker")
