@@ -15,9 +15,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('pupils') as batch:
-        batch.add_column(sa.Column('orphan', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column('unsupported', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN, not a batch copy: copying pupils on SQLite trips the foreign keys other tables hold
+    op.add_column('pupils', sa.Column('orphan', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('pupils', sa.Column('unsupported', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         'absences',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -72,6 +72,6 @@ def downgrade():
     op.drop_table('absence_streaks')
     op.drop_index('ix_absences_day', table_name='absences')
     op.drop_table('absences')
-    with op.batch_alter_table('pupils') as batch:
-        batch.drop_column('unsupported')
-        batch.drop_column('orphan')
+    # A plain DROP COLUMN (SQLite 3.35+ has it), for the same reason
+    op.execute("ALTER TABLE pupils DROP COLUMN unsupported")
+    op.execute("ALTER TABLE pupils DROP COLUMN orphan")
