@@ -7,6 +7,8 @@ import re
 import pytest
 from jsonschema import Draft7Validator
 
+from app.auth.scope import unit_by_code
+
 from tests.payloads import VALID
 
 
@@ -103,6 +105,21 @@ def test_a_walked_case_answers_as_documented(bx, doc):
     closed = bx.case_in("detected")
     doc.check(bx.fire(closed["id"], "close_false_alarm", "bureau"), "POST", fire % "close_false_alarm")
 
+
+
+def test_cases_of_every_workflow_list_as_documented(app, bx, doc):
+    """A list holding a case about a unit (no pupil; the workflow's own fields, not the dropout's)."""
+    with app.app_context():
+        school = unit_by_code("SA").id
+    bx.open()
+    report = bx.post("/cases", {"workflow": "school_report", "school_id": school, "month": "2026-11"},
+                     as_="school_admin")
+    assert report.status_code == 201, report.get_json()
+    doc.check(report, "POST", "/cases")
+    listed = bx.get("/cases", as_="bureau")
+    assert {c["workflow"] for c in listed.get_json()["items"]} == {"dropout", "school_report"}
+    doc.check(listed, "GET", "/cases")
+    doc.check(bx.post("/cases/search", {}, as_="bureau"), "POST", "/cases/search")
 
 def test_other_resources_answer_as_documented(bx, doc):
     bx.case_in("visiting")

@@ -95,12 +95,22 @@ def _register_schemas() -> dict:
     }
 
 
+# The types of the workflows' fields the API's clients read (the dropout case's); any other field of a
+# workflow is documented as a value of any type.
+FIELD_TYPES = {"confirmed": BOOL, "reasons": array({"type": "string", "enum": REASON_CODES}), "detected_on": DATE}
+
+
 def _workflow_sets() -> dict:
     defns = list(machine.registered().values())
     return {"workflows": sorted(d.name for d in defns),
             "states": sorted({s for d in defns for s in d.states}),
             "triggers": sorted({t for d in defns for t in d.triggers}),
             "clocks": sorted({c.name for d in defns for c in d.clocks}),
+            # each workflow's own fields in its case summaries (and the name its open date goes by):
+            # {field: how many workflows have it}; a field not every workflow has is optional
+            "case_fields": {name: sum(name in (*d.fields, d.opened_on_name) for d in defns)
+                            for d in defns for name in (*d.fields, d.opened_on_name)},
+            "count": len(defns),
             # the dashboard's open states: those of the workflows the reports count
             "open_states": list(dict.fromkeys(s for d in reported_workflows() for s, st in d.states.items()
                                               if not st.final))}
@@ -121,14 +131,16 @@ def components() -> dict:
                 "guardians": array(obj({"name": STR, "phone": STR, "relation": STR}, optional=("relation",)))}
     summary = {
         "id": ID, "workflow": {"type": "string", "enum": w["workflows"]},
-        "state": {"type": "string", "enum": w["states"]}, "state_label": STR, "version": ID, "confirmed": BOOL,
-        "reasons": array({"type": "string", "enum": REASON_CODES}),
-        "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3}, "detected_on": DATE,
+        "state": {"type": "string", "enum": w["states"]}, "state_label": STR, "version": ID,
+        **{name: FIELD_TYPES.get(name, {"description": "a field of the case's workflow"}) for name in w["case_fields"]},
+        "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3},
         "source": {"type": "string", "enum": [v for v, _ in SOURCES]}, "opened_at": DATETIME,
-        "updated_at": DATETIME, "closed_at": nullable(DATETIME), "pupil": ref("Student"),
+        "updated_at": DATETIME, "closed_at": nullable(DATETIME),
+        "pupil": {"allOf": [ref("Student")], "nullable": True},  # null: a case about a unit (a report, a door visit)
         "assignees": array(obj({**person, "role": {"type": "string", "enum": ROLES}})),
         "overdue": BOOL,
     }
+    own = tuple(name for name, n in w["case_fields"].items() if n < w["count"])  # not every workflow's
     report_row = obj({"code": nullable(STR), "name": STR, "enrolment": COUNT,
                       **{f: COUNT for f in COUNT_FIELDS}, "dropout_rate": RATE, "retention_rate": RETENTION,
                       **meets, "reasons": counts_of(REASON_CODES)})
@@ -168,11 +180,11 @@ def components() -> dict:
             "trackers": array(STR), "tracker_named": BOOL, "listed_at": DATETIME,
             "last_absence": nullable(obj({"day": DATE, "excused": BOOL, "reason": STR})),
             "last_visit": nullable(DATE), "open_case_id": nullable(ID)}))}),
-        "CaseSummary": obj(summary, optional=("overdue",)),
+        "CaseSummary": obj(summary, optional=("overdue", *own)),
         "Case": obj({**summary, "vars": {"type": "object", "description": "the workflow's counters"},
                      "open_deadlines": array(ref("Deadline")),
                      "available_transitions": array({"type": "string", "enum": w["triggers"]}),
-                     "your_roles": array({"type": "string", "enum": ROLES})}),
+                     "your_roles": array({"type": "string", "enum": ROLES})}, optional=own),
         "Deadline": obj({"id": ID, "clock": {"type": "string", "enum": w["clocks"]}, "point": COUNT,
                          "status": {"type": "string", "enum": ["open", "met", "cancelled"]},
                          "due_at": DATETIME, "remind_at": nullable(DATETIME),
