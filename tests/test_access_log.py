@@ -5,6 +5,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessLog
+from tests.registers_helpers import UNENROLLED
+from tests.test_registers import county, mismatches  # noqa: F401 (county: the registers compared once)
 from tests.web import Browser
 
 
@@ -86,3 +88,26 @@ def test_a_page_number_past_the_database_integer_is_the_last_page_not_a_500(app,
     admin = Browser(app, "admin")
     for n in ("99999999999999999999", "-3", "x"):
         assert admin.get(f"/admin/auth-events?page={n}").status_code == 200, n
+
+
+def test_reads_of_a_mismatchs_child_are_logged_though_no_school_lists_them(app, bx, county):
+    child = mismatches(bx)[("not_enrolled", "未入学儿童")]
+    before = entries(bx)["total"]
+    mismatches(bx)
+    assert entries(bx)["total"] == before  # the masked list is not a read of anyone's data
+    full = bx.get(f"/registers/mismatches/{child['id']}", as_="bureau").get_json()
+    assert full["id_number"] == UNENROLLED
+    assert "未入学儿童" in Browser(app, "bureau").text(f"/registers/mismatches/{child['id']}")
+    case_id = bx.post(f"/registers/mismatches/{child['id']}/review", {"visitor": "村主任 李明"},
+                      as_="bureau").get_json()["case_id"]
+    bx.get(f"/cases/{case_id}/timeline", as_="bureau")  # the visit's first event carries the mismatch
+
+    got = entries(bx)["items"][:4]
+    assert entries(bx)["total"] == before + 4
+    assert [(e["user"]["username"], e["via"], e["case_id"]) for e in got] == [
+        ("bureau", "api:timeline", case_id), ("bureau", "api:review_mismatch", None),
+        ("bureau", "page:mismatch", None), ("bureau", "api:get_mismatch", None)]
+    assert all(e["pupil"] is None and e["mismatch"]["id"] == child["id"] for e in got)
+    shown = got[0]["mismatch"]
+    assert shown["id_number"] == UNENROLLED[:6] + "********" + UNENROLLED[-4:] and shown["name"] == "未**"
+    assert "未**" in Browser(app, "supervisor").text("/audit/access")

@@ -314,7 +314,9 @@ def _history_schemas(person: dict, pupil_masked: dict) -> dict:
                            "before": nullable({"type": "object"}), "after": nullable({"type": "object"})}),
         "AccessLogPage": page_of("AccessEntry"),
         "AccessEntry": obj({"id": ID, "at": DATETIME, "what": {"type": "string", "enum": list(WHAT)}, "via": STR,
-                            "case_id": nullable(ID), "user": obj(person), "pupil": obj(pupil_masked)}),
+                            "case_id": nullable(ID), "user": obj(person), "pupil": nullable(obj(pupil_masked)),
+                            # a registry mismatch's child no school lists (the pupil is then null)
+                            "mismatch": nullable(obj({"id": ID, "kind": STR, "name": STR, "id_number": STR}))}),
         "AuthEventPage": page_of("AuthEvent"),
         "AuthEvent": obj({"id": ID, "at": DATETIME, "user_id": nullable(ID), "username": STR, "action": STR,
                           "outcome": STR, "address": nullable(STR), "user_agent": nullable(STR),

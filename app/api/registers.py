@@ -82,7 +82,7 @@ def list_mismatches():
 
 @bp.get("/registers/mismatches/<int:mismatch_id>")
 def get_mismatch(mismatch_id):
-    return jsonify(review.as_dict(mismatch_in_scope(current_actor(), mismatch_id)))
+    return jsonify(review.shown(mismatch_in_scope(current_actor(), mismatch_id), current_actor(), "api:get_mismatch"))
 
 
 @bp.post("/registers/mismatches/<int:mismatch_id>/review")
@@ -90,7 +90,7 @@ def review_mismatch(mismatch_id):
     m = mismatch_in_scope(current_actor(), mismatch_id)
     form = validated_form(ReviewForm, json_body())
     case_id = review.open_from(m, current_actor(), {"visitor": form.visitor.data or "", "note": form.note.data or ""})
-    return jsonify({**review.as_dict(m), "case_id": case_id})
+    return jsonify({**review.shown(m, current_actor(), "api:review_mismatch"), "case_id": case_id})
 
 
 @bp.post("/registers/mismatches/<int:mismatch_id>/dismiss")
@@ -98,7 +98,7 @@ def dismiss_mismatch(mismatch_id):
     m = mismatch_in_scope(current_actor(), mismatch_id)
     form = validated_form(DismissForm, json_body())
     review.dismiss(m, current_actor(), form.reason.data, form.evidence.data, form.receipt_no.data or "")
-    return jsonify(review.as_dict(m))
+    return jsonify(review.shown(m, current_actor(), "api:dismiss_mismatch"))
 
 
 @bp.get("/registers/visits")

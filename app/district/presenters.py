@@ -5,12 +5,12 @@ from wtforms import DateField
 
 from app import clock
 from app.audit import chain as audit
-from app.privacy import masking
+from app.privacy import access_log, masking
 from app.engine import machine, subjects
 from app.engine.operations import available_triggers
 from app.extensions import db
 from app.auth.roles import PERSONAL_DATA_ROLES
-from app.models import AccessLog, OrgUnit
+from app.models import OrgUnit
 
 
 def iso(t):
@@ -21,14 +21,12 @@ def needs_personal_data(roles: set[str]) -> bool:
     return bool(roles & PERSONAL_DATA_ROLES)
 
 
-def log_personal_read(actor, pupil_id: int, case_id: int | None, via: str, what: str = "personal_data") -> None:
-    """Record who read what of a pupil (unmasked personal data, a case's timeline, an export), committed
-    with the request; `via` names the page or endpoint. A case about no pupil holds no pupil's data."""
-    if pupil_id is None:
-        return
-    db.session.add(AccessLog(at=clock.now(), user_id=actor.id, pupil_id=pupil_id, case_id=case_id, via=via,
-                             what=what))
-    db.session.commit()
+def log_personal_read(actor, pupil_id: int | None, case_id: int | None, via: str,
+                      what: str = "personal_data") -> None:
+    """Record who read what of a child (unmasked personal data, a case's timeline, an export), committed
+    with the request; `via` names the page or endpoint. A case about no pupil is logged under the
+    registry mismatch it was opened from (a door visit), and not at all when it is about no child."""
+    access_log.record(actor, via, what, pupil_id=pupil_id, case_id=case_id)
 
 
 def _as_typed(defn, name: str, value):
@@ -96,8 +94,7 @@ def timeline_read(actor, case, *, via: str, what: str = "timeline") -> tuple[lis
     they were masked; the read is logged (every timeline read, masked or not)."""
     events = audit.events(case.id)
     masker = masker_for(case, actor.roles_for(case))
-    if case.pupil_id is not None:  # the access log is of reads about a pupil
-        log_personal_read(actor, case.pupil_id, case.id, via, what)
+    log_personal_read(actor, case.pupil_id, case.id, via, what)
     return shown_events(events, masker), events, masker is not None
 
 
@@ -132,7 +129,8 @@ def case_detail(case, actor, *, via: str) -> dict:
     d["open_deadlines"] = deadlines
     d["available_transitions"] = available_triggers(defn, case, roles)
     d["your_roles"] = sorted(roles)
-    if needs_personal_data(roles) and case.pupil is not None:
-        d["pupil"] = case.pupil.to_dict(masked=False)
+    if needs_personal_data(roles):
+        if case.pupil is not None:
+            d["pupil"] = case.pupil.to_dict(masked=False)
         log_personal_read(actor, case.pupil_id, case.id, via)
     return d

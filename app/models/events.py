@@ -1,7 +1,7 @@
 """The audit trail: append-only, hash-chained per case. Written only by app.audit.chain.record()."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -43,16 +43,20 @@ class CaseEvent(db.Model):
 
 
 class AccessLog(db.Model):
-    """Who read a pupil's unmasked personal data or a case's timeline, when, and through what (PIPL)."""
+    """Who read a child's unmasked personal data or a case's timeline, when, and through what (PIPL).
+
+    The child is a pupil, or a registry mismatch's child whom no school lists (no pupil yet)."""
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"), index=True)
+    mismatch_id: Mapped[int | None] = mapped_column(ForeignKey("register_mismatches.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     via: Mapped[str] = mapped_column(String(100))  # the page or endpoint: page:timeline, api:get_case, ...
     what: Mapped[str] = mapped_column(String(32), default="personal_data",
                                       server_default="personal_data")  # timeline | personal_data | export
 
-    __table_args__ = (Index("ix_access_log_at", "at"),)
+    __table_args__ = (Index("ix_access_log_at", "at"),
+                      CheckConstraint("pupil_id IS NOT NULL OR mismatch_id IS NOT NULL", name="subject"))

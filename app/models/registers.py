@@ -71,7 +71,7 @@ class Mismatch(db.Model):
     found_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | case_opened | dismissed
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     reason: Mapped[str | None] = mapped_column(String(32))
     receipt_no: Mapped[str | None] = mapped_column(String(64))
     evidence: Mapped[str | None] = mapped_column(String(2000))

@@ -21,6 +21,7 @@ from app.engine.operations import open_case
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Mismatch
+from app.privacy import access_log
 from app.registers import KIND_LABELS
 
 
@@ -34,6 +35,13 @@ def as_dict(m: Mismatch, *, masked: bool = False) -> dict:
             "case_id": m.case_id, "reason": m.reason, "receipt_no": m.receipt_no, "evidence": m.evidence,
             "reviewed_by": m.reviewed_by,
             "reviewed_at": m.reviewed_at.isoformat() + "Z" if m.reviewed_at else None}
+
+
+def shown(m: Mismatch, actor, via: str) -> dict:
+    """`m` in full (ID number, name, guardian) for a reviewer, the read logged: the child may be on no
+    school's roster, so the mismatch is the only place their data is read from."""
+    access_log.record(actor, via, pupil_id=m.pupil_id, mismatch_id=m.id)
+    return as_dict(m)
 
 
 def opener(m: Mismatch):

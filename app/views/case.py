@@ -30,7 +30,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
     roles = a.roles_for(case)
     defn = machine.get(case.workflow)
     personal = needs_personal_data(roles)
-    if personal and case.pupil is not None:
+    if personal:
         log_personal_read(a, case.pupil_id, case.id, "page:case")
     # The records below show what was typed into the forms: masked like the pupil card for roles without need.
     events = shown_events(audit.events(case.id), masker_for(case, roles))

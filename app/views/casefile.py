@@ -24,9 +24,8 @@ def _pdf(case_id: int, template: str, via: str, filename: str, **extra):
     wanted = document.document(defn, doc) if doc else None
     if doc and wanted is None:
         raise NotFound("没有这份文书 / no such document")
-    # A printed file leaves the system: every one about a pupil is logged, masked or not.
-    if case.pupil_id is not None:
-        log_personal_read(actor, case.pupil_id, case.id, via, "export")
+    # A printed file leaves the system: every one about a child is logged, masked or not.
+    log_personal_read(actor, case.pupil_id, case.id, via, "export")
     events = shown_events(audit.events(case.id), masker_for(case, roles))
     data = document.assemble(defn, case, events, personal=personal)
     if wanted is not None:

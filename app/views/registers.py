@@ -105,6 +105,7 @@ def _mismatch_page(m, status=200, review_errors=None, dismiss_errors=None, poste
     review_form = forms.bound(ReviewForm, posted if is_review else None, review_errors)
     dismiss_form = forms.bound(DismissForm, posted if dismiss_errors is not None else None, dismiss_errors)
     opener = review.opener(m) if not m.known_case_id else None
+    review.shown(m, current_actor(), "page:mismatch")  # the page shows the child in full
     return render_template("registers/mismatch.html", m=m, review_form=review_form, dismiss_form=dismiss_form,
                            opener=opener, labels=LABELS), status
 
