@@ -1,6 +1,10 @@
 """The demo district's attendance: a few weeks of absences marked by the class teachers (most
 excused), one pupil away unexcused on the last three school days (early warning opens a case for
-them), a few often absent; then the nightly job once, so the risk list (重点生) has pupils on it."""
+them), a few often absent; then the nightly job once, so the risk list (重点生) has pupils on it.
+
+A few of this school year's cases opened by hand get the absences their class teacher marked before
+opening them (a week or so away, the case opened days later): what the dashboard's "days earlier"
+figure compares early warning with."""
 import random
 
 from sqlalchemy import select
@@ -13,6 +17,7 @@ from app.audit import history
 from app.deadlines import calendar
 from app.extensions import db
 from app.models import Case, OrgUnit, Pupil, RoleAssignment, User
+from app.reports import school_year
 
 STREAK_CLASS = "S01-G7-C1"   # the demo class teacher s01_g7c1_teacher's class
 
@@ -41,6 +46,22 @@ def load(rng: random.Random) -> dict:
     for p in rng.sample(pupils, 15):  # the odd day off with leave: nobody's risk
         d = rng.choice(days[:-3])
         marks.setdefault(p.class_id, []).append(Mark(p.id, d, True, rng.choice(["病假", "事假"])))
+    _before_hand_opened(rng, today, marks)
     for class_id, ms in marks.items():
         record(ms, _teacher(class_id))
     return warning.run(today)
+
+
+def _before_hand_opened(rng: random.Random, today, marks: dict[int, list[Mark]]) -> None:
+    """Unexcused absences on the 4–8 school days ending 1–3 school days before a hand-opened case
+    counts from, for up to four open cases of this school year (open: early warning leaves them be)."""
+    since = school_year(today)[0]
+    cases = db.session.execute(select(Case).where(
+        Case.pupil_id.is_not(None), Case.closed_at.is_(None), Case.source != warning.SOURCE,
+        Case.opened_on >= since).order_by(Case.id)).scalars().all()
+    for case in rng.sample(cases, min(4, len(cases))):
+        before = [d for d in last_school_days(case.opened_on, 12) if d < case.opened_on]
+        gap, length = rng.randint(1, 3), rng.randint(4, 8)
+        for d in before[-(gap + length):-gap]:
+            if d >= since:
+                marks.setdefault(case.pupil.class_id, []).append(Mark(case.pupil_id, d, False, "未请假, 家长未说明"))

@@ -34,5 +34,9 @@ def test_demo_loads_a_plausible_district(app, runner):
     overdue = client.get("/api/v1/cases?overdue=true&open=true",
                          headers={"Authorization": f"Bearer {token}"}).get_json()
     assert overdue["total"] >= 5
+    # the dashboard compares early warning with cases opened by hand after absences the teacher marked
+    ew = client.get("/api/v1/dashboard", headers={"Authorization": f"Bearer {token}"}).get_json()["early_warning"]
+    assert ew["opened_by_warning"] == 1 and ew["hand_after_absences"] >= 2, ew
+    assert ew["median_days_earlier"] is not None and ew["median_days_earlier"] > 0, ew
     again = runner.invoke(args=["demo"])
     assert "already present" in again.output
