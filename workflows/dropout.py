@@ -22,6 +22,7 @@ or trigger of this workflow:
                        are counted with it
     returns_to_school  a pupil back at school (复学)
     home_visit         a home visit (家访) logged, counted against the class teacher's standard
+    relapses           a pupil back at school dropped out again (反复): the relapse rate after return
 - `documents` / `signatures`: the printed case file's official forms and signature lines (below).
 - `sections`: the case page's record sections, in order: each shows the steps of its `actions` with
   what was typed into their forms (a workflow without sections shows one section of every record).
@@ -201,7 +202,8 @@ DEFINITION = {
          "roles": ["class_teacher", "school_admin"], "form": CompleteForm, "preconditions": [follow_ups_done]},
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
          "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse],
-         "occurred_on": "absent_since", "dates": {"absent_since": {"not_before": ["return_date"]}}},
+         "occurred_on": "absent_since", "dates": {"absent_since": {"not_before": ["return_date"]}},
+         "marks": ["relapses"]},
         # internal actions: recorded, state unchanged
         {"name": "verify", "zh": "核查确认", "en": "Verify", "source": ["reported", "visiting", "joint_return"], "dest": None,
          "roles": ["bureau_officer"], "form": VerifyForm, "preconditions": [not_yet_confirmed],

@@ -16,5 +16,6 @@ from app.api import (  # noqa: E402,F401
     registers,
     reports,
     students,
+    targets,
     workflows,
 )

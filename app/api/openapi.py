@@ -24,6 +24,7 @@ from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
 from forms.attendance import AbsenceForm
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
+from forms.targets import StatusCountsForm, TargetsForm
 
 JSON = "application/json"
 TEXTS = {400: "bad request: malformed JSON, a bad query parameter, a control character (`field` names it)",
@@ -96,6 +97,9 @@ def _report_paths() -> dict:
                 "schema": {"type": "string", "minLength": 1, "maxLength": 64, "example": "S01"}}]
     district = [{"name": "period", "in": "query", "required": True, "description": "YYYY-MM or YYYY-Qn",
                  "schema": {"type": "string", "pattern": r"^\d{4}-(\d{2}|[Qq][1-4])$", "example": "2026-Q4"}}]
+    year = {"name": "school_year", "in": "query", "required": False,
+            "description": "the year the school year starts; this school year without it",
+            "schema": {"type": "integer", "minimum": 2000, "maximum": 2100, "example": 2026}}
     paths = {
         "/dashboard": {"get": _op("Dashboard figures in your scope: counts by state, open cases and overdue/"
                                   "escalation by school, reasons, 12-month trend, dropout rate and retention per "
@@ -105,6 +109,15 @@ def _report_paths() -> dict:
                                         ref("MonthlyReport"), 403, 404, 422, params=monthly)},
         "/reports/district": {"get": _op("District summary by school for a month or a quarter", 200,
                                          ref("DistrictReport"), 403, 422, params=district)},
+        "/targets": {"get": _op("The targets each school in your scope is held to in a school year, and those "
+                                "the bureau set (report roles)", 200, ref("Targets"), 400, 403, params=[year]),
+                     "post": _op("Set a school's or a district's targets for a school year (bureau); an admin "
+                                 "event records the change", 200, ref("Targets"), 403, 404, 422,
+                                 request={JSON: {"schema": form_schema(TargetsForm)}})},
+        "/status-counts": {"get": _op("Pupils in abnormal 学籍 status month by month, summed over the schools in "
+                                      "your scope (report roles)", 200, ref("StatusSeries"), 403),
+                           "post": _op("A school's month of abnormal 学籍 status counts (school admin, bureau)", 200,
+                                       ref("StatusSeries"), 403, 404, 422, request={JSON: {"schema": form_schema(StatusCountsForm)}})},
     }
     for kind, what, params, codes in (("monthly", "The school monthly report", monthly, (403, 404, 422)),
                                       ("district", "The district summary", district, (403, 422))):

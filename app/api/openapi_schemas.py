@@ -123,6 +123,17 @@ def components() -> dict:
                    for k, v in TARGETS.items()})
     reason_list = array(obj({"code": {"type": "string", "enum": REASON_CODES}, "label": STR, "count": COUNT}))
     meets = {"meets_dropout_target": nullable(BOOL), "meets_retention_target": nullable(BOOL)}
+    fraction = {"type": "number", "minimum": 0, "maximum": 1}
+    unit_targets = obj({"dropout_rate_max": fraction, "retention_rate_min": fraction})
+    median = {"type": "number", "minimum": 0, "nullable": True, "description": "working days; null: no case yet"}
+    share = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+    kpis = obj({"cases": COUNT, "median_working_days_to_report": median,
+                "median_working_days_to_first_visit": median, "median_working_days_to_return": median,
+                "return_within_working_days": COUNT, "returned_within": COUNT, "returned_within_share": share,
+                "relapse_months": COUNT, "returned_months_ago": COUNT, "relapsed": COUNT, "relapse_rate": share},
+               description="this school year's dropout cases: working days from detection, returns, relapses")
+    month_counts = obj({"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "abnormal": COUNT,
+                        "other_left": COUNT, "problem_records": COUNT, "schools": COUNT})
     person = {"username": STR, "display_name": STR}
 
     pupil_masked = {"id": ID, "student_no": STR, "name": STR, "gender": {"type": "string", "enum": ["M", "F"]},
@@ -236,7 +247,8 @@ def components() -> dict:
                                 "re_enrolled": COUNT, "closed": COUNT}), minItems=12, maxItems=12),
             "rates": array(obj({"school": STR, "name": STR, "enrolment": COUNT, "dropouts": COUNT,
                                 "out_of_school": COUNT, "dropout_rate": RATE,
-                                "retention_rate": RETENTION, **meets})),
+                                "retention_rate": RETENTION, "targets": unit_targets, **meets})),
+            "kpis": kpis,
             "home_visits": array(obj({**person, "classes": array(STR), "visits": COUNT, "standard": COUNT,
                                       "meets_standard": BOOL})),
             "classes_without_dropout": array(obj({
@@ -252,6 +264,14 @@ def components() -> dict:
                 description="this school year's cases opened by early warning vs by hand"),
         }),
         "ReportRow": report_row,
+        "Targets": obj({"school_year": {"type": "integer"}, "defaults": targets,
+                        "set": array(obj({"unit": STR, "name": STR, "kind": STR, "school_year": {"type": "integer"},
+                                          "dropout_rate_max": fraction, "retention_rate_min": fraction,
+                                          "updated_at": DATETIME, "updated_by": STR})),
+                        "schools": array(obj({"school": STR, "name": STR, "dropout_rate_max": fraction,
+                                              "retention_rate_min": fraction}))}),
+        "StatusSeries": obj({"months": array(month_counts), "first": nullable(month_counts),
+                             "last": nullable(month_counts)}),
         "MonthlyReport": obj({
             "school": obj({"code": STR, "name": STR}), "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
             "period": period, "school_year": period, "enrolment": COUNT, "grades": array(ref("ReportRow")),

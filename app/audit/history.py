@@ -43,6 +43,9 @@ ADMIN_ACTIONS = ("user_added", "role_granted", "role_revoked", "password_set", "
 ADMIN_ACTIONS += ("deadline_retried",)  # an admin retried a failed deadline action (app/deadlines/incidents.py)
 ADMIN_ACTIONS += ("password_reset",)  # a temporary password, to be changed at the next login (app/auth/accounts.py)
 # 四查三比对 (app/registers): a register imported; a mismatch opened as a case, or dismissed with a reason.
+# The bureau set a unit's targets for a school year (app/reports/targets.py); a school's month of
+# abnormal 学籍 status counts (app/reports/status.py).
+ADMIN_ACTIONS += ("targets_set", "status_counts_set")
 ADMIN_ACTIONS += ("register_imported", "mismatch_case_opened", "mismatch_dismissed", "register_figures_set")
 
 

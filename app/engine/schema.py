@@ -2,6 +2,7 @@
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,6 +22,8 @@ def field_schema(field) -> dict:
             s["enum"] = [True]  # a required checkbox must be ticked
     elif isinstance(field, IntegerField):
         s = {"type": "integer"}
+    elif isinstance(field, DecimalField):
+        s = {"type": "number"}
     elif isinstance(field, DateField):
         s = {"type": "string", "format": "date"}
     elif isinstance(field, SelectMultipleField):

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, Form, IntegerField, SelectMultipleField
+from wtforms import BooleanField, DateField, DecimalField, Form, IntegerField, SelectMultipleField
 from wtforms.i18n import get_translations
 
 from app.errors import Invalid
@@ -57,6 +57,8 @@ def _expected(field) -> str:
         return "boolean"
     if isinstance(field, IntegerField):
         return "integer"
+    if isinstance(field, DecimalField):
+        return "number"
     if isinstance(field, SelectMultipleField):
         return "list of strings"
     return "string"
@@ -75,6 +77,11 @@ def _to_formdata(name, value, kind: str, out: MultiDict, errors: dict) -> None:
             errors[name] = "须为整数 / must be an integer"
         else:
             out.add(name, str(value))
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            errors[name] = "须为数字 / must be a number"
+        else:
+            out.add(name, repr(value))
     elif kind == "list of strings":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             errors[name] = "须为字符串列表 / must be a list of strings"

@@ -15,12 +15,12 @@ from app.attendance.outcome import outcome
 from app.district.filters import overdue_clause, schools_in_scope
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
+from app.reports import kpis, targets as stored_targets
 from app.reports import (
     COUNTS_AS_DROPOUT,
     HOME_VISIT,
     OUT_OF_SCHOOL,
     RETURNS_TO_SCHOOL,
-    TARGETS,
     against_targets,
     count_if,
     counted,
@@ -50,7 +50,8 @@ def dashboard(actor, today: date) -> dict:
     detected between 1 Sep and 31 Aug now in a state marked counts_as_dropout; the dropout rate 辍学率
     is dropouts / enrolment; retention 巩固率 is (enrolment - pupils out of school now) / enrolment,
     where "out of school" is an open case in a state marked out_of_school. Both are given against
-    TARGETS. Only the cases of the workflows the reports count (app.reports.reported_workflows) are
+    each school's targets this school year (app/reports/targets.py), and `targets` are the reader's own.
+    `kpis` are the working-day medians and shares of app/reports/kpis.py. Only the cases of the workflows the reports count (app.reports.reported_workflows) are
     counted. Overdue: an open case with an open deadline past due (or already escalated).
     Reasons are counted over the cases detected this school year.
 
@@ -65,8 +66,12 @@ def dashboard(actor, today: date) -> dict:
     in_school_year = Case.opened_on.between(sy_start, sy_end)
     is_open = Case.closed_at.is_(None)
 
-    # 1. the schools in scope
-    schools = [(s.id, s.code, s.name, s.enrolment) for s in schools_in_scope(view)]
+    # 1. the schools in scope, and the targets each is held against this school year
+    units = schools_in_scope(view)
+    schools = [(s.id, s.code, s.name, s.enrolment) for s in units]
+    year_targets = stored_targets.for_paths({**{s.id: s.path for s in units}, "own": stored_targets.own_path(view)},
+                                            sy_start.year)
+    own_targets = year_targets["own"]
 
     # 2. per school and state: cases, confirmed (the suspected/confirmed split the national ledgers
     # keep), open, open by escalation level, open and overdue, detected this school year
@@ -110,7 +115,8 @@ def dashboard(actor, today: date) -> dict:
         dropout_rate, retention = rate(dropouts, enrolment), rate(enrolment - out, enrolment)
         rates.append({"school": code, "name": name, "enrolment": enrolment, "dropouts": dropouts,
                       "out_of_school": out, "dropout_rate": dropout_rate, "retention_rate": retention,
-                      **against_targets(dropout_rate, retention)})
+                      "targets": {k: year_targets[school_id][k] for k in stored_targets.SET},
+                      **against_targets(dropout_rate, retention, year_targets[school_id])})
 
     trend, reasons = _trend(scope, today, reasons_of=in_school_year)
     sem_start, sem_end = semester(today)
@@ -118,7 +124,7 @@ def dashboard(actor, today: date) -> dict:
         "today": today.isoformat(),
         "school_year": period_dict(sy_start, sy_end),
         "semester": period_dict(sem_start, sem_end),
-        "targets": dict(TARGETS),
+        "targets": own_targets,
         "states": states,
         "totals": {"cases": sum(s["count"] for s in states),
                    "open": sum(s["count"] for s in states if not s["final"]),
@@ -128,7 +134,8 @@ def dashboard(actor, today: date) -> dict:
         "reasons": reasons,
         "trend": trend,
         "rates": rates,
-        "home_visits": _home_visits(view, scope, sem_start, sem_end),
+        "home_visits": _home_visits(view, scope, sem_start, sem_end, own_targets),
+        "kpis": kpis.kpis(scope, sy_start, sy_end, today),
         "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
         "early_warning": outcome(scope, sy_start),
     }
@@ -181,7 +188,7 @@ def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
     return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
 
 
-def _home_visits(view, scope, start: date, end: date) -> list[dict]:
+def _home_visits(view, scope, start: date, end: date, targets: dict) -> list[dict]:
     """Home visits (steps marked home_visit, as class teacher) per class teacher this semester, against
     the standard; a visit is in the semester by the day it happened, whenever it was typed.
 
@@ -206,7 +213,7 @@ def _home_visits(view, scope, start: date, end: date) -> list[dict]:
     for user_id, username, display_name, n in visits:  # a teacher who has since left the class counts too
         people.setdefault(user_id, {"username": username, "display_name": display_name, "classes": [],
                                     "visits": 0})["visits"] = int(n)
-    standard = TARGETS["visits_per_semester_min"]
+    standard = targets["visits_per_semester_min"]
     return [{**p, "standard": standard, "meets_standard": p["visits"] >= standard}
             for p in sorted(people.values(), key=lambda p: p["username"])]
 

@@ -33,13 +33,13 @@ from app.district.filters import schools_in_scope
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Case, CaseEvent, OrgUnit
+from app.reports import targets as stored_targets
 from app.reports import (
     COUNTS_AS_DROPOUT,
     HOME_VISIT,
     OUT_OF_SCHOOL,
     REPORTS_DROPOUT,
     RETURNS_TO_SCHOOL,
-    TARGETS,
     against_targets,
     count_if,
     counted,
@@ -146,11 +146,11 @@ def _empty() -> dict:
     return {**dict.fromkeys(COUNT_FIELDS, 0), "reasons": {code: 0 for code, _ in REASONS}}
 
 
-def _row(code, name, enrolment: int, counts: dict) -> dict:
+def _row(code, name, enrolment: int, counts: dict, targets: dict) -> dict:
     dropout_rate = rate(counts["sy_dropouts"], enrolment)
     retention = rate(enrolment - counts["out_at_end"], enrolment)
     return {"code": code, "name": name, "enrolment": enrolment, **{f: counts[f] for f in COUNT_FIELDS},
-            "dropout_rate": dropout_rate, "retention_rate": retention, **against_targets(dropout_rate, retention),
+            "dropout_rate": dropout_rate, "retention_rate": retention, **against_targets(dropout_rate, retention, targets),
             "reasons": dict(counts["reasons"])}
 
 
@@ -165,8 +165,8 @@ def _summed(many) -> dict:
     return counts
 
 
-def _total(rows: list[dict], enrolment: int) -> dict:
-    return _row(None, "合计", enrolment, _summed(rows))
+def _total(rows: list[dict], enrolment: int, targets: dict) -> dict:
+    return _row(None, "合计", enrolment, _summed(rows), targets)
 
 
 def _reason_list(counts: dict) -> list[dict]:
@@ -183,12 +183,14 @@ def school_month(actor, school_code: str, month: str) -> dict:
         OrgUnit.kind == "grade", OrgUnit.parent_id == school.id, view.unit_filter(OrgUnit.path))
         .order_by(OrgUnit.code)).all()
     figures = _figures(view, start, end, Case.school_id == school.id, by="grade")
-    rows = [_row(code, name, enrolment, figures.pop(gid, _empty())) for gid, code, name, enrolment in grades]
-    if figures:  # cases whose class is no longer under one of the school's grades: shown, not lost
-        rows.append(_row(None, "未分年级 / no grade", 0, _summed(figures.values())))
-    enrolment = school.enrolment or sum(g.enrolment for g in grades)
-    totals = _total(rows, enrolment)
     sy_start = school_year(end)[0]
+    targets = stored_targets.for_path(school.path, sy_start.year)
+    rows = [_row(code, name, enrolment, figures.pop(gid, _empty()), targets)
+            for gid, code, name, enrolment in grades]
+    if figures:  # cases whose class is no longer under one of the school's grades: shown, not lost
+        rows.append(_row(None, "未分年级 / no grade", 0, _summed(figures.values()), targets))
+    enrolment = school.enrolment or sum(g.enrolment for g in grades)
+    totals = _total(rows, enrolment, targets)
     return {
         "school": {"code": school.code, "name": school.name},
         "month": label,
@@ -204,7 +206,7 @@ def school_month(actor, school_code: str, month: str) -> dict:
             "retention_rate": totals["retention_rate"], "meets_dropout_target": totals["meets_dropout_target"],
             "meets_retention_target": totals["meets_retention_target"]},
         "reasons": _reason_list(totals["reasons"]),
-        "targets": dict(TARGETS),
+        "targets": targets,
     }
 
 
@@ -215,8 +217,11 @@ def district_summary(actor, period: str) -> dict:
     label, start, end = parse_period(period, "period")
     schools = schools_in_scope(view)
     figures = _figures(view, start, end, by="school")
-    rows = [_row(s.code, s.name, s.enrolment, figures.get(s.id, _empty())) for s in schools]
-    totals = _total(rows, sum(s.enrolment for s in schools))
+    year = school_year(end)[0].year
+    each = stored_targets.for_paths({**{s.id: s.path for s in schools}, "own": stored_targets.own_path(view)}, year)
+    rows = [_row(s.code, s.name, s.enrolment, figures.get(s.id, _empty()), each[s.id]) for s in schools]
+    targets = each["own"]
+    totals = _total(rows, sum(s.enrolment for s in schools), targets)
     return {
         "period": label,
         "kind": "quarter" if "Q" in label else "month",
@@ -225,5 +230,5 @@ def district_summary(actor, period: str) -> dict:
         "schools": rows,
         "totals": totals,
         "reasons": _reason_list(totals["reasons"]),
-        "targets": dict(TARGETS),
+        "targets": targets,
     }

@@ -1,0 +1,129 @@
+"""How fast cases move, in working days, from the case events: the median from detection to the report
+(新上报), to the first home visit and to the return to school (复学); the share of dropouts back at
+school within RETURN_WITHIN working days of detection; and the relapse rate RELAPSE_MONTHS after return.
+
+Counted over the dropout cases (a state marked counts_as_dropout now, or ever reported) detected in the
+school year. One query reads each case's first report, first visit, first return and first relapse after
+it as a subquery and groups it by (detected, step day) pairs: the rows that reach Python are distinct
+pairs of days (bounded by the days of a year squared, in practice a few hundred), never one per case.
+A pair's working days are counted from one pass over the calendar between the earliest and latest day.
+"""
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from app.deadlines import calendar
+from app.extensions import db
+from app.models import Case, CaseEvent
+from app.reports import (COUNTS_AS_DROPOUT, HOME_VISIT, RELAPSES, REPORTS_DROPOUT, RETURNS_TO_SCHOOL,
+                         in_state_marked, step_marked)
+
+RETURN_WITHIN = 30   # working days from detection: 30 working days is the seeds' "within a month and a half"
+RELAPSE_MONTHS = 3
+
+
+class local_day(FunctionElement):
+    """The Shanghai day of a stored (naive UTC) time, in SQL: Shanghai keeps UTC+8 all year."""
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day)
+def _local_day_default(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours') AS DATE)"
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+def _first(mark: str, day):
+    """A correlated subquery: the earliest `day` of the case's events marked `mark`."""
+    q = select(func.min(day)).where(CaseEvent.case_id == Case.id, step_marked(mark, CaseEvent.action))
+    return q.scalar_subquery()
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _WorkingDays:
+    """Working days between two days (after the first, up to and including the second), from cumulative
+    counts over the span the pairs cover."""
+
+    def __init__(self, days):
+        days = [d for d in days if d is not None]
+        self.start = min(days) if days else date.today()
+        n, self.rank = 0, {}
+        day = self.start
+        end = max(days) if days else self.start
+        while day <= end:
+            n += calendar.is_workday(day)
+            self.rank[day] = n
+            day += timedelta(days=1)
+
+    def between(self, a: date, b: date) -> int:
+        return max(0, self.rank[b] - self.rank[a])
+
+
+def _nth(histogram: Counter, k: int):
+    """The k-th smallest value (0-based) of a histogram {value: how many}."""
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen > k:
+            return value
+
+
+def _median(histogram: Counter) -> float | None:
+    total = sum(histogram.values())
+    if not total:
+        return None
+    return (_nth(histogram, (total - 1) // 2) + _nth(histogram, total // 2)) / 2
+
+
+def kpis(scope, sy_start: date, sy_end: date, today: date) -> dict:
+    """The working-day medians and shares over the cases matching `scope` detected in the school year."""
+    report_day = _first(REPORTS_DROPOUT, local_day(CaseEvent.at))
+    visit_day = _first(HOME_VISIT, CaseEvent.occurred_on)
+    return_day = _first(RETURNS_TO_SCHOOL, CaseEvent.occurred_on)
+    relapse_day = _first(RELAPSES, CaseEvent.occurred_on)
+    per_case = (select(Case.opened_on.label("detected"), report_day.label("reported"), visit_day.label("visited"),
+                       return_day.label("returned"), relapse_day.label("relapsed"))
+                .where(scope, Case.opened_on.between(sy_start, sy_end),
+                       in_state_marked(COUNTS_AS_DROPOUT) | report_day.isnot(None))).subquery()
+    c = per_case.c
+    rows = [tuple(_as_date(v) for v in r[:-1]) + (int(r[-1]),) for r in db.session.execute(
+        select(c.detected, c.reported, c.visited, c.returned, c.relapsed, func.count())
+        .group_by(c.detected, c.reported, c.visited, c.returned, c.relapsed))]
+    wd = _WorkingDays([d for r in rows for d in r[:-1]] + [today])
+    spans = {"report": Counter(), "first_visit": Counter(), "return": Counter()}
+    dropouts = returned_soon = back_long_enough = relapsed = 0
+    for detected, reported, visited, back, again, n in rows:
+        dropouts += n
+        for name, day in (("report", reported), ("first_visit", visited), ("return", back)):
+            if day is not None and day >= detected:
+                spans[name][wd.between(detected, day)] += n
+        if back is not None and back >= detected and wd.between(detected, back) <= RETURN_WITHIN:
+            returned_soon += n
+        if back is not None and calendar.add_months(back, RELAPSE_MONTHS) <= today:
+            back_long_enough += n
+            if again is not None and again >= back and again <= calendar.add_months(back, RELAPSE_MONTHS):
+                relapsed += n
+    return {
+        "cases": dropouts,
+        "median_working_days_to_report": _median(spans["report"]),
+        "median_working_days_to_first_visit": _median(spans["first_visit"]),
+        "median_working_days_to_return": _median(spans["return"]),
+        "return_within_working_days": RETURN_WITHIN,
+        "returned_within": returned_soon,
+        "returned_within_share": round(returned_soon / dropouts, 6) if dropouts else None,
+        "relapse_months": RELAPSE_MONTHS,
+        "returned_months_ago": back_long_enough,
+        "relapsed": relapsed,
+        "relapse_rate": round(relapsed / back_long_enough, 6) if back_long_enough else None,
+    }

@@ -1,0 +1,53 @@
+"""Pupils in abnormal 学籍 status, month by month: each school reports, for the end of a month, how many of
+its pupils' records are abnormal, of which 其他离校 (other departure) and 问题学籍 (problem records);
+the series sums the schools in the reader's scope, one GROUP BY over the months."""
+import re
+
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit import history
+from app.errors import Invalid
+from app.extensions import db
+from app.models import OrgUnit, StatusCount
+
+SETTERS = ("school_admin", "bureau_officer")
+FIELDS = ("abnormal", "other_left", "problem_records")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def series(view) -> dict:
+    """Every month some school in scope reported, oldest first, with the schools' sums."""
+    rows = db.session.execute(
+        select(StatusCount.month, *[func.sum(getattr(StatusCount, f)) for f in FIELDS], func.count())
+        .join(OrgUnit, OrgUnit.id == StatusCount.school_id).where(view.unit_filter(OrgUnit.path))
+        .group_by(StatusCount.month).order_by(StatusCount.month)).all()
+    months = [{"month": month, **{f: int(v) for f, v in zip(FIELDS, values)}, "schools": int(n)}
+              for month, *values, n in rows]
+    return {"months": months, "first": months[0] if months else None, "last": months[-1] if months else None}
+
+
+def set_counts(school: OrgUnit, who: history.By, form) -> StatusCount:
+    """Record (or correct) a school's month; an admin event records the change."""
+    month = form.month.data.strip()
+    if not MONTH.match(month):
+        raise Invalid({"month": "须为 YYYY-MM / must be YYYY-MM"})
+    after = {f: getattr(form, f).data for f in FIELDS}
+    if after["other_left"] + after["problem_records"] > after["abnormal"]:
+        raise Invalid({"abnormal": "不能少于其他离校与问题学籍之和 / cannot be less than other departures plus "
+                                   "problem records"})
+    row = db.session.scalar(select(StatusCount).where(StatusCount.school_id == school.id, StatusCount.month == month))
+    before = None
+    if row is None:
+        row = StatusCount(school_id=school.id, month=month)
+        db.session.add(row)
+    else:
+        before = {f: getattr(row, f) for f in FIELDS}
+        if before == after:
+            return row
+    for f in FIELDS:
+        setattr(row, f, after[f])
+    row.updated_at, row.updated_by = clock.now(), who.name
+    history.admin_event(who, "status_counts_set", f"{school.code}:{month}", before, after)
+    db.session.commit()
+    return row

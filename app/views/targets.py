@@ -1,0 +1,38 @@
+"""The bureau's targets on screen (/targets): what each school in scope is held to this school year, and
+the form that sets a school's or the district's (bureau only). The figures are app/reports/targets.py."""
+from flask import render_template, request
+from flask_login import login_required
+
+from app import clock
+from app.audit import history
+from app.auth.actor import current_actor
+from app.deadlines import calendar
+from app.errors import Invalid
+from app.reports import reader, school_year, targets
+from app.views import access, bp, forms
+from forms.targets import TargetsForm
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@login_required
+def targets_page():
+    access.require("reports")
+    view = reader(current_actor())
+    year = school_year(calendar.local_date(clock.now()))[0].year
+    may_set = bool(current_actor().role_names & set(targets.SETTERS))
+    form, status = forms.bound(TargetsForm, school_year=year), 200
+    if request.method == "POST":
+        form = TargetsForm(forms.formdata_for(TargetsForm, request.form), meta=forms.meta())
+        if form.validate():
+            try:
+                unit = targets.unit_in_scope(current_actor(), form.unit.data, targets.SETTERS, ("school", "district"))
+                targets.set_targets(unit, history.by(current_actor()), form.school_year.data,
+                                    float(form.dropout_rate_max.data) / 100, float(form.retention_rate_min.data) / 100)
+                year = form.school_year.data
+            except Invalid as e:
+                form = forms.bound(TargetsForm, request.form, e.fields)
+                status = 422
+        else:
+            status = 422
+    return render_template("targets.html", report=targets.target_report(view, year), form=form,
+                           may_set=may_set), status
