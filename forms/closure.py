@@ -4,6 +4,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from forms.base import N_, BaseForm, long_text, options, short_text
+from forms.placement import KINDS as PLACEMENT_KINDS
 
 
 class OffRampForm(BaseForm):
@@ -24,8 +25,7 @@ class EnrolledElsewhereForm(OffRampForm):
 
 
 class SpecialPlacementForm(OffRampForm):
-    placement = SelectField(_l("安置方式"), [DataRequired()], choices=options([
-        ("regular_class", N_("随班就读")), ("special_school", N_("特教学校")), ("home_teaching", N_("送教上门"))]),
+    placement = SelectField(_l("安置方式"), [DataRequired()], choices=options(PLACEMENT_KINDS),
         description=_l("残疾儿童少年接受义务教育的方式，经评估确定。"))
     placed_on = DateField(_l("安置日期"), [Optional()], description=_l("开始安置的日期。"))
 

@@ -5,6 +5,7 @@ default: a client that names no workflow (POST /api/v1/cases without "workflow")
 """
 from workflows.dropout import DEFINITION as DROPOUT
 from workflows.door_visit import DEFINITION as DOOR_VISIT
+from workflows.placement import DEFINITION as PLACEMENT
 from workflows.school_report import DEFINITION as SCHOOL_REPORT
 
-ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT]
+ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, PLACEMENT]

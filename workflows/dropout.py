@@ -140,6 +140,12 @@ def ladder(first, second, third="bureau_head"):
             {"level": 3, "after_working_days": 5, "notify": third}]
 
 
+def _placement_payload(data: dict, case, today: str) -> dict:
+    """The placement case a special placement closure opens (workflows/placement.py), from its form."""
+    return {"student_id": case.pupil_id, "assessed_on": data.get("placed_on") or today,
+            "planned": data["placement"], "note": data.get("approval_note") or data.get("evidence") or ""}
+
+
 def _registry_payload(mismatch: dict, today: str, given: dict) -> dict:
     """The open form's data for a suspected case opened from a registry mismatch (app/registers)."""
     note = given.get("note") or f"学籍比对 / registry comparison: {mismatch['kind_label']}"
@@ -234,7 +240,9 @@ DEFINITION = {
          "occurred_on": "transfer_date"},
         {"name": "close_special_placement", "zh": "特殊安置结案", "en": "Close: special placement", "source": OPEN,
          "dest": "closed_special_placement", "roles": ["bureau_officer"], "form": SpecialPlacementForm,
-         "occurred_on": "placed_on"},
+         "occurred_on": "placed_on",
+         # the child's schooling goes on as a placement case of its own (送教上门, 随班就读, 特教学校, 外出就读)
+         "then_open": {"workflow": "placement", "payload": _placement_payload}},
         {"name": "close_exempt", "zh": "免于入学结案", "en": "Close: exempt", "source": OPEN, "dest": "closed_exempt",
          "roles": ["bureau_officer"], "form": ExemptForm},
     ],

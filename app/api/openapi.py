@@ -109,6 +109,9 @@ def _report_paths() -> dict:
                                         ref("MonthlyReport"), 403, 404, 422, params=monthly)},
         "/reports/district": {"get": _op("District summary by school for a month or a quarter", 200,
                                          ref("DistrictReport"), 403, 422, params=district)},
+        "/reports/placements": {"get": _op("Placements of disabled children by kind (送教上门, 随班就读, 特教学校, "
+                                           "外出就读), per school and in all (report roles)", 200,
+                                           ref("Placements"), 403)},
         "/targets": {"get": _op("The targets each school in your scope is held to in a school year, and those "
                                 "the bureau set (report roles)", 200, ref("Targets"), 400, 403, params=[year]),
                      "post": _op("Set a school's or a district's targets for a school year (bureau); an admin "
@@ -120,7 +123,8 @@ def _report_paths() -> dict:
                                        ref("StatusSeries"), 403, 404, 422, request={JSON: {"schema": form_schema(StatusCountsForm)}})},
     }
     for kind, what, params, codes in (("monthly", "The school monthly report", monthly, (403, 404, 422)),
-                                      ("district", "The district summary", district, (403, 422))):
+                                      ("district", "The district summary", district, (403, 422)),
+                                      ("placements", "Placements by kind", [], (403,))):
         for ext, mime in MIMETYPES.items():
             paths[f"/reports/{kind}.{ext}"] = {"get": _op(
                 f"{what} ({ext.upper()}, an attachment; CSV is UTF-8 with BOM)", 200,

@@ -270,6 +270,9 @@ def components() -> dict:
                                           "updated_at": DATETIME, "updated_by": STR})),
                         "schools": array(obj({"school": STR, "name": STR, "dropout_rate_max": fraction,
                                               "retention_rate_min": fraction}))}),
+        "Placements": obj({"kinds": array(obj({"kind": STR, "zh": STR, "en": STR, "count": COUNT})), "total": COUNT,
+                           "schools": array(obj({"school": STR, "name": STR, "total": COUNT,
+                                                 "by_kind": {"type": "object", "additionalProperties": COUNT}}))}),
         "StatusSeries": obj({"months": array(month_counts), "first": nullable(month_counts),
                              "last": nullable(month_counts)}),
         "MonthlyReport": obj({

@@ -6,7 +6,7 @@ from app import clock
 from app.api import bp
 from app.auth.actor import current_actor
 from app.deadlines import calendar
-from app.reports import figures, monthly
+from app.reports import figures, monthly, placements
 from app.reports.downloads import report_file
 from app.web.limits import export_limit
 
@@ -24,6 +24,11 @@ def monthly_report():
 @bp.get("/reports/district")
 def district_report():
     return jsonify(monthly.district_summary(current_actor(), request.args.get("period", "")))
+
+
+@bp.get("/reports/placements")
+def placements_report():
+    return jsonify(placements.placements(current_actor()))
 
 
 @bp.get("/reports/<kind>.<fmt>")

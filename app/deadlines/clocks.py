@@ -27,12 +27,15 @@ def due_date(start: date, point: dict) -> date:
 
 
 def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None,
-             case_dates: dict | None = None) -> list[dict]:
-    """Deadline rows for every clock that starts when `state` is entered; each counts from `start` (the
-    day entered) or, for a clock that `counts_from` a case date, from that date in `case_dates`."""
+             case_dates: dict | None = None, only: set | None = None) -> list[dict]:
+    """Deadline rows for every clock that starts when `state` is entered (or only the clocks named in
+    `only`); each counts from `start` (the day entered) or, for a clock that `counts_from` a case date,
+    from that date in `case_dates`."""
     start = start or calendar.local_date(now)
     rows = []
     for clock in defn.clocks_starting(state):
+        if only is not None and clock.name not in only:
+            continue
         begin = count_start(clock, case_dates, start)
         for i, point in enumerate(clock.due):
             due_day = due_date(begin, point)

@@ -49,6 +49,10 @@ class Trigger:
     # so an action that can only fail is not offered.
     preconditions: tuple = ()
     marks: frozenset = frozenset()  # what the step means to the reports, as a state's marks
+    # A case of another workflow the step opens once it has committed: {"workflow": name, "payload":
+    # f(form data, case, today as ISO text) -> that workflow's open form}; one already open for the
+    # subject is kept.
+    then_open: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,8 @@ def build(raw: dict, known_roles) -> Definition:
                                           t.get("en", t["name"]), t.get("occurred_on"), _listify(t.get("records")),
                                           tuple((name, _listify(rule.get("not_before")))
                                                 for name, rule in (t.get("dates") or {}).items()),
-                                          _listify(t.get("preconditions")), frozenset(_listify(t.get("marks"))))
+                                          _listify(t.get("preconditions")), frozenset(_listify(t.get("marks"))),
+                                          t.get("then_open"))
         default_lead = raw.get("reminder_working_days_before", 1)
         clocks = tuple(Clock(c["name"], c.get("zh", c["name"]), c["starts_on"], tuple(c["due"]),
                              frozenset(c.get("met_by", ())), frozenset(c.get("while_in", (c["starts_on"],))),
@@ -279,7 +284,11 @@ def validate(defn: Definition, known_roles) -> None:
 def _mark_problems(defn: Definition) -> list[str]:
     """Marks are words (a typo in a list of them would silently count nothing); sections show steps
     the definition has."""
-    problems = [f"{kind} {item.name}: marks are words, not {m!r}"
+    problems = [f"trigger {t.name}: then_open needs a workflow name and a callable payload"
+                for t in defn.triggers.values() if t.then_open is not None and not (
+                    isinstance(t.then_open, dict) and isinstance(t.then_open.get("workflow"), str)
+                    and callable(t.then_open.get("payload")))]
+    problems += [f"{kind} {item.name}: marks are words, not {m!r}"
                 for kind, items in (("state", defn.states.values()), ("trigger", defn.triggers.values()))
                 for item in items for m in item.marks if not (isinstance(m, str) and m.isidentifier())]
     names = [s.name for s in defn.sections]

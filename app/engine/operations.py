@@ -22,6 +22,8 @@ from app.deadlines import checkpoints, clocks
 from app.engine import client_keys, dates, machine, store, subjects
 from app.engine.context import StepContext
 from app.errors import (
+    BaoxueError,
+    Conflict,
     Invalid,
     NotAllowedNow,
     NotFound,
@@ -112,6 +114,8 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None,
                 if client_key is not None:
                     plan.extra.append(client_keys.row(case.id, client_key, actor.id, trigger, plan.event["seq"], now))
                 _write(tx, case, plan, version, now, last_try=attempt == CHAIN_RETRIES - 1)
+            if checked.trigger.then_open is not None:  # committed: the follow-on case is a step of its own
+                _open_follow_on(checked.trigger, checked.data, case, actor, now)
             return case
         except StaleVersion:
             # Two posts of one form raced (a queued visit sent by two tabs): the one that lost finds the
@@ -123,6 +127,19 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None,
             # read and our write; it changes nothing a step reads, so the step is checked again on the
             # case as it is now and written after it (the last try raises StaleVersion instead).
             attempt += 1
+
+
+def _open_follow_on(t, data: dict, case, actor, now) -> None:
+    """After a committed step whose trigger says `then_open`: open that workflow's case, as the same actor,
+    in its own transaction. One already open for the subject is the case wanted (kept, not an error);
+    any other refusal is logged: the step itself stands."""
+    try:
+        today = clocks.calendar.local_date(now).isoformat()
+        open_case(actor, t.then_open["payload"](data, case, today), t.then_open["workflow"], now=now)
+    except Conflict:
+        pass
+    except BaoxueError:
+        log.exception("case %s: %s could not open its %s case", case.id, t.name, t.then_open["workflow"])
 
 
 def _abandon(tx) -> None:
@@ -222,8 +239,14 @@ def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
     dates.record(ctx.vars, t.records, data, defn.states[new_state].stamps if new_state != case.state else None,
                  occurred)
     met, cancelled = clocks.settle(defn, case.open_deadlines, t.name, new_state, checked.points)
-    opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR)) \
-        if new_state != case.state else []
+    if new_state != case.state:
+        opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR))
+    elif t.dest is not None:
+        # A trigger leading back into its own state re-enters it: each clock of the state it met starts
+        # again from today (a visit every N working days: each visit meets this period's, opens the next).
+        opened = clocks.new_rows(defn, case.id, new_state, now, only={r.clock for r in met})
+    else:
+        opened = []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=checked.acting, action=t.name, from_state=case.state, to_state=new_state,
                           data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},

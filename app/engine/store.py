@@ -54,6 +54,7 @@ class Snapshot:
     opened_on: date
     last_seq: int
     last_hash: str
+    pupil_id: int | None     # the pupil the case is about, if it is (a follow-on case's subject: then_open)
     birth_date: date | None  # of the pupil the case is about, if it is: no date of the case is before it
     open_deadlines: list = field(default_factory=list)
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Response
 
 from app.errors import NotFound
-from app.reports import export, monthly
+from app.reports import export, monthly, placements
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -30,11 +30,18 @@ def table(fmt: str, columns, rows, *, filename: str, fallback: str, title: str =
                     headers={"Content-Disposition": attachment(f"{filename}.{fmt}", f"{fallback}.{fmt}")})
 
 
+KINDS = ("monthly", "district", "placements")
+
+
 def report_file(reader, kind: str, fmt: str, args) -> Response:
-    """`kind` (monthly | district) as `fmt` (csv | xlsx), for the API and the pages' download links."""
-    if kind not in ("monthly", "district") or fmt not in MIMETYPES:
+    """`kind` (monthly | district | placements) as `fmt` (csv | xlsx), for the API and the pages' download links."""
+    if kind not in KINDS or fmt not in MIMETYPES:
         raise NotFound("没有这种报表 / no such report")
-    if kind == "monthly":
+    if kind == "placements":
+        report = placements.placements(reader)
+        columns, rows = placements.placements_table(report)
+        stem, name, title, sheet = "placements", "残疾儿童安置", "残疾儿童少年安置情况", "安置方式"
+    elif kind == "monthly":
         report = monthly.school_month(reader, args.get("school", ""), args.get("month", ""))
         columns, rows = export.monthly_table(report)
         stem, name = f"{report['school']['code']}-{report['month']}", "辍学月报表"

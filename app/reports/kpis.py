@@ -92,20 +92,20 @@ def kpis(scope, sy_start: date, sy_end: date, today: date) -> dict:
     visit_day = _first(HOME_VISIT, CaseEvent.occurred_on)
     return_day = _first(RETURNS_TO_SCHOOL, CaseEvent.occurred_on)
     relapse_day = _first(RELAPSES, CaseEvent.occurred_on)
-    per_case = (select(Case.opened_on.label("detected"), report_day.label("reported"), visit_day.label("visited"),
-                       return_day.label("returned"), relapse_day.label("relapsed"))
+    # per case: d0 detected, d1 first report (the day typed), d2 first visit, d3 first return, d4 first relapse
+    per_case = (select(Case.opened_on.label("d0"), report_day.label("d1"), visit_day.label("d2"),
+                       return_day.label("d3"), relapse_day.label("d4"))
                 .where(scope, Case.opened_on.between(sy_start, sy_end),
                        in_state_marked(COUNTS_AS_DROPOUT) | report_day.isnot(None))).subquery()
     c = per_case.c
     rows = [tuple(_as_date(v) for v in r[:-1]) + (int(r[-1]),) for r in db.session.execute(
-        select(c.detected, c.reported, c.visited, c.returned, c.relapsed, func.count())
-        .group_by(c.detected, c.reported, c.visited, c.returned, c.relapsed))]
+        select(c.d0, c.d1, c.d2, c.d3, c.d4, func.count()).group_by(c.d0, c.d1, c.d2, c.d3, c.d4))]
     wd = _WorkingDays([d for r in rows for d in r[:-1]] + [today])
-    spans = {"report": Counter(), "first_visit": Counter(), "return": Counter()}
+    spans = {"to_report": Counter(), "to_visit": Counter(), "to_return": Counter()}
     dropouts = returned_soon = back_long_enough = relapsed = 0
     for detected, reported, visited, back, again, n in rows:
         dropouts += n
-        for name, day in (("report", reported), ("first_visit", visited), ("return", back)):
+        for name, day in (("to_report", reported), ("to_visit", visited), ("to_return", back)):
             if day is not None and day >= detected:
                 spans[name][wd.between(detected, day)] += n
         if back is not None and back >= detected and wd.between(detected, back) <= RETURN_WITHIN:
@@ -116,9 +116,9 @@ def kpis(scope, sy_start: date, sy_end: date, today: date) -> dict:
                 relapsed += n
     return {
         "cases": dropouts,
-        "median_working_days_to_report": _median(spans["report"]),
-        "median_working_days_to_first_visit": _median(spans["first_visit"]),
-        "median_working_days_to_return": _median(spans["return"]),
+        "median_working_days_to_report": _median(spans["to_report"]),
+        "median_working_days_to_first_visit": _median(spans["to_visit"]),
+        "median_working_days_to_return": _median(spans["to_return"]),
         "return_within_working_days": RETURN_WITHIN,
         "returned_within": returned_soon,
         "returned_within_share": round(returned_soon / dropouts, 6) if dropouts else None,

@@ -1,6 +1,8 @@
 """The bureau's targets on screen (/targets): what each school in scope is held to this school year, and
-the form that sets a school's or the district's (bureau only). The figures are app/reports/targets.py."""
+the form that sets a school's or the district's (bureau only); the placements by kind and the abnormal 学籍
+status series, each with its chart. The figures are app/reports (targets.py, placements.py, status.py)."""
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from app import clock
@@ -8,8 +10,9 @@ from app.audit import history
 from app.auth.actor import current_actor
 from app.deadlines import calendar
 from app.errors import Invalid
-from app.reports import reader, school_year, targets
+from app.reports import charts, placements, reader, school_year, status, targets
 from app.views import access, bp, forms
+from app.views.i18n import lang
 from forms.targets import TargetsForm
 
 
@@ -36,3 +39,26 @@ def targets_page():
             status = 422
     return render_template("targets.html", report=targets.target_report(view, year), form=form,
                            may_set=may_set), status
+
+
+@bp.get("/reports/placements")
+@login_required
+def placements_page():
+    access.require("reports")
+    report = placements.placements(current_actor())
+    label = lang()
+    chart = charts.bar_chart([(k[label], k["count"]) for k in report["kinds"]], title=_("残疾儿童安置方式"))
+    return render_template("placements.html", report=report, chart=chart)
+
+
+@bp.get("/reports/status")
+@login_required
+def status_page():
+    access.require("reports")
+    series = status.series(reader(current_actor()))
+    months = series["months"]
+    chart = charts.line_chart([m["month"][2:] for m in months],
+                              {_("学籍异常"): [m["abnormal"] for m in months],
+                               _("其他离校"): [m["other_left"] for m in months],
+                               _("问题学籍"): [m["problem_records"] for m in months]}, title=_("学籍异常人数（月末）"))
+    return render_template("status.html", series=series, chart=chart)
