@@ -19,7 +19,7 @@ from app.engine import machine
 from app.engine.operations import fire, open_case
 from app.extensions import db
 from app.models import Deadline, OrgUnit, Pupil, User
-from demo import attendance, registers
+from demo import attendance, placements, registers
 from forms import pupil_numbers
 
 PASSWORD = "baoxue-demo"
@@ -245,7 +245,8 @@ def _walk(w: _Walker, target: str, rng) -> None:
         w.step("complete_follow_up", "school_admin", {"summary": "三次回访均正常, 学生稳定在校, 结案。"})
 
 
-def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = False) -> None:
+def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = False,
+         seed_figures: bool = False) -> None:
     rng = random.Random(seed)
     real_now = clock.now()
     today = calendar.local_date(real_now)
@@ -266,6 +267,8 @@ def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = 
         clock.reset()
     attendance.load(rng)  # absences, an early-warning case, the risk list
     registers.load(rng, roster, today)  # after every case: the comparison sees them all
+    placements.load_placements(rng, roster, real_now, seed_figures)
+    placements.load_status(today)
 
 
 def print_logins(echo) -> None:

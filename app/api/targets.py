@@ -47,6 +47,7 @@ def status_series():
 @bp.post("/status-counts")
 def set_status_counts():
     form = validated_form(StatusCountsForm, json_body())
-    unit = unit_in_scope(current_actor(), form.school.data, status.SETTERS, ("school",))
-    status.set_counts(unit, history.by(current_actor()), form)
+    unit = unit_in_scope(current_actor(), form.school.data, status.SETTERS, ("school",), field="school")
+    status.set_counts(unit, history.by(current_actor()), form.month.data, form.abnormal.data, form.other_left.data,
+                      form.problem_records.data)
     return jsonify(status.series(reader(current_actor())))

@@ -27,12 +27,13 @@ def series(view) -> dict:
     return {"months": months, "first": months[0] if months else None, "last": months[-1] if months else None}
 
 
-def set_counts(school: OrgUnit, who: history.By, form) -> StatusCount:
+def set_counts(school: OrgUnit, who: history.By, month: str, abnormal: int, other_left: int,
+               problem_records: int) -> StatusCount:
     """Record (or correct) a school's month; an admin event records the change."""
-    month = form.month.data.strip()
+    month = month.strip()
     if not MONTH.match(month):
         raise Invalid({"month": "须为 YYYY-MM / must be YYYY-MM"})
-    after = {f: getattr(form, f).data for f in FIELDS}
+    after = {"abnormal": abnormal, "other_left": other_left, "problem_records": problem_records}
     if after["other_left"] + after["problem_records"] > after["abnormal"]:
         raise Invalid({"abnormal": "不能少于其他离校与问题学籍之和 / cannot be less than other departures plus "
                                    "problem records"})
