@@ -33,3 +33,19 @@ def test_status_counts_refusals(bx):
         assert r.status_code == 422 and field in r.get_json()["fields"], (bad, r.get_json())
     assert bx.get("/status-counts", as_="teacher").status_code == 403
     assert bx.get("/status-counts").get_json()["months"] == []
+
+
+def test_the_status_page_takes_a_school_s_month_and_draws_the_series(app, bx):
+    from tests.web import Browser
+    school = Browser(app, "school_admin")
+    assert 'id="status-form"' in school.text("/reports/status")
+    r = school.post("/reports/status", {"school": "SA", "month": "2026-09", "abnormal": "30", "other_left": "20",
+                                        "problem_records": "4"})
+    assert r.status_code == 200 and "2026-09" in r.get_data(as_text=True)
+    r = school.post("/reports/status", {"school": "SA", "month": "2026-10", "abnormal": "3", "other_left": "20",
+                                        "problem_records": "4"})
+    assert r.status_code == 422
+    assert school.post("/reports/status", {"school": "SB", "month": "2026-10", "abnormal": "3", "other_left": "0",
+                                           "problem_records": "0"}).status_code == 404
+    page = Browser(app, "head").text("/reports/status")
+    assert 'id="chart-status"><svg' in page and 'id="status-form"' not in page

@@ -13,7 +13,7 @@ from app.errors import Invalid
 from app.reports import charts, placements, reader, school_year, status, targets
 from app.views import access, bp, forms
 from app.views.i18n import lang
-from forms.targets import TargetsForm
+from forms.targets import StatusCountsForm, TargetsForm
 
 
 @bp.route("/targets", methods=["GET", "POST"])
@@ -51,14 +51,28 @@ def placements_page():
     return render_template("placements.html", report=report, chart=chart)
 
 
-@bp.get("/reports/status")
+@bp.route("/reports/status", methods=["GET", "POST"])
 @login_required
 def status_page():
     access.require("reports")
+    may_set = bool(current_actor().role_names & set(status.SETTERS))
+    form, code = forms.bound(StatusCountsForm), 200
+    if request.method == "POST":
+        form = StatusCountsForm(forms.formdata_for(StatusCountsForm, request.form), meta=forms.meta())
+        if form.validate():
+            try:
+                unit = targets.unit_in_scope(current_actor(), form.school.data, status.SETTERS, ("school",),
+                                             field="school")
+                status.set_counts(unit, history.by(current_actor()), form.month.data, form.abnormal.data,
+                                  form.other_left.data, form.problem_records.data)
+            except Invalid as e:
+                form, code = forms.bound(StatusCountsForm, request.form, e.fields), 422
+        else:
+            code = 422
     series = status.series(reader(current_actor()))
     months = series["months"]
     chart = charts.line_chart([m["month"][2:] for m in months],
                               {_("学籍异常"): [m["abnormal"] for m in months],
                                _("其他离校"): [m["other_left"] for m in months],
                                _("问题学籍"): [m["problem_records"] for m in months]}, title=_("学籍异常人数（月末）"))
-    return render_template("status.html", series=series, chart=chart)
+    return render_template("status.html", series=series, chart=chart, form=form, may_set=may_set), code
