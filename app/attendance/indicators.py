@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Case, Pupil, RosterGap
 from app.models.pupils import FLAGS
-from app.reports import COUNTS_AS_DROPOUT, in_state_marked
+from app.reports import COUNTS_AS_DROPOUT, in_state_marked, reported_workflows
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,11 @@ def vanished() -> dict[int, date]:
 
 def relapsed() -> dict[int, int]:
     """{pupil id: closed case id} for pupils with no open case whose earlier case counted as a dropout
-    (they left once: a relapse is the risk), from the definitions' marks."""
+    (they left once: a relapse is the risk), from the definitions' marks. Only an open case the reports
+    count (a dropout case) takes them off: a child in a placement (送教上门, 随班就读...) may leave again."""
     other = aliased(Case)
-    open_case = select(other.id).where(other.pupil_id == Case.pupil_id, other.closed_at.is_(None)).exists()
+    open_case = select(other.id).where(other.pupil_id == Case.pupil_id, other.closed_at.is_(None),
+                                       other.workflow.in_([d.name for d in reported_workflows()])).exists()
     rows = db.session.execute(select(Case.pupil_id, func.max(Case.id))
                               .where(Case.pupil_id.is_not(None), and_(Case.closed_at.is_not(None), in_state_marked(COUNTS_AS_DROPOUT)),
                                      ~open_case).group_by(Case.pupil_id))
