@@ -14,10 +14,12 @@ from app import clock
 from app.attendance.outcome import outcome
 from app.district.filters import overdue_clause, schools_in_scope
 from app.extensions import db
+from app.ledgers import queries as ledger_queries
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
 from app.reports import (
     COUNTS_AS_DROPOUT,
     HOME_VISIT,
+    ON_LEDGER,
     OUT_OF_SCHOOL,
     RETURNS_TO_SCHOOL,
     TARGETS,
@@ -112,6 +114,12 @@ def dashboard(actor, today: date) -> dict:
                       "out_of_school": out, "dropout_rate": dropout_rate, "retention_rate": retention,
                       **against_targets(dropout_rate, retention)})
 
+    # the suspected and confirmed ledgers (app/ledgers) by the states marked on_ledger: those states are
+    # not final, so every case in one is open
+    listed = [v for (workflow, state), v in by_state.items() if state_has(workflow, state, ON_LEDGER)]
+    ledgers = {"school_age": ledger_queries.school_age_count(view, today),
+               "suspected": sum(n - c for n, c in listed), "confirmed": sum(c for _, c in listed)}
+
     trend, reasons = _trend(scope, today, reasons_of=in_school_year)
     sem_start, sem_end = semester(today)
     return {
@@ -128,6 +136,7 @@ def dashboard(actor, today: date) -> dict:
         "reasons": reasons,
         "trend": trend,
         "rates": rates,
+        "ledgers": ledgers,
         "home_visits": _home_visits(view, scope, sem_start, sem_end),
         "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
         "early_warning": outcome(scope, sy_start),
