@@ -22,6 +22,7 @@ from app.reports.downloads import MIMETYPES
 from app.registers import KINDS as MISMATCH_KINDS
 from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
 from app.ledgers import LEDGERS
+from forms.home_visit import HomeVisitForm
 from forms.attendance import AbsenceForm
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
@@ -344,6 +345,13 @@ def build_spec() -> dict:
         **_report_paths(),
         **_register_paths(),
         **_ledger_paths(),
+        "/home-visits": {
+            "post": _op("Record a home visit (家访登记) to a pupil in scope (class teacher, grade leader, school admin); "
+                        "409 `open_case_id` when the pupil's open case takes visit steps (record it there)", 201,
+                        ref("HomeVisit"), 403, 404, 409, 422, request={JSON: {"schema": form_schema(HomeVisitForm)}}),
+            "get": _op("The home-visit register in scope, newest first: the register's visits and the cases' visit "
+                       "steps, each once (`student_id`: one pupil's)", 200, ref("HomeVisitPage"), 403, 404,
+                       params=_query(student_id={"type": "integer", "minimum": 1, "maximum": MAX_ID}) + PAGE)},
         **_transition_paths(),
     }
     # Where a response names a case, stateful testing carries its id on to the case's operations.

@@ -115,7 +115,11 @@ def _ledger_schemas(w: dict) -> dict:
     # the items are of the ledger's kind: school-age children, cases now listed, or strike-offs (history=1)
     ledger_page["properties"]["items"] = array({"oneOf": [ref("SchoolAgeEntry"), ref("LedgerEntry"),
                                                           ref("StruckEntry")]})
-    return {"LedgerCounts": counts, "SchoolAgeEntry": school_age, "LedgerEntry": obj(case), "StruckEntry": struck,
+    visit = obj({"source": {"type": "string", "enum": ["register", "case"]}, "id": ID, "pupil_id": ID,
+                 "pupil": {**STR, "description": "masked"}, "class_name": nullable(STR), "school_name": nullable(STR),
+                 "visited_on": nullable(DATE), "case_id": nullable(ID), "visitors": array(STR), "met_with": STR,
+                 "content": STR, "situation": STR, "next_step": STR, "recorded_by": STR, "role": STR})
+    return {"HomeVisit": visit, "HomeVisitPage": page_of("HomeVisit"), "LedgerCounts": counts, "SchoolAgeEntry": school_age, "LedgerEntry": obj(case), "StruckEntry": struck,
             "LedgerPage": ledger_page}
 
 
@@ -148,6 +152,8 @@ def components() -> dict:
     reason_list = array(obj({"code": {"type": "string", "enum": REASON_CODES}, "label": STR, "count": COUNT}))
     meets = {"meets_dropout_target": nullable(BOOL), "meets_retention_target": nullable(BOOL)}
     person = {"username": STR, "display_name": STR}
+    # pupils who relapsed this semester, and of them those visited at least twice in it
+    relapses = {"relapsed": COUNT, "relapsed_visited": COUNT}
 
     pupil_masked = {"id": ID, "student_no": STR, "name": STR, "gender": {"type": "string", "enum": ["M", "F"]},
                     "class": nullable(STR), "class_name": nullable(STR), "school_name": nullable(STR), "flags": obj({f: BOOL for f in FLAGS})}
@@ -264,7 +270,8 @@ def components() -> dict:
                                 "retention_rate": RETENTION, **meets})),
             "ledgers": obj({k: COUNT for k in ("school_age", "suspected", "confirmed")}),
             "home_visits": array(obj({**person, "classes": array(STR), "visits": COUNT, "standard": COUNT,
-                                      "meets_standard": BOOL})),
+                                      "meets_standard": BOOL, **relapses})),
+            "home_visits_by_school": array(obj({"school": STR, "name": STR, "visits": COUNT, **relapses})),
             "classes_without_dropout": array(obj({
                 "school": STR, "name": STR, "classes": COUNT, "without_dropout": COUNT,
                 "class_list": array(obj({"code": STR, "name": STR}))})),
