@@ -82,3 +82,28 @@ def test_relapsed_pupils_visited_twice_per_teacher_and_school(bx):
     assert mine["relapsed_visited"] == 1 == school["relapsed_visited"]
     assert school["visits"] == 4 and mine["standard"] == 40 and not mine["meets_standard"]
     assert next(s for s in dash["home_visits_by_school"] if s["school"] == "SB")["relapsed"] == 0
+
+
+def test_the_page_records_a_visit_and_lists_the_register(as_, bx, app):
+    teacher = as_("teacher")
+    assert "家访登记表" in teacher.text("/work")
+    page = teacher.text("/home-visits")
+    assert "登记一次家访" in page and "学生1 · 七年级1班" in page and "学生20" not in page
+    r = teacher.post("/home-visits", {"student_id": bx.district.pupils[1], "visited_on": app_today(),
+                                      "visitors": "班主任、数学老师", "met_with": "学生父亲", "content": "谈学习",
+                                      "situation": "情绪稳定", "next_step": ""})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    listing = teacher.text("/home-visits")
+    assert "情绪稳定" in listing and "班主任、数学老师" in listing
+    refused = teacher.post("/home-visits", {"student_id": bx.district.pupils[1], "visited_on": app_today(),
+                                            "visitors": "", "met_with": "", "content": "", "situation": ""})
+    assert refused.status_code == 422 and "field invalid" in refused.get_data(as_text=True)
+    out = teacher.post("/home-visits", {"student_id": bx.district.other_pupil, "visited_on": app_today(),
+                                        "visitors": "班主任", "met_with": "母亲", "content": "x", "situation": "y"})
+    assert out.status_code == 404
+    case = bx.case_in("visiting")
+    busy = teacher.post("/home-visits", {"student_id": case["pupil"]["id"], "visited_on": app_today(),
+                                         "visitors": "班主任", "met_with": "母亲", "content": "x", "situation": "y"})
+    assert busy.status_code == 409 and f"/cases/{case['id']}" in busy.get_data(as_text=True)
+    assert as_("bureau").get("/home-visits").status_code == 403
+    assert _rows(app) == 1
