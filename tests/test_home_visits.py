@@ -2,11 +2,14 @@
 the register shows them with the cases' visit steps, each once; scope (404), roles (403), bad input
 (422 naming the field, nothing written), a pupil whose case takes visits (409); and the figures: visits
 per class teacher and school, relapsed pupils visited at least twice."""
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DatabaseError
 
 from app.extensions import db
 from app.models import HomeVisit
 from tests.conftest import days_ago
+from tests.test_audit import execute
 from tests.district import app_today
 from tests.test_openapi import Document
 
@@ -107,3 +110,10 @@ def test_the_page_records_a_visit_and_lists_the_register(as_, bx, app):
     assert busy.status_code == 409 and f"/cases/{case['id']}" in busy.get_data(as_text=True)
     assert as_("bureau").get("/home-visits").status_code == 403
     assert _rows(app) == 1
+
+
+@pytest.mark.parametrize("sql", ["UPDATE home_visits SET content = 'x'", "DELETE FROM home_visits"])
+def test_the_register_is_append_only(app, bx, sql):
+    assert bx.post("/home-visits", visit(bx.district.pupils[0]), as_="teacher").status_code == 201
+    with pytest.raises(DatabaseError, match="home_visits is append-only"):
+        execute(app, sql)
