@@ -117,3 +117,17 @@ def test_the_register_is_append_only(app, bx, sql):
     assert bx.post("/home-visits", visit(bx.district.pupils[0]), as_="teacher").status_code == 201
     with pytest.raises(DatabaseError, match="home_visits is append-only"):
         execute(app, sql)
+
+
+def test_the_reports_count_the_register_and_the_cases_visits_once_each(bx):
+    case = bx.case_in("visiting")
+    bx.step(case["id"], "log_visit", "teacher")
+    assert bx.post("/home-visits", visit(bx.district.pupils[5]), as_="teacher").status_code == 201
+    assert bx.post("/home-visits", visit(bx.district.other_pupil), as_="other_teacher").status_code == 201
+    month = app_today()[:7]
+    school = bx.get("/reports/monthly", as_="school_admin", query_string={"school": "SA", "month": month}).get_json()
+    assert school["totals"]["visits"] == 2 and school["school_year_to_date"]["visits"] == 2
+    assert [g["visits"] for g in school["grades"]] == [2]
+    district = bx.get("/reports/district", query_string={"period": month}).get_json()
+    assert {s["code"]: s["visits"] for s in district["schools"]} == {"SA": 2, "SB": 1}
+    assert district["totals"]["visits"] == 3
