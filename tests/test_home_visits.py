@@ -131,3 +131,11 @@ def test_the_reports_count_the_register_and_the_cases_visits_once_each(bx):
     district = bx.get("/reports/district", query_string={"period": month}).get_json()
     assert {s["code"]: s["visits"] for s in district["schools"]} == {"SA": 2, "SB": 1}
     assert district["totals"]["visits"] == 3
+
+
+def test_the_dashboard_page_shows_the_ledgers_and_the_visits(as_, bx):
+    bx.open()
+    assert bx.post("/home-visits", visit(bx.district.pupils[5]), as_="teacher").status_code == 201
+    page = as_("school_admin").text("/dashboard")
+    assert 'id="ledger-counts"' in page and "疑似辍学学生台账" in page and 'id="visits-by-school"' in page
+    assert "反复辍学学生" in page
