@@ -1,10 +1,7 @@
 """Every read of a case's timeline (page, JSON, CSV) and of unmasked data is in the access log, and
 supervisors read the log per pupil and per user (API and page); other roles get 403."""
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import AccessLog
 from tests.registers_helpers import UNENROLLED
 from tests.test_registers import county, mismatches  # noqa: F401 (county: the registers compared once)
 from tests.web import Browser

@@ -13,6 +13,10 @@ or trigger of this workflow:
                        in: it was reported and did not end as a false alarm, enrolled elsewhere or
                        exempt (those pupils never were out of school). Special placement still counts:
                        the child was out of school until placed.
+    on_ledger          while an open case is in this state its pupil is on the dropout ledgers
+                       (app/ledgers): the suspected ledger (疑似辍学学生台账) until the bureau's verify
+                       confirms it, then the confirmed one (辍学学生台账). A step out of such a state
+                       strikes the pupil off (动态销号), and every such step carries its evidence.
     out_of_school      while an open case is in this state its pupil is out of school (仍辍学; the
                        retention rate 巩固率 subtracts them). `detected` is only suspected.
   Being off the main path needs no mark: it is a state's `main` (false) and `final`.
@@ -22,7 +26,8 @@ or trigger of this workflow:
                        are counted with it
     returns_to_school  a pupil back at school (复学)
     home_visit         a home visit (家访) logged, counted against the class teacher's standard
-    relapses           a pupil back at school dropped out again (反复): the relapse rate after return
+    drops_out_again    the pupil dropped out again after re-enrolment (反复): the reports count the
+                       relapsed pupils and whether they were visited at least twice
 - `documents` / `signatures`: the printed case file's official forms and signature lines (below).
 - `sections`: the case page's record sections, in order: each shows the steps of its `actions` with
   what was typed into their forms (a workflow without sections shows one section of every record).
@@ -172,14 +177,14 @@ DEFINITION = {
                    "return_date": ("返校日期", "the return date"),
                    "visiting_since": ("进入劝返日期", "the day home visits (re)started")},
     "states": [
-        {"name": "detected", "zh": "发现疑似辍学", "en": "Detected", "main": True},
+        {"name": "detected", "zh": "发现疑似辍学", "en": "Detected", "main": True, "marks": ["on_ledger"]},
         {"name": "reported", "zh": "已上报", "en": "Reported", "main": True,
-         "marks": ["counts_as_dropout", "out_of_school"]},
+         "marks": ["counts_as_dropout", "out_of_school", "on_ledger"]},
         {"name": "visiting", "zh": "劝返中", "en": "Home-visit persuasion", "main": True,
          "reset_vars": ["visits", "failed_visits"], "stamps": "visiting_since",
-         "marks": ["counts_as_dropout", "out_of_school"]},
+         "marks": ["counts_as_dropout", "out_of_school", "on_ledger"]},
         {"name": "joint_return", "zh": "联合劝返", "en": "Joint return", "main": True,
-         "marks": ["counts_as_dropout", "out_of_school"]},
+         "marks": ["counts_as_dropout", "out_of_school", "on_ledger"]},
         {"name": "re_enrolled", "zh": "已复学", "en": "Re-enrolled", "main": True,
          "reset_vars": ["follow_ups", "follow_up_checkpoints", "relapse_risk"], "marks": ["counts_as_dropout"]},
         {"name": "followed_up", "zh": "跟踪完成(结案)", "en": "Followed up (closed)", "main": True,
@@ -209,7 +214,7 @@ DEFINITION = {
         {"name": "relapse", "zh": "再次辍学(反复)", "en": "Dropped out again (relapse)", "source": "re_enrolled", "dest": "visiting",
          "roles": ["class_teacher", "school_admin"], "form": RelapseForm, "effects": [count_relapse],
          "occurred_on": "absent_since", "dates": {"absent_since": {"not_before": ["return_date"]}},
-         "marks": ["relapses"]},
+         "marks": ["drops_out_again"]},
         # internal actions: recorded, state unchanged
         {"name": "verify", "zh": "核查确认", "en": "Verify", "source": ["reported", "visiting", "joint_return"], "dest": None,
          "roles": ["bureau_officer"], "form": VerifyForm, "preconditions": [not_yet_confirmed],

@@ -11,6 +11,8 @@ from app.api import (  # noqa: E402,F401
     auth,
     cases,
     errors,
+    home_visits,
+    ledgers,
     notifications,
     openapi,
     registers,

@@ -21,6 +21,8 @@ from app.district.filters import SORTS
 from app.reports.downloads import MIMETYPES
 from app.registers import KINDS as MISMATCH_KINDS
 from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
+from app.ledgers import LEDGERS
+from forms.home_visit import HomeVisitForm
 from forms.attendance import AbsenceForm
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
@@ -182,6 +184,27 @@ def _register_paths() -> dict:
     }
 
 
+def _ledger_paths() -> dict:
+    """The three ledgers (app/api/ledgers.py): report readers, in their scope."""
+    school = _query(school={"type": "string", "minLength": 1, "maxLength": 64, "example": "S01"})
+    ledger = {"name": "ledger", "in": "path", "required": True, "schema": {"type": "string", "enum": list(LEDGERS)}}
+    history = _query(history={"type": "string", "enum": ["0", "1", "true", "false"],
+                              "description": "1: the strike-offs (销号) instead (not of school_age)"})
+    return {
+        "/ledgers": {"get": _op("The three ledgers' counts (适龄儿童 / 疑似辍学 / 辍学) and their strike-offs", 200,
+                                ref("LedgerCounts"), 403, 404, params=school)},
+        "/ledgers/{ledger}": {"get": _op(
+            "One page of a ledger: school_age (pupils of compulsory age and the household register's children "
+            "not enrolled), suspected (open cases not confirmed), confirmed (open cases the bureau confirmed); "
+            "history=1: the steps that struck pupils off, with their evidence", 200, ref("LedgerPage"), 403,
+            404, params=[ledger] + school + history + PAGE)},
+        "/ledgers/{ledger}.xlsx": {"get": _op(
+            "The ledger as the official table (XLSX): title, 填报单位/填报人/填报日期, the table, 签字 and 盖章; "
+            "a second sheet of strike-offs", 200, {"type": "string", "format": "binary"}, 403, 404, 429,
+            params=[ledger] + school, mime=MIMETYPES["xlsx"])},
+    }
+
+
 # Optional: names this posting, so a retry after a lost answer is answered as done and not recorded twice.
 CLIENT_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
               "description": "optional: a key made up by the client for this posting (8–64 letters, digits, - or _); "
@@ -338,6 +361,14 @@ def build_spec() -> dict:
         **_log_paths(text),
         **_report_paths(),
         **_register_paths(),
+        **_ledger_paths(),
+        "/home-visits": {
+            "post": _op("Record a home visit (家访登记) to a pupil in scope (class teacher, grade leader, school admin); "
+                        "409 `open_case_id` when the pupil's open case takes visit steps (record it there)", 201,
+                        ref("HomeVisit"), 403, 404, 409, 422, request={JSON: {"schema": form_schema(HomeVisitForm)}}),
+            "get": _op("The home-visit register in scope, newest first: the register's visits and the cases' visit "
+                       "steps, each once (`student_id`: one pupil's)", 200, ref("HomeVisitPage"), 403, 404,
+                       params=_query(student_id={"type": "integer", "minimum": 1, "maximum": MAX_ID}) + PAGE)},
         **_transition_paths(),
     }
     # Where a response names a case, stateful testing carries its id on to the case's operations.

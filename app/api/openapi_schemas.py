@@ -17,6 +17,7 @@ from forms.intake import SOURCES
 from app.registers import KINDS as MISMATCH_KINDS
 from app.registers import REGISTERS, STATUSES as MISMATCH_STATUSES
 from forms.registers import DISMISS_REASONS
+from app.ledgers import ENTRY_KINDS as LEDGER_ENTRY_KINDS, LEDGERS
 
 INT = {"type": "integer"}
 COUNT = {"type": "integer", "minimum": 0}
@@ -95,6 +96,33 @@ def _register_schemas() -> dict:
     }
 
 
+def _ledger_schemas(w: dict) -> dict:
+    """The three ledgers (app/api/ledgers.py, app/ledgers/entries.py)."""
+    counts = obj({k: COUNT for k in ("school_age", "suspected", "confirmed", "suspected_struck",
+                                     "confirmed_struck")})
+    school_age = obj({"kind": {"type": "string", "enum": list(LEDGER_ENTRY_KINDS)}, "id": ID,
+                      "name": {**STR, "description": "masked"}, "number": {**STR, "description": "masked"},
+                      "birth_year": INT, "school": nullable(STR), "school_name": nullable(STR),
+                      "class_name": nullable(STR), "township": STR, "village": STR})
+    case = {"case_id": ID, "pupil_id": ID, "name": STR, "student_no": STR, "school": STR, "school_name": STR,
+            "class_name": STR, "state": {"type": "string", "enum": w["states"]}, "state_zh": STR, "state_en": STR,
+            "detected_on": DATE, "confirmed": BOOL}
+    struck = obj({**case, "struck_on": DATE, "struck_at": DATETIME, "step": {"type": "string", "enum": w["triggers"]},
+                  "step_zh": STR, "step_en": STR, "by": STR, "to_state": {"type": "string", "enum": w["states"]},
+                  "evidence": array(obj({"label": STR, "value": STR}))})
+    ledger_page = page_of("SchoolAgeEntry", ledger={"type": "string", "enum": list(LEDGERS)}, history=BOOL,
+                          school=nullable(STR), counts=ref("LedgerCounts"))
+    # the items are of the ledger's kind: school-age children, cases now listed, or strike-offs (history=1)
+    ledger_page["properties"]["items"] = array({"oneOf": [ref("SchoolAgeEntry"), ref("LedgerEntry"),
+                                                          ref("StruckEntry")]})
+    visit = obj({"source": {"type": "string", "enum": ["register", "case"]}, "id": ID, "pupil_id": ID,
+                 "pupil": {**STR, "description": "masked"}, "class_name": nullable(STR), "school_name": nullable(STR),
+                 "visited_on": nullable(DATE), "case_id": nullable(ID), "visitors": array(STR), "met_with": STR,
+                 "content": STR, "situation": STR, "next_step": STR, "recorded_by": STR, "role": STR})
+    return {"HomeVisit": visit, "HomeVisitPage": page_of("HomeVisit"), "LedgerCounts": counts, "SchoolAgeEntry": school_age, "LedgerEntry": obj(case), "StruckEntry": struck,
+            "LedgerPage": ledger_page}
+
+
 # The types of the workflows' fields the API's clients read (the dropout case's); any other field of a
 # workflow is documented as a value of any type.
 FIELD_TYPES = {"confirmed": BOOL, "reasons": array({"type": "string", "enum": REASON_CODES}), "detected_on": DATE}
@@ -135,6 +163,8 @@ def components() -> dict:
     month_counts = obj({"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "abnormal": COUNT,
                         "other_left": COUNT, "problem_records": COUNT, "schools": COUNT})
     person = {"username": STR, "display_name": STR}
+    # pupils who relapsed this semester, and of them those visited at least twice in it
+    relapses = {"relapsed": COUNT, "relapsed_visited": COUNT}
 
     pupil_masked = {"id": ID, "student_no": STR, "name": STR, "gender": {"type": "string", "enum": ["M", "F"]},
                     "class": nullable(STR), "class_name": nullable(STR), "school_name": nullable(STR), "flags": obj({f: BOOL for f in FLAGS})}
@@ -175,6 +205,7 @@ def components() -> dict:
         }, optional=("fields", "field", "roles_allowed", "current_version", "state", "allowed", "triggers",
                      "open_case_id", "retry_after", "rows", "bad_rows")),
         **_register_schemas(),
+        **_ledger_schemas(w),
         "Student": obj({**pupil_masked, **personal}, optional=tuple(personal),
                        description="masked (no personal fields) unless the reader's role needs personal data"),
         "StudentCreated": obj({**pupil_masked, **personal, "warnings": {
@@ -249,8 +280,10 @@ def components() -> dict:
                                 "out_of_school": COUNT, "dropout_rate": RATE,
                                 "retention_rate": RETENTION, "targets": unit_targets, **meets})),
             "kpis": kpis,
+            "ledgers": obj({k: COUNT for k in ("school_age", "suspected", "confirmed")}),
             "home_visits": array(obj({**person, "classes": array(STR), "visits": COUNT, "standard": COUNT,
-                                      "meets_standard": BOOL})),
+                                      "meets_standard": BOOL, **relapses})),
+            "home_visits_by_school": array(obj({"school": STR, "name": STR, "visits": COUNT, **relapses})),
             "classes_without_dropout": array(obj({
                 "school": STR, "name": STR, "classes": COUNT, "without_dropout": COUNT,
                 "class_list": array(obj({"code": STR, "name": STR}))})),

@@ -6,6 +6,7 @@ from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
 from app.models.filters import SavedFilter
+from app.models.home_visits import HomeVisit
 from app.models.history import AdminEvent, ImportRun, PupilEvent
 from app.models.incidents import DeadlineFailure
 from app.models.notifications import Notification
@@ -16,7 +17,7 @@ from app.models.registers import Mismatch, RegisterFigures, RegisterImport, Regi
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["Absence", "AbsenceStreak", "AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case",
-           "CaseAssignee", "CaseEvent", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "ImportRun", "Mismatch",
+           "CaseAssignee", "CaseEvent", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "HomeVisit", "ImportRun", "Mismatch",
            "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport", "RegisterRow", "ReportTarget", "RiskEntry",
            "RoleAssignment", "RosterGap", "SavedFilter", "StatusCount",
            "User"]

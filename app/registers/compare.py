@@ -63,7 +63,7 @@ def _body(student_no):
     return func.substr(student_no, 2, 18)
 
 
-def _aged(born, lo: date, hi: date):
+def aged(born, lo: date, hi: date):
     return and_(born > lo, born <= hi)
 
 
@@ -80,13 +80,18 @@ def _enrolled(id_number):
     return func.coalesce(now, before)
 
 
+def not_enrolled(row):
+    """SQL: the register row's child is registered under no pupil's G number, now or before (the
+    comparison's not_enrolled, and the school-age ledger's children not enrolled)."""
+    return and_(~exists().where(Pupil.student_no == _g(row.id_number)),
+                ~exists().where(FormerNumber.student_no == _g(row.id_number)))
+
+
 def _selects(district: OrgUnit, lo: date, hi: date) -> list:
     h = sa.orm.aliased(RegisterRow)
     household = select(literal("not_enrolled"), h.id_number, h.name, h.birth_date, h.township, h.village,
                        h.guardian, null(), null()).where(
-        h.district_id == district.id, h.register == "household", _aged(h.birth_date, lo, hi),
-        ~exists().where(Pupil.student_no == _g(h.id_number)),
-        ~exists().where(FormerNumber.student_no == _g(h.id_number)))
+        h.district_id == district.id, h.register == "household", aged(h.birth_date, lo, hi), not_enrolled(h))
 
     # The district's pupils out of school, with the 户籍 row's place and guardian when it lists them.
     r = sa.orm.aliased(RegisterRow)
@@ -98,14 +103,14 @@ def _selects(district: OrgUnit, lo: date, hi: date) -> list:
                  func.coalesce(r.guardian, ""), Pupil.id, func.min(Case.id)).select_from(Case).join(
         Pupil, Pupil.id == Case.pupil_id).join(OrgUnit, OrgUnit.id == Pupil.class_id).outerjoin(r, place).where(
         Case.closed_at.is_(None), in_state_marked("out_of_school"),
-        OrgUnit.path.startswith(district.path, autoescape=True), _aged(Pupil.birth_date, lo, hi)).group_by(
+        OrgUnit.path.startswith(district.path, autoescape=True), aged(Pupil.birth_date, lo, hi)).group_by(
         Pupil.id, Pupil.student_no, Pupil.name, Pupil.birth_date, r.township, Pupil.township, r.village,
         Pupil.village, r.guardian)
 
     v = sa.orm.aliased(RegisterRow)
     enrolled = select(v.id_number, v.name, v.birth_date, v.township, v.village, v.guardian,
                       _enrolled(v.id_number).label("pupil_id")).where(
-        v.district_id == district.id, v.register == "poverty", _aged(v.birth_date, lo, hi)).subquery()
+        v.district_id == district.id, v.register == "poverty", aged(v.birth_date, lo, hi)).subquery()
     known = _out_of_school_case(enrolled.c.pupil_id)
     poverty = select(literal("poverty_dropout"), enrolled.c.id_number, enrolled.c.name, enrolled.c.birth_date,
                      enrolled.c.township, enrolled.c.village, enrolled.c.guardian, enrolled.c.pupil_id,
@@ -116,7 +121,7 @@ def _selects(district: OrgUnit, lo: date, hi: date) -> list:
                    func.min(Pupil.township), func.min(Pupil.village), literal(""), func.min(Pupil.id),
                    null()).join(OrgUnit, OrgUnit.id == Pupil.class_id).where(
         OrgUnit.path.startswith(district.path, autoescape=True)).group_by(body).having(
-        and_(func.count(Pupil.id) > 1, _aged(func.min(Pupil.birth_date), lo, hi)))
+        and_(func.count(Pupil.id) > 1, aged(func.min(Pupil.birth_date), lo, hi)))
     return [household, out, poverty, twice]
 
 

@@ -39,9 +39,10 @@ OUT_OF_SCHOOL = "out_of_school"          # state: an open case in it has its pup
 REPORTS_DROPOUT = "reports_dropout"      # trigger: the step reporting a dropout (新上报)
 RETURNS_TO_SCHOOL = "returns_to_school"  # trigger: the pupil back at school (复学)
 HOME_VISIT = "home_visit"                # trigger: a home visit (家访)
-RELAPSES = "relapses"                    # trigger: a pupil back at school dropped out again (反复)
-STATE_MARKS = (COUNTS_AS_DROPOUT, OUT_OF_SCHOOL)
-TRIGGER_MARKS = (REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT, RELAPSES)
+RELAPSE = "drops_out_again"          # trigger: the pupil dropped out again after re-enrolment (反复)
+ON_LEDGER = "on_ledger"                  # state: an open case in it has its pupil on the dropout ledgers
+STATE_MARKS = (COUNTS_AS_DROPOUT, OUT_OF_SCHOOL, ON_LEDGER)
+TRIGGER_MARKS = (REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT, RELAPSE)
 
 
 def reported_workflows() -> list:

@@ -14,11 +14,13 @@ from app import clock
 from app.attendance.outcome import outcome
 from app.district.filters import overdue_clause, schools_in_scope
 from app.extensions import db
+from app.home_visits import counts as visit_counts
+from app.ledgers import queries as ledger_queries
 from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
 from app.reports import kpis, targets as stored_targets
 from app.reports import (
     COUNTS_AS_DROPOUT,
-    HOME_VISIT,
+    ON_LEDGER,
     OUT_OF_SCHOOL,
     RETURNS_TO_SCHOOL,
     against_targets,
@@ -118,8 +120,15 @@ def dashboard(actor, today: date) -> dict:
                       "targets": {k: year_targets[school_id][k] for k in stored_targets.SET},
                       **against_targets(dropout_rate, retention, year_targets[school_id])})
 
+    # the suspected and confirmed ledgers (app/ledgers) by the states marked on_ledger: those states are
+    # not final, so every case in one is open
+    listed = [v for (workflow, state), v in by_state.items() if state_has(workflow, state, ON_LEDGER)]
+    ledgers = {"school_age": ledger_queries.school_age_count(view, today),
+               "suspected": sum(n - c for n, c in listed), "confirmed": sum(c for _, c in listed)}
+
     trend, reasons = _trend(scope, today, reasons_of=in_school_year)
     sem_start, sem_end = semester(today)
+    home_visits, home_visits_by_school = _home_visits(view, scope, sem_start, sem_end, schools, own_targets)
     return {
         "today": today.isoformat(),
         "school_year": period_dict(sy_start, sy_end),
@@ -134,7 +143,9 @@ def dashboard(actor, today: date) -> dict:
         "reasons": reasons,
         "trend": trend,
         "rates": rates,
-        "home_visits": _home_visits(view, scope, sem_start, sem_end, own_targets),
+        "ledgers": ledgers,
+        "home_visits": home_visits,
+        "home_visits_by_school": home_visits_by_school,
         "kpis": kpis.kpis(scope, sy_start, sy_end, today),
         "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
         "early_warning": outcome(scope, sy_start),
@@ -188,34 +199,56 @@ def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
     return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
 
 
-def _home_visits(view, scope, start: date, end: date, targets: dict) -> list[dict]:
-    """Home visits (steps marked home_visit, as class teacher) per class teacher this semester, against
-    the standard; a visit is in the semester by the day it happened, whenever it was typed.
+def _home_visits(view, scope, start: date, end: date, schools: list, targets: dict) -> tuple[list[dict], list[dict]]:
+    """Home visits this semester (app/home_visits: the cases' visit steps and the register's visits, each
+    stored once), by the day each happened, whenever it was typed: per class teacher (their visits as
+    class teacher) against the standard, and per school (every visit to its pupils); with the pupils who
+    relapsed this semester and how many of them were visited at least twice in it, per class teacher
+    (of the pupil's class) and per school.
 
     Every class teacher of a class in scope is listed, those with no visit too (they matter most)."""
     teachers = db.session.execute(
-        select(User.id, User.username, User.display_name, OrgUnit.code)
+        select(User.id, User.username, User.display_name, OrgUnit.code, OrgUnit.path)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(RoleAssignment.role == "class_teacher", view.unit_filter(OrgUnit.path))
         .order_by(User.username, OrgUnit.code)).all()
-    visits = db.session.execute(
-        select(CaseEvent.actor_id, User.username, User.display_name, func.count(CaseEvent.id))
-        .join(Case, Case.id == CaseEvent.case_id).join(User, User.id == CaseEvent.actor_id)
-        .where(scope, step_marked(HOME_VISIT, CaseEvent.action), CaseEvent.role == "class_teacher",
-               CaseEvent.occurred_on >= start, CaseEvent.occurred_on <= end)
-        .group_by(CaseEvent.actor_id, User.username, User.display_name)).all()
+    by_teacher: dict[int, int] = {}
+    by_school: dict[int, int] = {}
+    for user_id, role, school_id, n in [*visit_counts.case_visits(scope, start, end),
+                                        *visit_counts.register_visits(view, start, end)]:
+        if role == "class_teacher" and user_id is not None:
+            by_teacher[user_id] = by_teacher.get(user_id, 0) + int(n)
+        by_school[school_id] = by_school.get(school_id, 0) + int(n)
+    relapsed = visit_counts.relapsed(scope, start, end)
+    known = {t.id for t in teachers}
+    extra = {u: (username, display_name) for u, username, display_name in db.session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(set(by_teacher) - known)))}
     people: dict[int, dict] = {}
-    for user_id, username, display_name, klass in teachers:
-        person = people.setdefault(user_id, {"username": username, "display_name": display_name,
-                                             "classes": [], "visits": 0})
+    for user_id, username, display_name, klass, path in teachers:
+        person = people.setdefault(user_id, {"username": username, "display_name": display_name, "classes": [],
+                                             "paths": [], "visits": 0})
         person["classes"].append(klass)
-    for user_id, username, display_name, n in visits:  # a teacher who has since left the class counts too
+        person["paths"].append(path)
+    for user_id, (username, display_name) in extra.items():  # a teacher who has since left the class counts too
         people.setdefault(user_id, {"username": username, "display_name": display_name, "classes": [],
-                                    "visits": 0})["visits"] = int(n)
+                                    "paths": [], "visits": 0})
     standard = targets["visits_per_semester_min"]
-    return [{**p, "standard": standard, "meets_standard": p["visits"] >= standard}
-            for p in sorted(people.values(), key=lambda p: p["username"])]
+    out = []
+    for user_id, p in sorted(people.items(), key=lambda kv: kv[1]["username"]):
+        mine = [n for _, path, _, n in relapsed if path in p["paths"]]
+        out.append({"username": p["username"], "display_name": p["display_name"],
+                    "classes": p["classes"], "visits": by_teacher.get(user_id, 0), "standard": standard,
+                    "meets_standard": by_teacher.get(user_id, 0) >= standard, **_relapses(mine)})
+    per_school = [{"school": code, "name": name, "visits": by_school.get(school_id, 0),
+                   **_relapses([n for _, _, s, n in relapsed if s == school_id])}
+                  for school_id, code, name, _ in schools]
+    return out, per_school
+
+
+def _relapses(visits: list[int]) -> dict:
+    return {"relapsed": len(visits),
+            "relapsed_visited": sum(1 for n in visits if n >= visit_counts.RELAPSE_VISITS_MIN)}
 
 
 def _classes_without_dropout(view, sy_start: date, sy_end: date) -> list[dict]:

@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from app.deadlines import calendar
 from app.extensions import db
 from app.models import Case, CaseEvent
-from app.reports import (COUNTS_AS_DROPOUT, HOME_VISIT, RELAPSES, REPORTS_DROPOUT, RETURNS_TO_SCHOOL,
+from app.reports import (COUNTS_AS_DROPOUT, HOME_VISIT, RELAPSE, REPORTS_DROPOUT, RETURNS_TO_SCHOOL,
                          in_state_marked, step_marked)
 
 RETURN_WITHIN = 30   # working days from detection: 30 working days is the seeds' "within a month and a half"
@@ -91,7 +91,7 @@ def kpis(scope, sy_start: date, sy_end: date, today: date) -> dict:
     report_day = _first(REPORTS_DROPOUT, local_day(CaseEvent.at))
     visit_day = _first(HOME_VISIT, CaseEvent.occurred_on)
     return_day = _first(RETURNS_TO_SCHOOL, CaseEvent.occurred_on)
-    relapse_day = _first(RELAPSES, CaseEvent.occurred_on)
+    relapse_day = _first(RELAPSE, CaseEvent.occurred_on)
     # per case: d0 detected, d1 first report (the day typed), d2 first visit, d3 first return, d4 first relapse
     per_case = (select(Case.opened_on.label("d0"), report_day.label("d1"), visit_day.label("d2"),
                        return_day.label("d3"), relapse_day.label("d4"))

@@ -9,7 +9,7 @@ Both are the same columns over a different grouping, computed by _figures() in t
     returned      re-enrolments in the period (steps marked returns_to_school, 复学)
     out_at_end    pupils out of school at the end of the period: the case's state after its last event
                   before the period's end is marked out_of_school (期末仍辍学)
-    visits        home visits logged in the period (steps marked home_visit, any role)
+    visits        home visits in the period (steps marked home_visit, any role, and the register's visits)
     sy_*          the school year (1 Sep) up to the period's end: suspected, dropouts (app.reports
                   definition), of which bureau-confirmed, re-enrolments, home visits
     dropout_rate  sy_dropouts / enrolment; retention_rate (enrolment - out_at_end) / enrolment
@@ -32,7 +32,7 @@ from app.auth.scope import unit_by_code
 from app.district.filters import schools_in_scope
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.models import Case, CaseEvent, OrgUnit
+from app.models import Case, CaseEvent, HomeVisit, OrgUnit
 from app.reports import targets as stored_targets
 from app.reports import (
     COUNTS_AS_DROPOUT,
@@ -92,8 +92,9 @@ def _school(view, code: str | None) -> OrgUnit:
     return unit
 
 
-def _figures(view, start: date, end: date, *where, by: str) -> dict:
-    """{group key: {field: count, "reasons": {code: count}}} for the cases in scope matching `where`,
+def _figures(view, start: date, end: date, *where, by: str, school_id: int | None = None) -> dict:
+    """{group key: {field: count, "reasons": {code: count}}} for the cases in scope matching `where` (and
+    the register's visits of `school_id` when given),
     grouped by school id (by="school") or by the grade id of the case's class (by="grade")."""
     sy_start = school_year(end)[0]
     earliest = min(start, sy_start)
@@ -132,6 +133,17 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
         .where(CaseEvent.action.in_(step_names(REPORTS_DROPOUT, RETURNS_TO_SCHOOL, HOME_VISIT)),
                day >= earliest, day <= end))).all()
 
+    # the register's visits (app/home_visits), by the day each happened: a case's visits are its events
+    # above, so no visit is counted twice
+    hv_key = klass.parent_id if by == "grade" else HomeVisit.school_id
+    hv_query = select(hv_key, count_if(HomeVisit.visited_on >= start),
+                      count_if(HomeVisit.visited_on >= sy_start)).select_from(HomeVisit)
+    if by == "grade":
+        hv_query = hv_query.outerjoin(klass, klass.path == HomeVisit.unit_path)
+    register_visits = db.session.execute(hv_query.where(
+        view.unit_filter(HomeVisit.unit_path), HomeVisit.visited_on >= earliest, HomeVisit.visited_on <= end,
+        *([HomeVisit.school_id == school_id] if school_id is not None else [])).group_by(hv_key)).all()
+
     out: dict = {}
     for k, *counts in cases:
         out.setdefault(k, _empty()).update(zip(CASE_FIELDS, map(int, counts)))
@@ -139,6 +151,10 @@ def _figures(view, start: date, end: date, *where, by: str) -> dict:
         row = out.setdefault(k, _empty())
         row.update(zip(EVENT_FIELDS, map(int, counts)))
         row["reasons"] = {code: int(n) for (code, _), n in zip(REASONS, counts[len(EVENT_FIELDS):])}
+    for k, in_period, in_sy in register_visits:
+        row = out.setdefault(k, _empty())
+        row["visits"] += int(in_period)
+        row["sy_visits"] += int(in_sy)
     return out
 
 
@@ -182,7 +198,7 @@ def school_month(actor, school_code: str, month: str) -> dict:
     grades = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.enrolment).where(
         OrgUnit.kind == "grade", OrgUnit.parent_id == school.id, view.unit_filter(OrgUnit.path))
         .order_by(OrgUnit.code)).all()
-    figures = _figures(view, start, end, Case.school_id == school.id, by="grade")
+    figures = _figures(view, start, end, Case.school_id == school.id, by="grade", school_id=school.id)
     sy_start = school_year(end)[0]
     targets = stored_targets.for_path(school.path, sy_start.year)
     rows = [_row(code, name, enrolment, figures.pop(gid, _empty()), targets)

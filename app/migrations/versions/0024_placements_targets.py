@@ -2,13 +2,13 @@
 abnormal 学籍 status a school reports (status_counts). Placements need no table: they are cases.
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0024'
-down_revision = '0020'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
