@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from app.ledgers import ENTRY_KINDS
-from app.reports.export import _clean, _display_width, _put, _sheet_name
+from app.reports.export import clean, display_width, put, sheet_name
 
 HEADER_ROW = 4  # title, 填报单位 / 填报人 / 填报日期, a blank line, then the header
 THIN = Side(style="thin")
@@ -31,12 +31,12 @@ def _table(ws, title: str, unit: str, who: str, day: str, columns, entries) -> i
     """Fill one sheet; returns the number of table rows written."""
     width = len(columns)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    cell = ws.cell(row=1, column=1, value=_clean(title))
+    cell = ws.cell(row=1, column=1, value=clean(title))
     cell.font, cell.alignment = Font(bold=True, size=14), Alignment(horizontal="center")
     third = max(width // 3, 1)
     for i, (label, value) in enumerate((("填报单位", unit), ("填报人", who), ("填报日期", day))):
-        _put(ws.cell(row=2, column=1 + i * third), f"{label}：{value}")
-    widths = [_display_width(h) for h, _ in columns]
+        put(ws.cell(row=2, column=1 + i * third), f"{label}：{value}")
+    widths = [display_width(h) for h, _ in columns]
     for j, (header, _) in enumerate(columns, start=1):
         c = ws.cell(row=HEADER_ROW, column=j, value=header)
         c.font, c.border = Font(bold=True), BOX
@@ -44,13 +44,13 @@ def _table(ws, title: str, unit: str, who: str, day: str, columns, entries) -> i
     for i, entry in enumerate(entries, start=HEADER_ROW + 1):
         for j, (_, key) in enumerate(columns, start=1):
             c = ws.cell(row=i, column=j)
-            _put(c, entry.get(key))
+            put(c, entry.get(key))
             c.border = BOX
-            widths[j - 1] = max(widths[j - 1], _display_width(entry.get(key)))
+            widths[j - 1] = max(widths[j - 1], display_width(entry.get(key)))
     end = HEADER_ROW + len(entries)
-    _put(ws.cell(row=end + 2, column=1), "填报人（签字）：")
-    _put(ws.cell(row=end + 2, column=1 + 2 * third), "负责人（签字）：")
-    _put(ws.cell(row=end + 4, column=1 + 2 * third), "单位（盖章）：")
+    put(ws.cell(row=end + 2, column=1), "填报人（签字）：")
+    put(ws.cell(row=end + 2, column=1 + 2 * third), "负责人（签字）：")
+    put(ws.cell(row=end + 4, column=1 + 2 * third), "单位（盖章）：")
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 40)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
@@ -63,14 +63,14 @@ def workbook(title: str, unit: str, who: str, day: str, ledger: str, entries: li
     second when given."""
     wb = Workbook()
     ws = wb.active
-    ws.title = _sheet_name(title)
+    ws.title = sheet_name(title)
     if ledger == "school_age":
         entries = [{**e, "kind_label": ENTRY_KINDS[e["kind"]]} for e in entries]
     _table(ws, title, unit, who, day, COLUMNS["school_age" if ledger == "school_age" else "listed"], entries)
     if history is not None:
         rows = [{**h, "evidence_text": "；".join(f"{e['label']}：{e['value']}" for e in h["evidence"])}
                 for h in history]
-        _table(wb.create_sheet(_sheet_name("销号记录")), f"{title}（销号记录）", unit, who, day, COLUMNS["struck"], rows)
+        _table(wb.create_sheet(sheet_name("销号记录")), f"{title}（销号记录）", unit, who, day, COLUMNS["struck"], rows)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

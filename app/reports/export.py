@@ -58,13 +58,13 @@ def to_csv(columns, rows) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _display_width(value) -> int:
+def display_width(value) -> int:
     """Columns are sized by what they show: a CJK character is as wide as two Latin ones."""
     text = str(value) if value is not None else ""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def _sheet_name(title: str) -> str:
+def sheet_name(title: str) -> str:
     # Excel: at most 31 characters, none of []:*?/\
     name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip() or "Sheet1"
     return name[:31]
@@ -76,22 +76,22 @@ def to_xlsx(title: str, columns, rows, *, sheet_title: str) -> bytes:
     cols = _columns(columns)
     wb = Workbook()
     ws = wb.active
-    ws.title = _sheet_name(sheet_title)
-    ws.cell(row=1, column=1, value=_clean(title)).font = Font(bold=True, size=13)
+    ws.title = sheet_name(sheet_title)
+    ws.cell(row=1, column=1, value=clean(title)).font = Font(bold=True, size=13)
     header_fill = PatternFill("solid", fgColor="DDE4EE")
     for j, col in enumerate(cols, start=1):
         cell = ws.cell(row=2, column=j)
-        _put(cell, col.header)
+        put(cell, col.header)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    widths = [_display_width(c.header) for c in cols]
+    widths = [display_width(c.header) for c in cols]
     for i, row in enumerate(rows, start=3):
         for j, (col, value) in enumerate(zip(cols, row), start=1):
             cell = ws.cell(row=i, column=j)
             if col.kind == "bool" and value is not None:
                 value = "是" if value else "否"
-            _put(cell, value)
+            put(cell, value)
             if col.kind == "pct":
                 cell.number_format = "0.00%"
                 shown = "00.00%" if value is not None else ""
@@ -100,7 +100,7 @@ def to_xlsx(title: str, columns, rows, *, sheet_title: str) -> bytes:
                 shown = value
             else:
                 shown = value
-            widths[j - 1] = max(widths[j - 1], _display_width(shown))
+            widths[j - 1] = max(widths[j - 1], display_width(shown))
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
     ws.freeze_panes = "A3"
@@ -109,13 +109,13 @@ def to_xlsx(title: str, columns, rows, *, sheet_title: str) -> bytes:
     return out.getvalue()
 
 
-def _clean(value):
+def clean(value):
     # openpyxl refuses control characters that XML cannot hold; user text may carry them.
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _put(cell, value) -> None:
-    cell.value = _clean(value)
+def put(cell, value) -> None:
+    cell.value = clean(value)
     if isinstance(value, str) and cell.data_type == "f":  # openpyxl takes "=…" for a formula: keep it text
         cell.data_type = "s"
 
