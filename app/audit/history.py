@@ -59,6 +59,28 @@ def admin_event(who: By, action: str, target: str, before: dict | None = None,
     return event
 
 
+def set_recorded(who: By, model, key: dict, after: dict, action: str, target: str):
+    """Set the row of `model` identified by `key` (column: value) to `after`, creating it if need be, with
+    an admin event holding the values before and after; committed. Setting the same values again
+    changes nothing and records nothing. Serves the figures and settings a bureau enters (targets, the
+    other offices' counts, a school's monthly status counts)."""
+    row = db.session.scalar(select(model).filter_by(**key))
+    before = None
+    if row is None:
+        row = model(**key)
+        db.session.add(row)
+    else:
+        before = {f: getattr(row, f) for f in after}
+        if before == after:
+            return row
+    for f, value in after.items():
+        setattr(row, f, value)
+    row.updated_at, row.updated_by = clock.now(), who.name
+    admin_event(who, action, target, before, after)
+    db.session.commit()
+    return row
+
+
 def admin_events_query(action: str | None = None, actor: str | None = None):
     """(rows query newest first, count query) for the page and the API, filtered alike."""
     where = []

@@ -5,7 +5,6 @@ from datetime import date
 
 from sqlalchemy import and_, func, select
 
-from app import clock
 from app.audit import history
 from app.extensions import db
 from app.models import Case, Mismatch, OrgUnit, RegisterFigures
@@ -59,22 +58,9 @@ def three_unified(district: OrgUnit, school_year: int) -> dict:
 
 def set_figures(district: OrgUnit, who: history.By, school_year: int, xueji: int | None, poverty: int | None):
     """Enter (or correct) the other offices' figures for a school year; an admin event records it."""
-    row = db.session.scalar(select(RegisterFigures).where(RegisterFigures.district_id == district.id,
-                                                          RegisterFigures.school_year == school_year))
-    before = None
-    if row is None:
-        row = RegisterFigures(district_id=district.id, school_year=school_year)
-        db.session.add(row)
-    else:
-        before = {"xueji_other_left": row.xueji_other_left, "poverty_dropouts": row.poverty_dropouts}
-    after = {"xueji_other_left": xueji, "poverty_dropouts": poverty}
-    if before == after:
-        return row
-    row.xueji_other_left, row.poverty_dropouts = xueji, poverty
-    row.updated_at, row.updated_by = clock.now(), who.name
-    history.admin_event(who, "register_figures_set", f"{district.code}:{school_year}", before, after)
-    db.session.commit()
-    return row
+    return history.set_recorded(who, RegisterFigures, {"district_id": district.id, "school_year": school_year},
+                                {"xueji_other_left": xueji, "poverty_dropouts": poverty},
+                                "register_figures_set", f"{district.code}:{school_year}")
 
 
 def township_table(report: dict) -> tuple[list, list]:

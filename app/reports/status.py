@@ -5,7 +5,6 @@ import re
 
 from sqlalchemy import func, select
 
-from app import clock
 from app.audit import history
 from app.errors import Invalid
 from app.extensions import db
@@ -37,18 +36,5 @@ def set_counts(school: OrgUnit, who: history.By, month: str, abnormal: int, othe
     if after["other_left"] + after["problem_records"] > after["abnormal"]:
         raise Invalid({"abnormal": "不能少于其他离校与问题学籍之和 / cannot be less than other departures plus "
                                    "problem records"})
-    row = db.session.scalar(select(StatusCount).where(StatusCount.school_id == school.id, StatusCount.month == month))
-    before = None
-    if row is None:
-        row = StatusCount(school_id=school.id, month=month)
-        db.session.add(row)
-    else:
-        before = {f: getattr(row, f) for f in FIELDS}
-        if before == after:
-            return row
-    for f in FIELDS:
-        setattr(row, f, after[f])
-    row.updated_at, row.updated_by = clock.now(), who.name
-    history.admin_event(who, "status_counts_set", f"{school.code}:{month}", before, after)
-    db.session.commit()
-    return row
+    return history.set_recorded(who, StatusCount, {"school_id": school.id, "month": month}, after,
+                                "status_counts_set", f"{school.code}:{month}")

@@ -3,7 +3,6 @@ per unit and school year (report_targets): a school's own row, else the nearest 
 one (its district), else the defaults (app.reports.TARGETS). Every change is an admin event."""
 from sqlalchemy import select
 
-from app import clock
 from app.audit import history
 from app.auth.scope import unit_by_code
 from app.district.filters import schools_in_scope
@@ -79,22 +78,9 @@ def listing(view, school_year: int) -> list[dict]:
 def set_targets(unit: OrgUnit, who: history.By, school_year: int, dropout_rate_max: float,
                 retention_rate_min: float) -> ReportTarget:
     """Set (or change) `unit`'s targets for a school year; an admin event records the change."""
-    row = db.session.scalar(select(ReportTarget).where(ReportTarget.unit_id == unit.id,
-                                                       ReportTarget.school_year == school_year))
     after = {"dropout_rate_max": dropout_rate_max, "retention_rate_min": retention_rate_min}
-    before = None
-    if row is None:
-        row = ReportTarget(unit_id=unit.id, school_year=school_year)
-        db.session.add(row)
-    else:
-        before = {k: getattr(row, k) for k in SET}
-        if before == after:
-            return row
-    row.dropout_rate_max, row.retention_rate_min = dropout_rate_max, retention_rate_min
-    row.updated_at, row.updated_by = clock.now(), who.name
-    history.admin_event(who, "targets_set", f"{unit.code}:{school_year}", before, after)
-    db.session.commit()
-    return row
+    return history.set_recorded(who, ReportTarget, {"unit_id": unit.id, "school_year": school_year}, after,
+                                "targets_set", f"{unit.code}:{school_year}")
 
 
 def target_report(view, school_year: int) -> dict:
