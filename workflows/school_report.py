@@ -25,6 +25,12 @@ def keep_figures(ctx):
     ctx.set("figures", {k: ctx.data[k] for k in ("enrolled", "dropouts_found", "returned")})
 
 
+def freeze_report(ctx):
+    """What is submitted is frozen with the step: the figures, the school's counts now, and a signed
+    checkpoint of its cases' audit chains; a correction submitted again is a new version."""
+    ctx.freeze("school_month")
+
+
 def count_return(ctx):
     ctx.vars["corrections"] = ctx.vars.get("corrections", 0) + 1
 
@@ -48,7 +54,7 @@ DEFINITION = {
     "triggers": [
         {"name": "submit_report", "zh": "提交月报", "en": "Submit the report", "source": "drafting", "dest": "submitted",
          "roles": ["school_admin"], "form": MonthlyFiguresForm, "guards": [figures_add_up],
-         "effects": [keep_figures]},
+         "effects": [keep_figures, freeze_report]},
         {"name": "acknowledge", "zh": "确认收到", "en": "Acknowledge", "source": "submitted",
          "dest": "acknowledged", "roles": ["bureau_officer"], "form": AcknowledgeForm},
         {"name": "return_for_correction", "zh": "退回修改", "en": "Return for correction", "source": "submitted",

@@ -14,6 +14,7 @@ from app.api import (  # noqa: E402,F401
     notifications,
     openapi,
     registers,
+    report_versions,
     reports,
     students,
     workflows,

@@ -298,6 +298,12 @@ def build_spec() -> dict:
         "/cases/{case_id}/timeline.csv": {"get": _op("The timeline as CSV", 200, {"type": "string"}, 429,
                                                      params=[_id("case_id")], mime="text/csv",
                                                      operationId="get_timeline_csv")},
+        "/cases/{case_id}/report-versions": {"get": _op(
+            "A report case's frozen versions (each submission: its figures, SHA-256 and checkpoint HMAC)", 200,
+            ref("ReportVersions"), params=[_id("case_id")])},
+        "/cases/{case_id}/report-versions/{n}": {"get": _op(
+            "One frozen version as a file to keep (`baoxue audit verify --against` takes it)", 200,
+            ref("ReportVersionExport"), params=[_id("case_id"), _id("n")])},
         "/audit/verify": {"get": _op("Recompute the audit hash chains (all, or one case's)", 200,
                                      ref("AuditVerify"), 403,
                                      params=_query(case={"type": "integer", "minimum": 0, "maximum": MAX_ID}))},
