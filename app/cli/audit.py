@@ -63,15 +63,6 @@ def _anchor(anchor: str) -> tuple[dict, str]:
     return body, f", and holds {what} ({body['cases_total']} cases, {body['events_total']} events)"
 
 
-    total = audit.count_events(case_id)
-    with click.progressbar(length=total, label="校验 verifying", file=sys.stderr) as bar:
-        if body is None:
-            result = audit.verify(case_id, progress=bar.update)
-        else:
-            result = audit_checkpoint.verify_against(body, case_id, progress=bar.update)
-    _echo_verify(result, note)
-
-
 @audit_group.command("checkpoint")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
               help="file to write (never overwritten; '-' prints it); default audit-checkpoint-<UTC time>.json")
