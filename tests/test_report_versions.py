@@ -127,3 +127,19 @@ def test_an_edited_export_or_a_rewritten_version_is_refused_as_anchor(app, bx, r
     assert code == 1 and "does not match its SHA-256" in output
     code, output = verify(runner, "report:99999")
     assert code == 1 and "no report version 99999" in output
+
+
+# ---------------------------------------------------------------- pages
+
+def test_the_case_page_lists_every_version_and_the_print_page_shows_both_hashes(app, bx, district, submitted):
+    from tests.web import Browser
+    report, _, _ = submitted
+    [v] = versions(bx, report)
+    bureau = Browser(app, "bureau")
+    page = bureau.text(f"/cases/{report['id']}")
+    assert 'id="report-versions"' in page and v["sha256"] in page
+    printed = bureau.text(f"/cases/{report['id']}/report-versions/1/print")
+    for text in (v["sha256"], v["checkpoint_hmac"], "填报单位", "填报人", "SA中学", "签字", "盖章", 'class="signatures"'):
+        assert text in printed, text
+    assert Browser(app, "other_admin").get(f"/cases/{report['id']}/report-versions/1/print").status_code == 404
+    assert bureau.get(f"/cases/{report['id']}/report-versions/2/print").status_code == 404

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.audit import chain as audit
 from app.audit import checkpoint as audit_checkpoint
+from app.engine import machine
 from app.engine.context import FREEZERS
 from app.extensions import db
 from app.models import Case, OrgUnit, ReportVersion
@@ -67,6 +68,18 @@ def versions(case_id: int) -> list[ReportVersion]:
 def version(case_id: int, n: int) -> ReportVersion | None:
     return db.session.execute(select(ReportVersion).where(ReportVersion.case_id == case_id,
                                                           ReportVersion.version == n)).scalar_one_or_none()
+
+
+def figure_labels(case, n: int) -> list[tuple[str, str]]:
+    """(name, label) of the fields of the form version `n` froze: the form of the step whose audit
+    event names that version."""
+    defn = machine.get(case.workflow)
+    for e in audit.events(case.id):
+        frozen = (e.data or {}).get("frozen") or {}
+        t = defn.triggers.get(e.action)
+        if frozen.get("version") == n and t is not None and t.form is not None:
+            return [(f.name, str(f.label.text)) for f in t.form(meta={"csrf": False})]
+    return []
 
 
 def summary(v: ReportVersion) -> dict:
