@@ -143,3 +143,28 @@ def test_the_case_page_lists_every_version_and_the_print_page_shows_both_hashes(
         assert text in printed, text
     assert Browser(app, "other_admin").get(f"/cases/{report['id']}/report-versions/1/print").status_code == 404
     assert bureau.get(f"/cases/{report['id']}/report-versions/2/print").status_code == 404
+
+
+# ---------------------------------------------------------------- the county's due day
+
+def test_the_bureau_sets_its_countys_due_day_and_the_submission_clock_counts_by_it(app, bx):
+    from datetime import datetime
+    from app import clock
+    from tests.test_toy_workflow import DUE, deadlines
+    clock.freeze(datetime(2026, 11, 2, 2, 0))
+    url = "/units/D/settings/report_due_day"
+    assert bx.get(url).get_json() == {"name": "report_due_day", "unit": "D", "value": 28, "default": 28,
+                                      "set": False, "min": 1, "max": 31}
+    first = open_report(bx, month="2026-11")
+    assert ("submission", DUE.isoformat() + "Z") in deadlines(bx, first)  # the workflow's default, the 28th
+    assert bx.post(url, {"value": 20}, as_="school_admin").status_code == 404  # the county is above its scope
+    assert bx.post(url, {"value": 20}, as_="supervisor").status_code == 403    # in scope, not the bureau
+    r = bx.post(url, {"value": 40})
+    assert r.status_code == 422 and "value" in r.get_json()["fields"]
+    assert bx.post("/units/D/settings/nonsense", {"value": 20}).status_code == 404
+    r = bx.post(url, {"value": 20})
+    assert r.status_code == 200 and r.get_json()["value"] == 20 and r.get_json()["set"] is True
+    second = open_report(bx, as_="other_admin", code="SB", month="2026-11")
+    # Friday 20 November 2026, end of day in Shanghai
+    assert ("submission", "2026-11-20T15:59:59Z") in deadlines(bx, second)
+    assert ("submission", DUE.isoformat() + "Z") in deadlines(bx, first)  # an open deadline keeps its day

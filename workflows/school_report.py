@@ -8,6 +8,8 @@ it lives in app/. Like every definition it imports nothing from app/.
 from forms.report import AcknowledgeForm, MonthlyFiguresForm, OpenReportForm, ReturnReportForm
 
 DUE_DAY = 28  # the report of a month is due by this day of that month (next working day if not one)
+# The bureau may set another due day for its county: the clock's due point names the unit setting.
+DUE_DAY_SETTING = "report_due_day"
 
 
 # --- guards: return {field: message} when the step may not happen -------------------------------
@@ -62,9 +64,9 @@ DEFINITION = {
     ],
     "clocks": [
         # Counted from the report month's first day (the case date the open form gives), so a report
-        # opened late, or returned, is still due by the 28th of its month.
+        # opened late, or returned, is still due by the 28th of its month (or the county's own day).
         {"name": "submission", "zh": "月报报送", "en": "Report submission", "starts_on": "drafting",
-         "counts_from": "month", "due": [{"day_of_month": DUE_DAY}], "met_by": ["submit_report"],
+         "counts_from": "month", "due": [{"day_of_month": DUE_DAY, "setting": DUE_DAY_SETTING}], "met_by": ["submit_report"],
          "while_in": ["drafting"], "remind": ["school_admin"],
          "ladder": [{"level": 1, "after_working_days": 0, "notify": ["bureau_officer"]},
                     {"level": 2, "after_working_days": 2, "notify": ["bureau_head"]}]},

@@ -17,5 +17,6 @@ from app.api import (  # noqa: E402,F401
     report_versions,
     reports,
     students,
+    unit_settings,
     workflows,
 )

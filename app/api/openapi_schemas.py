@@ -198,6 +198,8 @@ def components() -> dict:
                                       "date); `at` is when it was recorded"},
                       "data": {"type": "object", "description": "the form data and deadline changes"},
                       "prev_hash": STR, "hash": STR}),
+        "UnitSetting": obj({"name": STR, "unit": STR, "value": INT, "default": INT, "set": BOOL, "min": INT,
+                            "max": INT}),
         "ReportVersions": obj({"case_id": ID, "versions": array(obj({
             "id": ID, "case_id": ID, "version": ID, "month": STR, "frozen_at": DATETIME, "frozen_by": STR,
             "sha256": HEX64, "checkpoint_hmac": HEX64,

@@ -222,7 +222,8 @@ def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
     dates.record(ctx.vars, t.records, data, defn.states[new_state].stamps if new_state != case.state else None,
                  occurred)
     met, cancelled = clocks.settle(defn, case.open_deadlines, t.name, new_state, checked.points)
-    opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR)) \
+    opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR),
+                             unit_path=case.unit_path) \
         if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=checked.acting, action=t.name, from_state=case.state, to_state=new_state,
@@ -296,7 +297,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
             "last_hash": ""})
     except store.Duplicate:
         raise _already_open(defn, subject.key) from None
-    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on)
+    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on, unit_path=subject.unit_path)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
                               "opened": clocks.describe(opened)}, **({"evidence": evidence} if evidence else {})}, at=now,
