@@ -1,8 +1,8 @@
-"""The reporting cadence: frozen versions of submitted reports, per-unit settings the bureau sets, and
-the county's quarterly re-check draws. Report versions and draws are append-only (migration 0022)."""
+"""The reporting cadence: frozen versions of submitted reports (append-only, migration 0022) and the
+per-unit settings the bureau sets."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -40,20 +40,3 @@ class UnitSetting(db.Model):
     set_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("unit_id", "name", name="uq_unit_settings_unit_name"),)
-
-
-class RecheckDraw(db.Model):
-    """A county's quarterly draw of struck-off pupils to re-check: the seed and the drawn cases, so the
-    draw can be repeated and audited; one per unit and quarter."""
-    __tablename__ = "recheck_draws"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
-    quarter: Mapped[str] = mapped_column(String(7))  # YYYY-Qn
-    seed: Mapped[str] = mapped_column(String(64))
-    population: Mapped[list] = mapped_column(JSON)  # the closed case ids drawn from, sorted
-    drawn: Mapped[list] = mapped_column(JSON)        # the case ids drawn, in draw order
-    drawn_at: Mapped[datetime]
-    drawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    __table_args__ = (UniqueConstraint("unit_id", "quarter", name="uq_recheck_draws_unit_quarter"),)

@@ -1,6 +1,5 @@
-"""The reporting cadence: report_versions (a submitted report frozen, append-only), unit_settings (a
-number the bureau sets per unit: a county's report due day), recheck_draws (a county's quarterly draw of
-struck-off pupils to re-check, append-only).
+"""The reporting cadence: report_versions (a submitted report frozen, append-only) and unit_settings (a
+number the bureau sets per unit: a county's report due day).
 
 Revision ID: 0022
 Revises: 0020
@@ -13,7 +12,7 @@ down_revision = '0020'
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ("report_versions", "recheck_draws")
+APPEND_ONLY = ("report_versions",)
 
 
 def _pg_guards(table):
@@ -57,18 +56,6 @@ def upgrade():
         sa.Column('set_at', sa.DateTime(), nullable=False),
         sa.UniqueConstraint('unit_id', 'name', name='uq_unit_settings_unit_name'),
     )
-    op.create_table(
-        'recheck_draws',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('unit_id', sa.Integer(), sa.ForeignKey('org_units.id'), nullable=False),
-        sa.Column('quarter', sa.String(7), nullable=False),
-        sa.Column('seed', sa.String(64), nullable=False),
-        sa.Column('population', sa.JSON(), nullable=False),
-        sa.Column('drawn', sa.JSON(), nullable=False),
-        sa.Column('drawn_at', sa.DateTime(), nullable=False),
-        sa.Column('drawn_by', sa.Integer(), sa.ForeignKey('users.id'), nullable=True),
-        sa.UniqueConstraint('unit_id', 'quarter', name='uq_recheck_draws_unit_quarter'),
-    )
     pg = op.get_bind().dialect.name == "postgresql"
     for table in APPEND_ONLY:
         for statement in (_pg_guards if pg else _sqlite_guards)(table):
@@ -76,7 +63,6 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_table('recheck_draws')
     op.drop_table('unit_settings')
     op.drop_index('ix_report_versions_school_id', table_name='report_versions')
     op.drop_index('ix_report_versions_case_id', table_name='report_versions')
