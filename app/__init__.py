@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app.deadlines import timers
     from app.engine import operations
+    from app.reports import frozen  # noqa: F401  (registers the monthly report's freezer)
     if timers.after_step not in operations.AFTER_COMMIT:
         operations.AFTER_COMMIT.append(timers.after_step)
     return app

@@ -27,6 +27,7 @@ LOCAL_IMPORTS = {
     ("app/__init__.py", "app.cli"): FACTORY,
     ("app/__init__.py", "app.deadlines.timers"): FACTORY,
     ("app/__init__.py", "app.engine.operations"): FACTORY,
+    ("app/__init__.py", "app.reports.frozen"): FACTORY,
     ("app/__init__.py", "app.engine.definition"): FACTORY,
     ("app/__init__.py", "app.engine.machine"): FACTORY,
     ("app/__init__.py", "app.auth.roles"): FACTORY,

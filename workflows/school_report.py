@@ -8,6 +8,8 @@ it lives in app/. Like every definition it imports nothing from app/.
 from forms.report import AcknowledgeForm, MonthlyFiguresForm, OpenReportForm, ReturnReportForm
 
 DUE_DAY = 28  # the report of a month is due by this day of that month (next working day if not one)
+# The bureau may set another due day for its county: the clock's due point names the unit setting.
+DUE_DAY_SETTING = "report_due_day"
 
 
 # --- guards: return {field: message} when the step may not happen -------------------------------
@@ -23,6 +25,12 @@ def figures_add_up(ctx):
 def keep_figures(ctx):
     """The last submitted figures are the report's: shown on the case and kept when it is returned."""
     ctx.set("figures", {k: ctx.data[k] for k in ("enrolled", "dropouts_found", "returned")})
+
+
+def freeze_report(ctx):
+    """What is submitted is frozen with the step: the figures, the school's counts now, and a signed
+    checkpoint of its cases' audit chains; a correction submitted again is a new version."""
+    ctx.freeze("school_month")
 
 
 def count_return(ctx):
@@ -48,7 +56,7 @@ DEFINITION = {
     "triggers": [
         {"name": "submit_report", "zh": "提交月报", "en": "Submit the report", "source": "drafting", "dest": "submitted",
          "roles": ["school_admin"], "form": MonthlyFiguresForm, "guards": [figures_add_up],
-         "effects": [keep_figures]},
+         "effects": [keep_figures, freeze_report]},
         {"name": "acknowledge", "zh": "确认收到", "en": "Acknowledge", "source": "submitted",
          "dest": "acknowledged", "roles": ["bureau_officer"], "form": AcknowledgeForm},
         {"name": "return_for_correction", "zh": "退回修改", "en": "Return for correction", "source": "submitted",
@@ -56,9 +64,9 @@ DEFINITION = {
     ],
     "clocks": [
         # Counted from the report month's first day (the case date the open form gives), so a report
-        # opened late, or returned, is still due by the 28th of its month.
+        # opened late, or returned, is still due by the 28th of its month (or the county's own day).
         {"name": "submission", "zh": "月报报送", "en": "Report submission", "starts_on": "drafting",
-         "counts_from": "month", "due": [{"day_of_month": DUE_DAY}], "met_by": ["submit_report"],
+         "counts_from": "month", "due": [{"day_of_month": DUE_DAY, "setting": DUE_DAY_SETTING}], "met_by": ["submit_report"],
          "while_in": ["drafting"], "remind": ["school_admin"],
          "ladder": [{"level": 1, "after_working_days": 0, "notify": ["bureau_officer"]},
                     {"level": 2, "after_working_days": 2, "notify": ["bureau_head"]}]},

@@ -16,8 +16,10 @@ from app.api import (  # noqa: E402,F401
     notifications,
     openapi,
     registers,
+    report_versions,
     reports,
     students,
     targets,
+    unit_settings,
     workflows,
 )

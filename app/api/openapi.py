@@ -16,6 +16,7 @@ from app.district.notices import KINDS as NOTICE_KINDS
 from app.district.notices import MAX_SELECTED
 from app.engine import machine
 from app.engine.schema import form_schema
+from app.deadlines import unit_settings
 from app.audit.history import ADMIN_ACTIONS
 from app.district.filters import SORTS
 from app.reports.downloads import MIMETYPES
@@ -269,6 +270,12 @@ def _open_schema() -> dict:
     return schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
 
 
+def _setting_params() -> list:
+    return [{"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
+            {"name": "name", "in": "path", "required": True,
+             "schema": {"type": "string", "enum": sorted(unit_settings.known()) or [""]}}]
+
+
 def build_spec() -> dict:
     defns = machine.registered().values()
     states = sorted({s for d in defns for s in d.states})
@@ -338,6 +345,21 @@ def build_spec() -> dict:
         "/cases/{case_id}/timeline.csv": {"get": _op("The timeline as CSV", 200, {"type": "string"}, 429,
                                                      params=[_id("case_id")], mime="text/csv",
                                                      operationId="get_timeline_csv")},
+        "/cases/{case_id}/report-versions": {"get": _op(
+            "A report case's frozen versions (each submission: its figures, SHA-256 and checkpoint HMAC)", 200,
+            ref("ReportVersions"), params=[_id("case_id")])},
+        "/cases/{case_id}/report-versions/{n}": {"get": _op(
+            "One frozen version as a file to keep (`baoxue audit verify --against` takes it)", 200,
+            ref("ReportVersionExport"), params=[_id("case_id"), _id("n")])},
+        "/units/{code}/settings/{name}": {
+            "get": _op("A number the bureau sets for a unit and everything under it (a county's report due "
+                       "day): its value, the definitions' default, and its bounds", 200, ref("UnitSetting"),
+                       params=_setting_params()),
+            "post": _op("Set it (bureau roles over the unit); deadlines opened from then on count by it", 200,
+                       ref("UnitSetting"), 403, 422, params=_setting_params(),
+                       request={JSON: {"schema": {"type": "object", "required": ["value"], "additionalProperties": False,
+                                                  "properties": {"value": {"type": "integer", "minimum": 0,
+                                                                           "maximum": 365}}}}})},
         "/audit/verify": {"get": _op("Recompute the audit hash chains (all, or one case's)", 200,
                                      ref("AuditVerify"), 403,
                                      params=_query(case={"type": "integer", "minimum": 0, "maximum": MAX_ID}))},

@@ -26,6 +26,7 @@ STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
+HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 RATE = {"type": "number", "minimum": 0, "nullable": True}  # None: no enrolment to divide by
 # (enrolment - out of school) / enrolment: below 0 when more pupils are out than enrolled
 RETENTION = {"type": "number", "maximum": 1, "nullable": True}
@@ -239,6 +240,17 @@ def components() -> dict:
                                       "date); `at` is when it was recorded"},
                       "data": {"type": "object", "description": "the form data and deadline changes"},
                       "prev_hash": STR, "hash": STR}),
+        "UnitSetting": obj({"name": STR, "unit": STR, "value": INT, "default": INT, "set": BOOL, "min": INT,
+                            "max": INT}),
+        "ReportVersions": obj({"case_id": ID, "versions": array(obj({
+            "id": ID, "case_id": ID, "version": ID, "month": STR, "frozen_at": DATETIME, "frozen_by": STR,
+            "sha256": HEX64, "checkpoint_hmac": HEX64,
+            "figures": {"type": "object", "description": "the submitted form, as frozen"},
+            "cases_total": COUNT, "events_total": COUNT}))}),
+        "ReportVersionExport": obj({
+            "format": {"type": "string", "enum": ["baoxue-report-export/1"]}, "id": ID, "sha256": HEX64,
+            "snapshot": {"type": "object", "description": "the canonical snapshot the SHA-256 is of: figures, "
+                         "counts, and the signed checkpoint of the school's chain heads"}}),
         "Timeline": obj({"case_id": ID, "state": {"type": "string", "enum": w["states"]},
                          "events": array(ref("Event"), minItems=1),
                          "masked": {"type": "boolean", "description": "form data shown masked for your role"}},

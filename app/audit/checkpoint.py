@@ -9,10 +9,13 @@ gone. Events added since are fine: chains only grow.
 import hmac
 import json
 
+from sqlalchemy import func, select
+
 from app import clock
 
 from app.audit import chain as audit
 from app.extensions import db
+from app.models import Case, CaseEvent
 
 FORMAT = "baoxue-audit-checkpoint/1"
 # Domain separation: a checkpoint's signature can never pass for an event's hash, nor the reverse.
@@ -35,17 +38,35 @@ def take(progress=None) -> tuple[dict, dict | None]:
     result = audit.verify(progress=progress, heads=heads)
     if not result["ok"]:
         return result, None
+    return result, signed(heads)
+
+
+def signed(heads: dict, scope: dict | None = None) -> dict:
+    """The signed checkpoint of `heads` {case id: (last seq, last hash, event count)}; `scope` (a
+    school's, for a frozen report) says which cases it is restricted to."""
     body = {
         "format": FORMAT,
         "taken_at": clock.now().isoformat(timespec="seconds") + "Z",
         "database": db.engine.url.render_as_string(hide_password=True),
         "key_id": audit.key_id(),
+        **({"scope": scope} if scope else {}),
         "cases_total": len(heads),
         "events_total": sum(n for _seq, _hash, n in heads.values()),
         "cases": [{"case": cid, "seq": seq, "hash": h, "events": n} for cid, (seq, h, n) in sorted(heads.items())],
     }
     body["hmac"] = _sign(body, audit.key())
-    return result, body
+    return body
+
+
+def of_cases(where, scope: dict) -> dict:
+    """A signed checkpoint of the cases `where` selects, from their rows' chain heads and event counts
+    (one grouped read: it is taken inside a step). The chains themselves are verified when something is
+    verified against it, as every chain is then."""
+    counts = select(CaseEvent.case_id, func.count(CaseEvent.id).label("n")).group_by(CaseEvent.case_id).subquery()
+    rows = db.session.execute(select(Case.id, Case.last_seq, Case.last_hash, func.coalesce(counts.c.n, 0))
+                              .outerjoin(counts, counts.c.case_id == Case.id)
+                              .where(where, Case.last_seq > 0)).all()
+    return signed({cid: (seq, h, n) for cid, seq, h, n in rows}, scope)
 
 
 def dumps(body: dict) -> str:
@@ -62,6 +83,11 @@ def load(text: str) -> dict:
         body = json.loads(text)
     except ValueError as e:
         raise CheckpointError(f"not a checkpoint (invalid JSON: {e})") from None
+    return check(body)
+
+
+def check(body) -> dict:
+    """`body` if it is a checkpoint signed with this installation's key (CheckpointError if not)."""
     if not isinstance(body, dict) or body.get("format") != FORMAT or not isinstance(body.get("cases"), list):
         raise CheckpointError(f"not a checkpoint (format is not {FORMAT})")
     key = audit.key()

@@ -1,4 +1,5 @@
 """`baoxue audit`: verify the cases' hash chains, and take a signed checkpoint of their heads."""
+import os
 import sys
 
 import click
@@ -7,6 +8,7 @@ from flask.cli import AppGroup
 from app import clock
 from app.audit import chain as audit
 from app.audit import checkpoint as audit_checkpoint
+from app.reports import frozen
 
 audit_group = AppGroup("audit", help="The audit trail.")
 
@@ -22,20 +24,14 @@ def _echo_verify(result, against_note=""):
 
 @audit_group.command("verify")
 @click.option("--case", "case_id", type=int)
-@click.option("--against", "checkpoint", type=click.Path(exists=True, dir_okay=False),
-              help="a checkpoint file (baoxue audit checkpoint): its events must all still be there, unchanged")
-def audit_verify(case_id, checkpoint):
+@click.option("--against", "anchor",
+              help="a checkpoint file (baoxue audit checkpoint), or a submitted report: its version id "
+                   "(report:ID) or its exported JSON file; every event it recorded must still be there, unchanged")
+def audit_verify(case_id, anchor):
     """Recompute the hash chains; exit 1 and name the first broken event if one does not hold."""
     body, note = None, ""
-    if checkpoint:
-        try:
-            with open(checkpoint, encoding="utf-8") as f:
-                body = audit_checkpoint.load(f.read())
-        except (audit_checkpoint.CheckpointError, UnicodeDecodeError) as e:
-            click.echo(f"BROKEN: checkpoint {checkpoint}: {e}")
-            sys.exit(1)
-        note = (f", and holds the checkpoint of {body['taken_at']} ({body['cases_total']} cases, "
-                f"{body['events_total']} events)")
+    if anchor:
+        body, note = _anchor(anchor)
     total = audit.count_events(case_id)
     with click.progressbar(length=total, label="校验 verifying", file=sys.stderr) as bar:
         if body is None:
@@ -43,6 +39,28 @@ def audit_verify(case_id, checkpoint):
         else:
             result = audit_checkpoint.verify_against(body, case_id, progress=bar.update)
     _echo_verify(result, note)
+
+
+def _anchor(anchor: str) -> tuple[dict, str]:
+    """The checkpoint to verify against: a checkpoint file, a report version's export, or its id."""
+    try:
+        if os.path.isfile(anchor):
+            with open(anchor, encoding="utf-8") as f:
+                text = f.read()
+            if '"' + frozen.EXPORT_FORMAT + '"' in text:
+                body, what = frozen.anchor(text)
+            else:
+                body = audit_checkpoint.load(text)
+                what = f"the checkpoint of {body['taken_at']}"
+        elif anchor.removeprefix("report:").isdigit():
+            body, what = frozen.anchor(anchor)
+        else:
+            raise click.BadParameter(f"{anchor}: no such file, nor a report version id (report:ID)",
+                                     param_hint="--against")
+    except (audit_checkpoint.CheckpointError, frozen.AnchorError, UnicodeDecodeError) as e:
+        click.echo(f"BROKEN: {anchor}: {e}")
+        sys.exit(1)
+    return body, f", and holds {what} ({body['cases_total']} cases, {body['events_total']} events)"
 
 
 @audit_group.command("checkpoint")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, update
 
-from app.deadlines import calendar
+from app.deadlines import calendar, unit_settings
 from app.extensions import db
 from app.models import Deadline
 
@@ -17,8 +17,15 @@ _CLOSE = update(T).where(T.c.id.in_(db.bindparam("ids", expanding=True)), T.c.st
     next_action=None, next_action_at=None)
 
 
-def due_date(start: date, point: dict) -> date:
-    """A due point's day counted from its clock's start (definition.DUE_KINDS)."""
+def due_date(start: date, point: dict, unit_path: str | None = None) -> date:
+    """A due point's day counted from its clock's start (definition.DUE_KINDS). A point naming a
+    `setting` takes its number from the unit setting of that name nearest above the case's unit (a
+    county's report due day), when the bureau set one, else its own."""
+    if point.get("setting") and unit_path:
+        value = unit_settings.value(point["setting"], unit_path)
+        if value is not None:
+            kind = next(k for k in point if k in ("working_days", "months", "day_of_month"))
+            point = {**point, kind: value}
     if "working_days" in point:
         return calendar.add_working_days(start, point["working_days"])
     if "day_of_month" in point:
@@ -27,7 +34,7 @@ def due_date(start: date, point: dict) -> date:
 
 
 def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None = None,
-             case_dates: dict | None = None, only: set | None = None) -> list[dict]:
+             case_dates: dict | None = None, only: set | None = None, unit_path: str | None = None) -> list[dict]:
     """Deadline rows for every clock that starts when `state` is entered (or only the clocks named in
     `only`); each counts from `start` (the day entered) or, for a clock that `counts_from` a case date,
     from that date in `case_dates`."""
@@ -38,7 +45,7 @@ def new_rows(defn, case_id: int, state: str, now: datetime, start: date | None =
             continue
         begin = count_start(clock, case_dates, start)
         for i, point in enumerate(clock.due):
-            due_day = due_date(begin, point)
+            due_day = due_date(begin, point, unit_path)
             due_at = calendar.end_of_day(due_day)
             remind_day = calendar.add_working_days(due_day, -clock.remind_before)
             remind_at = calendar.to_utc(remind_day, calendar.REMIND_AT) if clock.remind else None

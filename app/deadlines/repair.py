@@ -122,7 +122,7 @@ def _move(row, case, defn, day: date, now: datetime) -> tuple[dict, dict] | None
         return None  # a clock since removed from the definition: nothing to count it by
     start = start_of(row, case, defn)
     old_day = calendar.local_date(row.due_at)
-    new_day = due_date(start, clock_def.due[row.point])
+    new_day = due_date(start, clock_def.due[row.point], getattr(case, "unit_path", None))
     if new_day == old_day or not (start < day <= max(old_day, new_day)):
         return None
     values = {"due_at": row.due_at, "remind_at": row.remind_at, "next_action": row.next_action,

@@ -6,6 +6,9 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseAssignee, CasePartner, User
 
+# What a step may freeze (ctx.freeze(name)): name -> maker(ctx) -> ((table, row), note). The makers are
+# the app's (app/reports/frozen.py registers the monthly report's); the definition names one.
+FREEZERS: dict = {}
 
 
 class StepContext:
@@ -17,6 +20,13 @@ class StepContext:
         self.sets: dict = {}
         self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
         self.extra: list[tuple[str, dict]] = []  # rows to add in the step's own write (table, values)
+
+    def freeze(self, name: str) -> None:
+        """Freeze a snapshot of what the step submits, written with the step or not at all; its hash goes
+        on the step's audit event, so the case's own chain vouches for it."""
+        row, note = FREEZERS[name](self)
+        self.extra.append(row)
+        self.notes["frozen"] = note
 
     def field(self, name: str):
         """A case-level field of the definition ("fields"), as the case had it before this step."""

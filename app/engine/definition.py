@@ -263,10 +263,11 @@ def validate(defn: Definition, known_roles) -> None:
         for point in c.due:
             length = set(point) & DUE_KINDS
             day = point.get("day_of_month", 1)
-            if set(point) - DUE_KINDS - {"name", "zh", "en"} or len(length) != 1 or \
+            if set(point) - DUE_KINDS - {"name", "zh", "en", "setting"} or len(length) != 1 or \
                     isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
                 problems.append(f"clock {c.name}: a due point is {{'working_days': n}}, {{'months': n}} or "
-                                "{'day_of_month': 1-31} (with a name, zh, en when it is a checkpoint)")
+                                "{'day_of_month': 1-31} (with a name, zh, en when it is a checkpoint, and a "
+                                "unit `setting` that may replace its number)")
         if c.checkpoint_field:
             problems += _checkpoint_problems(defn, c)
         problems += _ladder_problems(c, known_roles)

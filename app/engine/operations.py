@@ -240,11 +240,13 @@ def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
                  occurred)
     met, cancelled = clocks.settle(defn, case.open_deadlines, t.name, new_state, checked.points)
     if new_state != case.state:
-        opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR))
+        opened = clocks.new_rows(defn, case.id, new_state, now, case_dates=ctx.vars.get(dates.DATES_VAR),
+                                 unit_path=case.unit_path)
     elif t.dest is not None:
         # A trigger leading back into its own state re-enters it: each clock of the state it met starts
         # again from today (a visit every N working days: each visit meets this period's, opens the next).
-        opened = clocks.new_rows(defn, case.id, new_state, now, only={r.clock for r in met})
+        opened = clocks.new_rows(defn, case.id, new_state, now, only={r.clock for r in met},
+                                 unit_path=case.unit_path)
     else:
         opened = []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
@@ -319,7 +321,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
             "last_hash": ""})
     except store.Duplicate:
         raise _already_open(defn, subject.key) from None
-    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on)
+    opened = clocks.new_rows(defn, case_id, defn.initial, now, start=opened_on, unit_path=subject.unit_path)
     event = audit.prepare(case_id, (0, ""), actor_id=actor.id, actor=actor.username, role=acting, action="open",
                           from_state=None, to_state=defn.initial, data={"form": data, "deadlines": {
                               "opened": clocks.describe(opened)}, **({"evidence": evidence} if evidence else {})}, at=now,

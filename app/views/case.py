@@ -16,6 +16,7 @@ from app.audit import chain as audit
 from app.district import worklist
 from app.auth.scope import load_case_in_scope
 from app.casefile import path, people, records
+from app.reports import frozen
 from app.deadlines import checkpoints
 from app.engine import machine
 from app.errors import AlreadyDone, Invalid, NotAllowedNow, NotFound, StaleVersion
@@ -57,7 +58,8 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         pupil_page=case.pupil is not None and bool(a.roles_for_path(case.pupil.klass.path)),
         action_forms=action_forms, open_trigger=open_trigger, stages=records.stages(defn, events),
         stagebar=path.bar(defn, case, events), assignee=people.assignee, record_fields=records.shown_fields,
-        who=people.recorder(events), changed=changed, seen_seq=case.last_seq), status
+        who=people.recorder(events), changed=changed, seen_seq=case.last_seq,
+        versions=frozen.versions(case.id)), status
 
 
 @bp.get("/cases/<int:case_id>")

@@ -78,6 +78,10 @@ def scene(app, bx):
     report = bx.post("/cases", {"workflow": "school_report", "school_id": school, "month": "2026-11"},
                      as_="school_admin")
     assert report.status_code == 201, report.get_json()
+    # submitted: its case page lists the frozen version, and the version's printable 月报表 is a page
+    submitted = bx.fire(report.get_json()["id"], "submit_report", "school_admin",
+                        data={"enrolled": 900, "dropouts_found": 1, "returned": 0})
+    assert submitted.status_code == 200, submitted.get_json()
     for register, data in (("household", household_csv()), ("poverty", poverty_csv())):  # 四查三比对
         assert upload(bx, register, data).status_code == 200
     assert bx.post("/registers/compare", {}).status_code == 200
@@ -98,7 +102,7 @@ def scene(app, bx):
             "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"]],
             "student_id": [pupil], "pupil_id": [pupil], "user_id": [teacher.id], "unit_id": [school],
             "notification_id": [notice] if notice else [], "role": list(ALL_ROLES), "filter_id": [shared.id],
-            "mismatch_id": mismatches[:2],
+            "mismatch_id": mismatches[:2], "n": [1],
         }
     return {"values": values, "visiting": visiting["id"], "closed": closed["id"]}
 

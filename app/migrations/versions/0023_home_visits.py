@@ -3,13 +3,13 @@ stay case events; the register reads both). Append-only like the other record ta
 and (PostgreSQL) TRUNCATE refused by triggers, baoxue_append_only() of 0008 on PostgreSQL.
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
