@@ -87,8 +87,14 @@ def step():
         _after_commit(*tx.written)
 
 
-def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None, client_key=None) -> store.Snapshot:
+def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None, client_key=None,
+         files=None) -> store.Snapshot:
     """Fire `trigger` on case `case_id` as `actor` with the form data in `payload`.
+
+    `files` (optional): the evidence files the step carries (app/evidence/files.py Evidence: any trigger
+    of any workflow may carry them). Checked with the form (422 naming `files`), recorded on the step's
+    audit event (each file's sha256, name, size, type: the hash chain covers them) and in case_files, and
+    stored just before the step's write.
 
     `client_key` (optional) names this posting of the form: if the case already recorded an action with
     it, AlreadyDone is raised (before the version and form checks: a replay carries the old version) and
@@ -107,10 +113,12 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None,
                 if case is None:
                     raise NotFound("没有这个个案 / no such case")
                 defn = machine.get(case.workflow)
-                checked = _check(defn, case, trigger, actor, payload, version, now, client_key)
-                plan = _plan(defn, case, checked, actor, now)
+                checked = _check(defn, case, trigger, actor, payload, version, now, client_key, files)
+                plan = _plan(defn, case, checked, actor, now, files)
                 if client_key is not None:
                     plan.extra.append(client_keys.row(case.id, client_key, actor.id, trigger, plan.event["seq"], now))
+                if files:
+                    files.save()  # before the write: a committed step never names a file that is not there
                 _write(tx, case, plan, version, now, last_try=attempt == CHAIN_RETRIES - 1)
             return case
         except StaleVersion:
@@ -169,7 +177,7 @@ class _Plan:
     extra: list         # rows its effects add or change (an assignee, an invitation)
 
 
-def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -> _Checked:
+def _check(defn, case, trigger, actor, payload, version, now, client_key=None, files=None) -> _Checked:
     """Every check of the step, in the module docstring's order; raises the first that refuses it."""
     t = defn.triggers.get(trigger)
     if t is None:
@@ -190,6 +198,8 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -
         raise NotAllowedNow(f"个案当前状态({case.state})不能执行 {trigger} / not allowed in state {case.state}",
                             state=case.state, allowed=available_triggers(defn, case, roles))
     data = validate_payload(t.form, payload)
+    if files and files.errors():
+        raise Invalid(files.errors())
     errors = dates.check(t.form, data, today=clocks.calendar.local_date(now), birth=case.birth_date,
                          order=t.dates, known=dates.case_dates(case, defn.opened_on_name), labels=defn.case_dates)
     if errors:
@@ -202,7 +212,7 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -
     return _Checked(t, acting, data, ctx, points)
 
 
-def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
+def _plan(defn, case, checked: _Checked, actor, now, files=None) -> _Plan:
     """What the checked step changes: its state, its effects, its dates, its deadlines, its audit event."""
     t, ctx, data = checked.trigger, checked.ctx, checked.data
     position = _Position(case.state)
@@ -226,10 +236,14 @@ def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
         if new_state != case.state else []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=checked.acting, action=t.name, from_state=case.state, to_state=new_state,
-                          data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
+                          data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes,
+                                **({"files": files.meta()} if files else {})},
                           at=now, occurred_on=occurred)
     values.update(state=new_state, version=case.version + 1, vars=ctx.vars)
-    return _Plan(values, event, met, cancelled, opened, ctx.extra)
+    extra = ctx.extra + [("case_files", {"case_id": case.id, "seq": event["seq"], "sha256": f["sha256"],
+                                         "name": f["name"], "size": f["size"], "mime": f["type"], "at": now})
+                         for f in (files.meta() if files else ())]
+    return _Plan(values, event, met, cancelled, opened, extra)
 
 
 def _write(tx, case, plan: _Plan, version: int, now, *, last_try: bool) -> None:
