@@ -6,5 +6,6 @@ default: a client that names no workflow (POST /api/v1/cases without "workflow")
 from workflows.dropout import DEFINITION as DROPOUT
 from workflows.door_visit import DEFINITION as DOOR_VISIT
 from workflows.school_report import DEFINITION as SCHOOL_REPORT
+from workflows.transfer import DEFINITION as TRANSFER
 
-ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT]
+ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, TRANSFER]

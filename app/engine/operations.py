@@ -45,15 +45,16 @@ class _ChainMoved(Exception):
     """The case's chain head moved but its version did not: a system action wrote in between."""
 
 
-def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]:
+def available_triggers(defn, case: Case, roles: set[str], now=None, actor=None) -> list[str]:
     """The triggers the case offers these roles now: its state allows them, a role may fire them, and
-    their preconditions (guards on the case alone) hold. Form-dependent guards are left to fire()."""
+    their preconditions (guards on the case alone, and on which side of the case `actor` is: see
+    StepContext.on_side) hold. Form-dependent guards are left to fire()."""
     if case.closed_at is not None:
         return []
     names = [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
     if not any(defn.triggers[t].preconditions for t in names):
         return names
-    ctx = StepContext(case, {}, None, now or clock.now(), defn)  # no form: only what the case itself says
+    ctx = StepContext(case, {}, actor, now or clock.now(), defn)  # no form: only what the case itself says
     return [t for t in names if not _failed(defn.triggers[t].preconditions, ctx)]
 
 
@@ -196,7 +197,7 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None, f
                            current_version=case.version, state=case.state)
     if case.closed_at is not None or case.state not in t.sources:
         raise NotAllowedNow(f"个案当前状态({case.state})不能执行 {trigger} / not allowed in state {case.state}",
-                            state=case.state, allowed=available_triggers(defn, case, roles))
+                            state=case.state, allowed=available_triggers(defn, case, roles, actor=actor))
     data = validate_payload(t.form, payload)
     if files and files.errors():
         raise Invalid(files.errors())
@@ -205,6 +206,7 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None, f
     if errors:
         raise Invalid(errors)
     ctx = StepContext(case, data, actor, now, defn)
+    ctx.files = files.meta() if files else []
     errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
@@ -296,6 +298,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
     acting = next((r for r in defn.open_roles if r in roles), None)
     if acting is None:
         raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
+    subject = subjects.with_second_unit(tx, defn.subject, data, subject)
     errors = dates.check(defn.open_form, data, today=clocks.calendar.local_date(now), birth=subject.birth_date)
     if errors:
         raise Invalid(errors)
@@ -305,6 +308,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
         case_id = tx.insert_case({
             "workflow": defn.name, "subject_key": subject.key, "pupil_id": subject.pupil_id,
             "state": defn.initial, "version": 1, "unit_path": subject.unit_path, "school_id": subject.school_id,
+            "also_unit_path": subject.also_path,
             "fields": defn.field_values(None), "vars": {}, "escalation_level": 0, "opened_on": opened_on,
             "source": data.get("source") or "teacher", "opened_at": now, "updated_at": now, "last_seq": 0,
             "last_hash": ""})

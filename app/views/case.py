@@ -35,7 +35,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         log_personal_read(a, case.pupil_id, case.id, "page:case")
     # The records below show what was typed into the forms: masked like the pupil card for roles without need.
     events = shown_events(audit.events(case.id), masker_for(case, roles))
-    triggers = available_triggers(defn, case, roles)
+    triggers = available_triggers(defn, case, roles, actor=a)
     now = clock.now()
     checkpoint_list = checkpoints.for_case(defn, case.id, now)
     action_forms = {}
@@ -100,7 +100,7 @@ def case_action(case_id, trigger):
         return redirect(url_for("views.case_page", case_id=case.id) + f"#event-{e.seq}")
     except Invalid as e:
         db.session.rollback()
-        if t.form is None or trigger not in available_triggers(defn, case, current_actor().roles_for(case)):
+        if t.form is None or trigger not in available_triggers(defn, case, current_actor().roles_for(case), actor=current_actor()):
             # A precondition refused it: the action has no form on the page, so its reasons go above.
             for message in e.fields.values():
                 flash(message, "error")
@@ -112,7 +112,7 @@ def case_action(case_id, trigger):
         case = load_case_in_scope(current_actor(), case_id)
         seen = request.form.get("seen_seq", type=int) or 0
         changed = [e for e in audit.events(case.id) if e.seq > seen]  # shown without form data
-        still = trigger in available_triggers(defn, case, current_actor().roles_for(case))
+        still = trigger in available_triggers(defn, case, current_actor().roles_for(case), actor=current_actor())
         return _render(case, status=409, open_trigger=trigger if still else None, posted=request.form,
                        changed={"events": changed, "trigger": t, "still_possible": still})
     flash(f"已完成：{t.zh} / Done: {t.en}", "ok")

@@ -2,6 +2,10 @@
 database, named by their SHA-256, which the step's audit event records too). Append-only like the
 other history tables.
 
+A case may be scoped by a second unit too (its definition's subject `also`: a transfer's receiving
+school sees the transfer of a pupil who is not yet theirs): cases.also_unit_path, nullable, with the same
+pattern index as unit_path for the prefix test.
+
 Revision ID: 0021
 Revises: 0020
 """
@@ -42,6 +46,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_case_files')),
     )
     op.create_index('ix_case_files_case_sha', 'case_files', ['case_id', 'sha256'])
+    # A plain ADD COLUMN (nullable, no default) on both: SQLite needs no table copy for it, so the
+    # cases table keeps its triggers and indexes.
+    op.add_column('cases', sa.Column('also_unit_path', sa.String(length=255), nullable=True))
+    op.create_index('ix_cases_also_unit_path', 'cases', ['also_unit_path'],
+                    postgresql_ops={'also_unit_path': 'varchar_pattern_ops'})
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_UP)
     else:
@@ -50,5 +59,11 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_cases_also_unit_path', table_name='cases')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_column('cases', 'also_unit_path')
+    else:
+        with op.batch_alter_table('cases') as batch:
+            batch.drop_column('also_unit_path')
     op.drop_index('ix_case_files_case_sha', table_name='case_files')
     op.drop_table('case_files')  # its triggers go with it
