@@ -60,10 +60,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_cases_also_unit_path', table_name='cases')
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_column('cases', 'also_unit_path')
-    else:
-        with op.batch_alter_table('cases') as batch:
-            batch.drop_column('also_unit_path')
+    # SQLite (3.35+) drops an unindexed column in place: no table copy, which the rows referring to
+    # cases would refuse.
+    op.drop_column('cases', 'also_unit_path')
     op.drop_index('ix_case_files_case_sha', table_name='case_files')
     op.drop_table('case_files')  # its triggers go with it
