@@ -91,7 +91,7 @@ def test_refusing_needs_a_reason_and_leaves_the_dropout_case_open(app, bx):
     r = bx.fire(transfer["id"], "refuse_transfer", "other_admin", data={"reason": ""})
     assert r.status_code == 422 and "reason" in r.get_json()["fields"]
     r = bx.fire(transfer["id"], "refuse_transfer", "other_admin", data={"reason": "本校七年级学位已满"})
-    assert r.status_code == 200 and r.get_json()["state"] == "refused"
+    assert r.status_code == 200 and r.get_json()["state"] == "not_accepted"
     assert _pupil_class(app, dropout["pupil"]["id"]) == "SA-7-1"
     assert _close_elsewhere(bx, dropout["id"]).status_code == 422
     assert bx.case(dropout["id"])["closed_at"] is None
@@ -113,7 +113,7 @@ def test_outside_the_district_the_receipt_is_uploaded_and_the_bureau_checks_it(a
     assert _close_elsewhere(bx, dropout["id"]).status_code == 422  # not checked yet
     # the bureau refuses one, a new request's receipt is accepted
     r = bx.fire(transfer["id"], "refuse_receipt", "bureau", data={"reason": "回执无接收学校公章"})
-    assert r.status_code == 200 and r.get_json()["state"] == "refused"
+    assert r.status_code == 200 and r.get_json()["state"] == "not_accepted"
     assert _close_elsewhere(bx, dropout["id"]).status_code == 422
     accepted = bx.transfer_accepted(pupil)
     assert accepted["state"] == "accepted"
