@@ -14,7 +14,7 @@ from app.deadlines import actions
 from app.extensions import db
 from app.models import Pupil, PupilEvent
 from tests.deadline_helpers import remind_on_time
-from tests.district import VALID, app_today
+from tests.district import app_today
 from tests.web import Browser, form_fields
 
 

@@ -48,7 +48,10 @@ class StepContext:
         target = db.session.get(OrgUnit, class_id) if isinstance(class_id, int) else None
         if target is None or target.kind != "class" or not under or not target.path.startswith(under):
             raise Invalid({field: "须是接收单位的班级 / must be a class of the receiving unit"})
-        pupil_id = int(self.case.subject_key.split(":")[1])
+        kind, _, ident = self.case.subject_key.partition(":")
+        if kind != "pupil":  # a definition error, not the user's: only a pupil's case moves a pupil
+            raise ValueError(f"move_pupil on a case about {kind!r}, not a pupil")
+        pupil_id = int(ident)
         pupil = db.session.get(Pupil, pupil_id)
         self.extra.append(("pupils", {"class_id": target.id}, [pupil_id]))
         self.extra.append(("pupil_events", history.pupil_event_row(
