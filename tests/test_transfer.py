@@ -183,3 +183,21 @@ def test_the_receiving_school_sees_the_request_in_its_work_list_and_accepts_on_t
     r = admin.post(f"/cases/{transfer['id']}/actions/accept_transfer", data)
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     assert bx.case(transfer["id"])["state"] == "accepted" and _pupil_class(app, pupil) == "SB-7-1"
+
+
+def test_the_class_teacher_requests_a_transfer_on_the_page_picking_the_receiving_school(app, bx):
+    teacher = Browser(app, "teacher")
+    page = teacher.text("/cases/new?workflow=transfer")
+    (sb, sa) = _ids(app, "SB", "SA")
+    assert f'<option value="{sb}"' in page and "SB中学" in page  # another school: named, though not theirs
+    pupil = bx.pupil()
+    data = form_fields({"student_id": pupil, "to_school_id": sb, "requested_on": app_today(), "reason": "随父母迁居"})
+    r = teacher.post("/cases/new?workflow=transfer", data)
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    case_id = int(r.headers["Location"].split("/cases/")[1].split("?")[0])
+    assert bx.case(case_id, as_="other_admin")["state"] == "requested"
+    # neither destination, or both: refused beside the field
+    data = form_fields({"student_id": bx.pupil(), "to_school_id": sb, "outside_school": "外省某中学",
+                        "requested_on": app_today(), "reason": "x"})
+    r = teacher.post("/cases/new?workflow=transfer", data)
+    assert r.status_code == 422 and "须填写接收学校或区县外接收学校之一" in r.get_data(as_text=True)

@@ -47,3 +47,15 @@ def class_choices(path: str | None) -> list[tuple[int, str]]:
     rows = db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.kind == "class", OrgUnit.path.startswith(path, autoescape=True)).order_by(OrgUnit.path)).all()
     return [(unit_id, name) for unit_id, name in rows]
+
+
+def second_unit(defn, form):
+    """The open form's second-unit field (the subject's `also`: a transfer's receiving school) picks from
+    every unit of its kinds by name: the unit is usually outside the opener's scope (another school), and
+    a school's name is no one's personal data. Returns the form."""
+    also = defn.subject.get("also")
+    if also and also["field"] in form._fields:
+        rows = db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_(also["unit_kinds"]))
+                                  .order_by(OrgUnit.code)).all()
+        form[also["field"]].picker = [(unit_id, name) for unit_id, name in rows]
+    return form
