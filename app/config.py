@@ -63,6 +63,15 @@ def from_env(instance_path: str) -> dict:
         # A request body larger than this is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
         "API_PAGE_SIZE_MAX": 200,
+        # Evidence files a step carries (app/evidence): each at most this size, at most this many per step,
+        # of these types (told by their first bytes, not their names); kept under EVIDENCE_DIR (default:
+        # <instance>/data/files), named by their SHA-256. A multipart request may be as large as the
+        # files it may carry (the JSON body limit above stays as it is for every other request).
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("BAOXUE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)),
+        "EVIDENCE_MAX_FILES": int(os.environ.get("BAOXUE_EVIDENCE_MAX_FILES", 5)),
+        "EVIDENCE_TYPES": tuple(os.environ.get("BAOXUE_EVIDENCE_TYPES",
+                                               "application/pdf,image/jpeg,image/png").split(",")),
+        "EVIDENCE_DIR": os.environ.get("BAOXUE_EVIDENCE_DIR") or None,
         # What one roster import may cost (app/roster/files.py): beyond, the file is refused naming the limit.
         "IMPORT_MAX_ROWS": int(os.environ.get("BAOXUE_IMPORT_MAX_ROWS", 50_000)),
         "IMPORT_MAX_COLUMNS": int(os.environ.get("BAOXUE_IMPORT_MAX_COLUMNS", 40)),

@@ -17,6 +17,7 @@ from app.deadlines import calendar, checkpoints
 from app.district.org import add_unit, add_user
 from app.engine import machine
 from app.engine.operations import fire, open_case
+from app.evidence import files as evidence
 from app.extensions import db
 from app.models import Deadline, OrgUnit, Pupil, User
 from demo import attendance, placements, registers
@@ -33,6 +34,8 @@ SCHOOLS = [("S01", "城关第一中学", [7, 8, 9], 2), ("S02", "河口九年制
 PARTNERS = [("partner_town", "城关镇政府 刘干事"), ("partner_village", "河口村委会 张主任"),
             ("partner_civil", "区民政局 王科长")]
 CLASS_SIZE_ENROLMENT = 45
+# The receipt a demo transfer out of the district carries (a minimal PDF: the type is told by its bytes).
+RECEIPT_PDF = b"%PDF-1.4\n% demo: a receiving school's receipt (\xe5\x9b\x9e\xe6\x89\xa7)\n%%EOF\n"
 
 # How many demo cases end in each state, and the walk that gets them there.
 PLAN = ([("detected", 5), ("reported", 5), ("visiting", 5), ("relapsed", 2), ("joint_return", 5),
@@ -155,6 +158,19 @@ class _Walker:
         self.at = max(at, self.at)
         return True
 
+    def transfer_out(self, school: str, receipt_no: str) -> None:
+        """An accepted transfer of the pupil out of the district (requested, the receiving school's receipt
+        uploaded, checked by the bureau): what lets the dropout case close as enrolled elsewhere."""
+        clock.freeze(self.at)
+        day = calendar.local_date(self.at).isoformat()
+        transfer = open_case(self.who["class_teacher"], {
+            "student_id": self.pupil.id, "outside_school": school, "requested_on": day,
+            "reason": "随父母外出务工迁居, 已在当地入学。"}, "transfer")
+        receipt = evidence.Evidence([evidence.upload(f"{receipt_no}.pdf", RECEIPT_PDF)])
+        fire(transfer, "submit_receipt", self.who["class_teacher"], {"receipt_no": receipt_no, "received_on": day},
+             version=1, files=receipt)
+        fire(transfer, "accept_receipt", self.who["bureau_officer"], {"note": "回执有效。"}, version=2)
+
     def step(self, trigger, role, data, lo=1, hi=3):
         if hi:
             self._tick(lo, hi)
@@ -193,8 +209,10 @@ def _walk(w: _Walker, target: str, rng) -> None:
     if target == "reported":
         return
     if target == "closed_enrolled_elsewhere":
+        receipt_no = f"HZ-{rng.randint(1000, 9999)}"
+        w.transfer_out("外省某县第二中学", receipt_no)
         return w.step("close_enrolled_elsewhere", "bureau_officer", {
-            "receiving_school": "外省某县第二中学", "receipt_no": f"HZ-{rng.randint(1000, 9999)}",
+            "receiving_school": "外省某县第二中学", "receipt_no": receipt_no,
             "transfer_date": iso(), "evidence": "接收学校已出具回执, 学籍已转出。"})
     w.step("start_visits", "school_admin", {
         "goals": "一个月内劝返复学。", "measures": "针对厌学: 安排结对帮扶; 针对经济困难: 申请资助。",

@@ -174,5 +174,35 @@ class Baoxue:
             return (case.state, case.version, case.vars, case.closed_at, case.fields, events,
                     tuple(map(tuple, deadlines)), len(case.assignees))
 
+    def post_files(self, path, body: dict, files, as_="bureau"):
+        """POST `body` as the `payload` part of a multipart request with `files` [(name, bytes)]."""
+        import io
+        import json
+        data = {"payload": json.dumps(body), "files": [(io.BytesIO(content), name) for name, content in files]}
+        return self.client.post(f"/api/v1{path}", data=data, headers=self.headers(as_),
+                                content_type="multipart/form-data")
+
+    RECEIPT = ("回执.pdf", b"%PDF-1.4\n% a receiving school's receipt\n%%EOF\n")
+
+    def request_transfer(self, pupil_id, as_="teacher", **where) -> dict:
+        """A transfer of the pupil requested by its school; `where`: to_school_id, or outside_school (the
+        default: a school outside the district)."""
+        body = {"workflow": "transfer", "student_id": pupil_id, "requested_on": app_today(),
+                "reason": "随父母务工迁居", **(where or {"outside_school": "外省某县第二中学"})}
+        r = self.post("/cases", body, as_=as_)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def transfer_accepted(self, pupil_id) -> dict:
+        """A transfer of the pupil out of the district, its receipt uploaded and accepted by the bureau:
+        what lets the pupil's dropout case close as enrolled elsewhere."""
+        case = self.request_transfer(pupil_id)
+        body = {"receipt_no": "HZ-0001", "received_on": app_today(), "version": case["version"]}
+        r = self.post_files(f"/cases/{case['id']}/transitions/submit_receipt", body, [self.RECEIPT], as_="teacher")
+        assert r.status_code == 200, r.get_json()
+        r = self.fire(case["id"], "accept_receipt", "bureau", data={"note": ""})
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
     def events(self, case_id) -> list[dict]:
         return self.get(f"/cases/{case_id}/timeline").get_json()["events"]

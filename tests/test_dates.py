@@ -39,6 +39,13 @@ def walk(bx, case, steps):
     return case
 
 
+def ready(bx, case, trigger):
+    """A case where `trigger` may be fired: enrolled elsewhere needs an accepted transfer of the pupil."""
+    if trigger == "close_enrolled_elsewhere":
+        bx.transfer_accepted(case["pupil"]["id"])
+    return case
+
+
 TO = {  # trigger -> (its date field, the steps from a case detected 2026-11-02 to where it may be fired, who)
     "report": ("dropout_date", [], "school_admin"),
     "log_visit": ("visited_on", [("report", "school_admin"), ("start_visits", "school_admin")], "teacher"),
@@ -70,7 +77,7 @@ def refused(bx, case, trigger, who, field, value, *words):
 @pytest.mark.parametrize("trigger", list(TO))
 def test_every_form_date_in_the_future_is_refused_naming_the_field(dec, trigger):
     field, steps, who = TO[trigger]
-    case = walk(dec, opened(dec), steps)
+    case = ready(dec, walk(dec, opened(dec), steps), trigger)
     refused(dec, case, trigger, who, field, "2026-12-03", "不能晚于今天", "cannot be in the future")
     assert dec.step(case["id"], trigger, who, **{field: "2026-12-02"})  # today is fine
 
@@ -86,7 +93,7 @@ def test_today_is_the_shanghai_day_not_the_utc_day(bx):
 @pytest.mark.parametrize("trigger", list(TO))
 def test_every_form_date_before_the_pupils_birth_is_refused(dec, trigger):
     field, steps, who = TO[trigger]
-    case = walk(dec, opened(dec), steps)
+    case = ready(dec, walk(dec, opened(dec), steps), trigger)
     refused(dec, case, trigger, who, field, "2011-12-31", "早于出生日期", "before the pupil's birth date")
 
 

@@ -63,6 +63,7 @@ def test_deadline_rows_record_met_and_cancelled(bx):
     start = next(e for e in events if e["action"] == "start_visits")
     assert start["data"]["deadlines"]["cancelled"] == []  # verification clock runs on while visiting
     assert {d["clock"] for d in start["data"]["deadlines"]["opened"]} == {"first_visit", "visiting_stage"}
+    bx.transfer_accepted(case["pupil"]["id"])  # enrolled elsewhere: only on an accepted transfer
     closed = bx.step(case["id"], "close_enrolled_elsewhere", "bureau")
     last = bx.events(case["id"])[-1]
     assert {d["clock"] for d in last["data"]["deadlines"]["cancelled"]} == {"verification", "first_visit",
@@ -79,6 +80,8 @@ def test_deadline_rows_record_met_and_cancelled(bx):
 def test_off_ramps_close_the_case_with_bureau_approval(bx, trigger, from_state, dest):
     case = bx.case_in(from_state)
     assert bx.fire(case["id"], trigger, "school_admin").status_code == 403  # the bureau approves closures
+    if trigger == "close_enrolled_elsewhere":
+        bx.transfer_accepted(case["pupil"]["id"])  # only on an accepted transfer (tests/test_transfer.py)
     closed = bx.step(case["id"], trigger, "bureau")
     assert closed["state"] == dest and closed["closed_at"] is not None and closed["open_deadlines"] == []
     last = bx.events(case["id"])[-1]
@@ -94,7 +97,7 @@ def test_false_alarm_only_from_detected(bx):
     case = bx.case_in("reported")
     r = bx.fire(case["id"], "close_false_alarm", "bureau")
     assert r.status_code == 409
-    assert "close_enrolled_elsewhere" in r.get_json()["allowed"]
+    assert "close_special_placement" in r.get_json()["allowed"]
 
 
 def test_relapse_returns_to_visiting_and_needs_two_new_failed_visits(bx):

@@ -49,6 +49,8 @@ def setup_case(bx, trigger):
         bx.follow_up_all(case["id"])
     if trigger == "log_follow_up":  # its first checkpoint's day has come
         bx.at_day(bx.checkpoint_due(case["id"], "two_weeks"))
+    if trigger == "close_enrolled_elsewhere":  # only on an accepted transfer of the pupil
+        bx.transfer_accepted(case["pupil"]["id"])
     if trigger == "verify" and case["confirmed"]:
         pytest.fail("fresh case unexpectedly confirmed")
     return bx.case(case["id"])

@@ -51,7 +51,9 @@ def story(bx):
                                 ("start_visits", "school_admin"), *VISITS, ("escalate_joint", "school_admin"),
                                 ("verify", "bureau")])
     c = walk(bx, "2026-10-12", [])
-    d = walk(bx, "2026-10-12", [("report", "school_admin"), ("close_enrolled_elsewhere", "bureau")])
+    d = walk(bx, "2026-10-12", [("report", "school_admin")])
+    bx.transfer_accepted(d["pupil"]["id"])  # enrolled elsewhere: on an accepted transfer only
+    d = walk_more(bx, d, [("close_enrolled_elsewhere", "bureau")])
     e = walk(bx, "2026-10-12", [("close_false_alarm", "bureau")])
     sb = walk(bx, "2026-10-12", [("report", "other_admin")], pupil=bx.district.other_pupil,
               opener="other_teacher")

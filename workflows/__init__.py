@@ -7,5 +7,6 @@ from workflows.dropout import DEFINITION as DROPOUT
 from workflows.door_visit import DEFINITION as DOOR_VISIT
 from workflows.placement import DEFINITION as PLACEMENT
 from workflows.school_report import DEFINITION as SCHOOL_REPORT
+from workflows.transfer import DEFINITION as TRANSFER
 
-ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, PLACEMENT]
+ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, TRANSFER, PLACEMENT]

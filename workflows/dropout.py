@@ -88,6 +88,14 @@ def follow_ups_done(ctx):
         return {"follow_ups": "最近一次回访显示有反复风险 / the last follow-up shows a relapse risk"}
 
 
+def transfer_accepted(ctx):
+    """Enrolled elsewhere only on the receiving side's word: a transfer of the pupil accepted (by the
+    receiving school of the district, or the bureau on the receipt of a school outside it)."""
+    if ("accepted", True) not in ctx.subject_cases("transfer"):
+        return {"receipt_no": "须先有已接收的转学（接收学校确认或教育局核验回执） / a transfer of the pupil must "
+                              "be accepted first (by the receiving school, or the bureau on its receipt)"}
+
+
 def not_yet_confirmed(ctx):
     if ctx.field("confirmed"):
         return {"confirmed": "已确认 / already confirmed"}
@@ -242,7 +250,7 @@ DEFINITION = {
          "roles": ["bureau_officer"], "form": FalseAlarmForm},
         {"name": "close_enrolled_elsewhere", "zh": "已在他校就读结案", "en": "Close: enrolled elsewhere", "source": OPEN,
          "dest": "closed_enrolled_elsewhere", "roles": ["bureau_officer"], "form": EnrolledElsewhereForm,
-         "occurred_on": "transfer_date"},
+         "occurred_on": "transfer_date", "preconditions": [transfer_accepted]},
         {"name": "close_special_placement", "zh": "特殊安置结案", "en": "Close: special placement", "source": OPEN,
          "dest": "closed_special_placement", "roles": ["bureau_officer"], "form": SpecialPlacementForm,
          "occurred_on": "placed_on",

@@ -10,6 +10,7 @@ from app.api.util import json_body, paginate
 from app.auth.actor import current_actor
 from app.auth.scope import load_case_in_scope
 from app.errors import AlreadyDone, BadRequest
+from app.evidence import files as evidence, serving
 from app.engine.operations import fire, open_case
 from app.models import Case
 from app.district.presenters import case_detail, case_summary, timeline_read
@@ -64,10 +65,18 @@ def fire_transition(case_id, trigger):
     body = json_body()
     key = body.pop("client_key", None) if isinstance(body, dict) else None
     try:
-        fire(case_id, trigger, current_actor(), body, version=body.get("version"), client_key=key)  # 404 inside
+        fire(case_id, trigger, current_actor(), body, version=body.get("version"), client_key=key,
+             files=evidence.from_request())  # 404 inside
     except AlreadyDone:
         pass  # the same posting sent again (a retry after a lost answer): answered like the first, not recorded
     return jsonify(case_detail(load_case_in_scope(current_actor(), case_id), current_actor(), via=f"api:{trigger}"))
+
+
+@bp.get("/cases/<int:case_id>/files/<sha256>")
+def case_file(case_id, sha256):
+    """An evidence file a step of the case carried, by its SHA-256 (the step's event names it)."""
+    case = load_case_in_scope(current_actor(), case_id)
+    return serving.send(current_actor(), case, sha256, via="api:case_file")
 
 
 @bp.get("/cases/<int:case_id>/timeline")

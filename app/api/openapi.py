@@ -222,8 +222,30 @@ def _transition_paths() -> dict:
             paths[f"/cases/{{case_id}}/transitions/{t.name}"] = {"post": _op(
                 f"{defn.name}: {t.zh} ({t.kind}; from {', '.join(t.sources)}"
                 f"{' to ' + t.dest if t.dest else ''}; roles: {', '.join(t.roles)})", 200, ref("Case"), 403, 409,
-                422, params=[_id("case_id")], request={JSON: {"schema": schema}}, operationId=f"fire_{t.name}")}
+                422, params=[_id("case_id")], request={JSON: {"schema": schema}, **EVIDENCE_UPLOAD},
+                operationId=f"fire_{t.name}")}
     return paths
+
+
+# Any step may carry evidence files: the same JSON body as the `payload` part, the files as `files` parts
+# (PDF, JPEG or PNG by their first bytes, each within the configured size; a bad one is 422 naming `files`).
+EVIDENCE_UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "required": ["payload"], "properties": {
+    "payload": {"type": "string", "description": "the step's JSON body, as application/json would carry it"},
+    "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+              "description": "evidence files: PDF, JPEG or PNG (told by their content), each at most the "
+                             "configured size (10 MiB by default)"}}}}}
+EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def _evidence_paths() -> dict:
+    sha = {"name": "sha256", "in": "path", "required": True,
+           "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$", "minLength": 64, "maxLength": 64}}
+    op = _op("An evidence file a step of the case carried, by the SHA-256 its event records (the read is "
+             "logged; 404 outside the case's scope or when no step of this case carried it)", 200,
+             {"type": "string", "format": "binary"}, params=[_id("case_id"), sha], mime=EVIDENCE_TYPES[0],
+             operationId="get_case_file")
+    op["responses"]["200"]["content"] = {m: {"schema": {"type": "string", "format": "binary"}} for m in EVIDENCE_TYPES}
+    return {"/cases/{case_id}/files/{sha256}": {"get": op}}
 
 
 def _pupil_schema() -> dict:
@@ -392,6 +414,7 @@ def build_spec() -> dict:
                        "steps, each once (`student_id`: one pupil's)", 200, ref("HomeVisitPage"), 403, 404,
                        params=_query(student_id={"type": "integer", "minimum": 1, "maximum": MAX_ID}) + PAGE)},
         **_transition_paths(),
+        **_evidence_paths(),
     }
     # Where a response names a case, stateful testing carries its id on to the case's operations.
     paths["/cases"]["post"]["responses"]["201"]["links"] = _links(*case_ops)

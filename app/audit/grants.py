@@ -11,7 +11,7 @@ from sqlalchemy import text
 # (yet) are skipped.
 # import_runs is not among them: a run is written when an import starts and completed once at its end
 # (its own trigger seals it after that), so the app role needs that one UPDATE.
-EVENT_TABLES = ("case_events", "access_log", "pupil_events", "admin_events", "auth_events")
+EVENT_TABLES = ("case_events", "access_log", "pupil_events", "admin_events", "auth_events", "case_files")
 # Alembic's bookkeeping: the app reads nothing else of it and must never write it.
 READ_ONLY_TABLES = ("alembic_version",)
 

@@ -145,6 +145,13 @@ def pupil_event(pupil, who: By, action: str, changed: dict, run: ImportRun | Non
     return event
 
 
+def pupil_event_row(pupil_id: int, who: By, action: str, changed: dict, at) -> dict:
+    """The same event as a row for a write that is not the session's (a case step's own write: a pupil
+    moved to the class a transfer was accepted into commits with that step, or not at all)."""
+    return {"pupil_id": pupil_id, "at": at, "actor_id": who.id, "actor": who.name, "action": action,
+            "changes": changed, "import_run_id": None}
+
+
 def start_import(who: By, via: str, filename: str) -> ImportRun:
     """Committed at once: the pupils' events of every batch point to it, whatever becomes of a batch."""
     run = ImportRun(at=clock.now(), actor_id=who.id, actor=who.name, via=via, filename=(filename or "")[:255])

@@ -40,14 +40,16 @@ class Actor:
     def roles_for(self, case: Case) -> set[str]:
         """The roles this actor holds over this case (empty: the case does not exist for them)."""
         roles = self.roles_for_path(case.unit_path)
+        if case.also_unit_path:  # a second unit the definition names (a transfer's receiving school)
+            roles |= self.roles_for_path(case.also_unit_path)
         if "partner" in self.role_names and is_invited(case.id, self.id):
             roles.add("partner")
         return roles
 
     def case_filter(self):
         """A WHERE clause selecting exactly the cases in scope."""
-        clauses = [Case.unit_path.startswith(g.path, autoescape=True)
-                   for g in self.grants if g.role in TREE_ROLES]
+        clauses = [column.startswith(g.path, autoescape=True) for g in self.grants if g.role in TREE_ROLES
+                   for column in (Case.unit_path, Case.also_unit_path)]
         if "partner" in self.role_names:
             clauses.append(Case.id.in_(invited_cases(self.id)))
         return or_(*clauses) if clauses else false()

@@ -54,16 +54,18 @@ def following(clock_def, row_level: int, action: str, due_at: datetime) -> tuple
     return level, None, None
 
 
-def recipients(case: Case, roles, assignees_first: bool = False) -> list[int]:
-    """Users holding one of `roles` over the case (assignees in those roles first, when asked)."""
-    if assignees_first:
+def recipients(case: Case, roles, assignees_first: bool = False, side: str = "subject") -> list[int]:
+    """Users holding one of `roles` over the case (assignees in those roles first, when asked); on the
+    "also" side, over the case's second unit (a transfer's receiving school) when it has one."""
+    path = case.also_unit_path if side == "also" and case.also_unit_path else case.unit_path
+    if assignees_first and path == case.unit_path:  # the case's assignees are its own side's people
         assigned = db.session.execute(select(CaseAssignee.user_id).where(
             CaseAssignee.case_id == case.id, CaseAssignee.role.in_(roles))).scalars().all()
         if assigned:
             return sorted(set(assigned))
     rows = db.session.execute(
         select(RoleAssignment.user_id).join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(RoleAssignment.role.in_(roles), literal(case.unit_path).startswith(OrgUnit.path))).scalars()
+        .where(RoleAssignment.role.in_(roles), literal(path).startswith(OrgUnit.path))).scalars()
     return sorted(set(rows))
 
 
@@ -114,7 +116,8 @@ def audience(case: Case, clock_def, action: str, level: int) -> tuple[list, list
     A clock without a ladder (or past its last step) is valid: it still falls due (level 1, the
     deadline is overdue), and tells the people its reminder goes to; there is nobody to escalate to."""
     if action == "remind" or level > len(clock_def.ladder):
-        return list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True)
+        return list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True,
+                                                  side=clock_def.remind_side)
     roles = list(clock_def.ladder[level - 1]["notify"])
     return roles, recipients(case, roles)
 

@@ -127,7 +127,7 @@ def case_detail(case, actor, *, via: str) -> dict:
     d = case_summary(case, overdue=any(dl["overdue"] for dl in deadlines))
     d["vars"] = case.vars
     d["open_deadlines"] = deadlines
-    d["available_transitions"] = available_triggers(defn, case, roles)
+    d["available_transitions"] = available_triggers(defn, case, roles, actor=actor)
     d["your_roles"] = sorted(roles)
     if needs_personal_data(roles):
         if case.pupil is not None:

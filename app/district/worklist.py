@@ -37,14 +37,14 @@ def _states_split(role: str, workflow: str) -> tuple[set, set]:
     return sure, maybe - sure
 
 
-def _passing(role: str, workflow: str, states: set, where) -> list[int]:
+def _passing(role: str, workflow: str, states: set, where, actor=None) -> list[int]:
     """Ids of the open cases in `states` (and `where`) for which a state trigger of `role` is offered."""
     defn = machine.get(workflow)
     mine = {t.name for t in _state_triggers(defn, role)}
     now = clock.now()
     rows = db.session.execute(select(Case).where(Case.closed_at.is_(None), Case.workflow == workflow,
                                                  Case.state.in_(states), where)).scalars()
-    return [c.id for c in rows if mine.intersection(available_triggers(defn, c, {role}, now))]
+    return [c.id for c in rows if mine.intersection(available_triggers(defn, c, {role}, now, actor))]
 
 
 def waiting_clause(actor):
@@ -58,18 +58,19 @@ def _waiting_in(actor, workflow: str):
         if g.role not in TREE_ROLES:
             continue
         sure, maybe = _states_split(g.role, workflow)
-        in_unit = Case.unit_path.startswith(g.path, autoescape=True)
+        in_unit = or_(Case.unit_path.startswith(g.path, autoescape=True),
+                      Case.also_unit_path.startswith(g.path, autoescape=True))
         if sure:
             clauses.append(and_(in_unit, Case.state.in_(sure)))
         if maybe:
-            clauses.append(Case.id.in_(_passing(g.role, workflow, maybe, in_unit)))
+            clauses.append(Case.id.in_(_passing(g.role, workflow, maybe, in_unit, actor)))
     if actor.has_role("partner"):
         sure, maybe = _states_split("partner", workflow)
         invited = Case.id.in_(invited_cases(actor.id))
         if sure:
             clauses.append(and_(Case.state.in_(sure), invited))
         if maybe:
-            clauses.append(Case.id.in_(_passing("partner", workflow, maybe, invited)))
+            clauses.append(Case.id.in_(_passing("partner", workflow, maybe, invited, actor)))
     return and_(Case.closed_at.is_(None), Case.workflow == workflow, or_(*clauses) if clauses else False)
 
 

@@ -4,7 +4,8 @@ from sqlalchemy import select
 from app.auth.actor import Actor
 from app.errors import Invalid
 from app.extensions import db
-from app.models import CaseAssignee, CasePartner, User
+from app.audit import history
+from app.models import Case, CaseAssignee, CasePartner, OrgUnit, Pupil, User
 
 # What a step may freeze (ctx.freeze(name)): name -> maker(ctx) -> ((table, row), note). The makers are
 # the app's (app/reports/frozen.py registers the monthly report's); the definition names one.
@@ -20,6 +21,45 @@ class StepContext:
         self.sets: dict = {}
         self.notes: dict = {}  # extra facts for the audit event (who was assigned, invited)
         self.extra: list[tuple[str, dict]] = []  # rows to add in the step's own write (table, values)
+        self.files: list[dict] = []  # the evidence files the step carries (sha256, name, size, type)
+
+    def on_side(self, side: str) -> bool:
+        """Whether the actor works this case from its subject's side ("subject": a grant over the case's
+        own unit) or from its second unit's ("also": the subject's `also` unit, a receiving school). A
+        bureau over both is on both. Without an actor (nothing asked of a person) every side holds."""
+        if self.actor is None:
+            return True
+        path = self.case.unit_path if side == "subject" else getattr(self.case, "also_unit_path", None)
+        return bool(path) and bool(self.actor.roles_for_path(path))
+
+    def has_side(self, side: str) -> bool:
+        """Whether the case has that side: "also" only when its open form named a second unit."""
+        return side == "subject" or bool(getattr(self.case, "also_unit_path", None))
+
+    def subject_cases(self, workflow: str) -> list[tuple[str, bool]]:
+        """(state, closed) of every case of `workflow` about this case's subject (a transfer of the pupil
+        this dropout case is about), oldest first."""
+        rows = db.session.execute(select(Case.state, Case.closed_at).where(
+            Case.workflow == workflow, Case.subject_key == self.case.subject_key).order_by(Case.id)).all()
+        return [(state, closed is not None) for state, closed in rows]
+
+    def move_pupil(self, class_id, within: str = "also", field: str = "class_id") -> None:
+        """The case's pupil moves to class `class_id`, a class under the case's `within` side's unit, in
+        the step's own write: the pupil's class changes and the pupil's history records it, as a roster
+        change does (who, when, the class before and after). A class elsewhere is a 422 naming `field`."""
+        under = self.case.unit_path if within == "subject" else self.case.also_unit_path
+        target = db.session.get(OrgUnit, class_id) if isinstance(class_id, int) else None
+        if target is None or target.kind != "class" or not under or not target.path.startswith(under):
+            raise Invalid({field: "须是接收单位的班级 / must be a class of the receiving unit"})
+        kind, _, ident = self.case.subject_key.partition(":")
+        if kind != "pupil":  # a definition error, not the user's: only a pupil's case moves a pupil
+            raise ValueError(f"move_pupil on a case about {kind!r}, not a pupil")
+        pupil_id = int(ident)
+        pupil = db.session.get(Pupil, pupil_id)
+        self.extra.append(("pupils", {"class_id": target.id}, [pupil_id]))
+        self.extra.append(("pupil_events", history.pupil_event_row(
+            pupil_id, history.by(self.actor), "updated", {"class_code": [pupil.klass.code, target.code]}, self.now)))
+        self.notes["moved"] = {"pupil_id": pupil_id, "from": pupil.klass.code, "to": target.code}
 
     def freeze(self, name: str) -> None:
         """Freeze a snapshot of what the step submits, written with the step or not at all; its hash goes

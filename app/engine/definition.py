@@ -75,6 +75,9 @@ class Clock:
     # The case date the due points count from (a follow-up counts from the return date the re-enrolment
     # gives, however late it is typed); None: the day the state was entered.
     counts_from: str | None = None
+    # Whose turn the clock is, for its reminder: "subject" (the case's own unit) or "also" (the
+    # subject's second unit, a transfer's receiving school, when the case has one).
+    remind_side: str = "subject"
 
     def point_names(self) -> list:
         return [p.get("name") for p in self.due]
@@ -212,7 +215,8 @@ def build(raw: dict, known_roles) -> Definition:
                              _listify(c.get("remind")),
                              tuple({**step, "notify": _listify(step.get("notify"))} for step in c.get("ladder", ())),
                              c.get("remind_before_working_days", default_lead), c.get("en", c["name"]),
-                             *_checkpoints(c.get("checkpoints")), c.get("counts_from"))
+                             *_checkpoints(c.get("checkpoints")), c.get("counts_from"),
+                             c.get("remind_side", "subject"))
                        for c in raw.get("clocks", ()))
         defn = Definition(raw["name"], raw.get("title", {}), raw["initial"], states, triggers, clocks,
                           _listify(raw["open"]["roles"]), raw["open"]["form"],

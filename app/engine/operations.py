@@ -47,15 +47,16 @@ class _ChainMoved(Exception):
     """The case's chain head moved but its version did not: a system action wrote in between."""
 
 
-def available_triggers(defn, case: Case, roles: set[str], now=None) -> list[str]:
+def available_triggers(defn, case: Case, roles: set[str], now=None, actor=None) -> list[str]:
     """The triggers the case offers these roles now: its state allows them, a role may fire them, and
-    their preconditions (guards on the case alone) hold. Form-dependent guards are left to fire()."""
+    their preconditions (guards on the case alone, and on which side of the case `actor` is: see
+    StepContext.on_side) hold. Form-dependent guards are left to fire()."""
     if case.closed_at is not None:
         return []
     names = [t for t in machine.triggers_from(defn, case.state) if roles.intersection(defn.triggers[t].roles)]
     if not any(defn.triggers[t].preconditions for t in names):
         return names
-    ctx = StepContext(case, {}, None, now or clock.now(), defn)  # no form: only what the case itself says
+    ctx = StepContext(case, {}, actor, now or clock.now(), defn)  # no form: only what the case itself says
     return [t for t in names if not _failed(defn.triggers[t].preconditions, ctx)]
 
 
@@ -89,8 +90,14 @@ def step():
         _after_commit(*tx.written)
 
 
-def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None, client_key=None) -> store.Snapshot:
+def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None, client_key=None,
+         files=None) -> store.Snapshot:
     """Fire `trigger` on case `case_id` as `actor` with the form data in `payload`.
+
+    `files` (optional): the evidence files the step carries (app/evidence/files.py Evidence: any trigger
+    of any workflow may carry them). Checked with the form (422 naming `files`), recorded on the step's
+    audit event (each file's sha256, name, size, type: the hash chain covers them) and in case_files, and
+    stored just before the step's write.
 
     `client_key` (optional) names this posting of the form: if the case already recorded an action with
     it, AlreadyDone is raised (before the version and form checks: a replay carries the old version) and
@@ -109,10 +116,12 @@ def fire(case_id: int, trigger: str, actor, payload: dict, *, version, now=None,
                 if case is None:
                     raise NotFound("没有这个个案 / no such case")
                 defn = machine.get(case.workflow)
-                checked = _check(defn, case, trigger, actor, payload, version, now, client_key)
-                plan = _plan(defn, case, checked, actor, now)
+                checked = _check(defn, case, trigger, actor, payload, version, now, client_key, files)
+                plan = _plan(defn, case, checked, actor, now, files)
                 if client_key is not None:
                     plan.extra.append(client_keys.row(case.id, client_key, actor.id, trigger, plan.event["seq"], now))
+                if files:
+                    files.save()  # before the write: a committed step never names a file that is not there
                 _write(tx, case, plan, version, now, last_try=attempt == CHAIN_RETRIES - 1)
             if checked.trigger.then_open is not None:  # committed: the follow-on case is a step of its own
                 _open_follow_on(checked.trigger, checked.data, case, actor, now)
@@ -186,7 +195,7 @@ class _Plan:
     extra: list         # rows its effects add or change (an assignee, an invitation)
 
 
-def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -> _Checked:
+def _check(defn, case, trigger, actor, payload, version, now, client_key=None, files=None) -> _Checked:
     """Every check of the step, in the module docstring's order; raises the first that refuses it."""
     t = defn.triggers.get(trigger)
     if t is None:
@@ -205,13 +214,16 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -
                            current_version=case.version, state=case.state)
     if case.closed_at is not None or case.state not in t.sources:
         raise NotAllowedNow(f"个案当前状态({case.state})不能执行 {trigger} / not allowed in state {case.state}",
-                            state=case.state, allowed=available_triggers(defn, case, roles))
+                            state=case.state, allowed=available_triggers(defn, case, roles, actor=actor))
     data = validate_payload(t.form, payload)
+    if files and files.errors():
+        raise Invalid(files.errors())
     errors = dates.check(t.form, data, today=clocks.calendar.local_date(now), birth=case.birth_date,
                          order=t.dates, known=dates.case_dates(case, defn.opened_on_name), labels=defn.case_dates)
     if errors:
         raise Invalid(errors)
     ctx = StepContext(case, data, actor, now, defn)
+    ctx.files = files.meta() if files else []
     errors = _failed(t.preconditions + t.guards, ctx)
     if errors:
         raise Invalid(errors)
@@ -219,7 +231,7 @@ def _check(defn, case, trigger, actor, payload, version, now, client_key=None) -
     return _Checked(t, acting, data, ctx, points)
 
 
-def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
+def _plan(defn, case, checked: _Checked, actor, now, files=None) -> _Plan:
     """What the checked step changes: its state, its effects, its dates, its deadlines, its audit event."""
     t, ctx, data = checked.trigger, checked.ctx, checked.data
     position = _Position(case.state)
@@ -251,10 +263,14 @@ def _plan(defn, case, checked: _Checked, actor, now) -> _Plan:
         opened = []
     event = audit.prepare(case.id, (case.last_seq, case.last_hash), actor_id=actor.id, actor=actor.username,
                           role=checked.acting, action=t.name, from_state=case.state, to_state=new_state,
-                          data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes},
+                          data={"form": data, "deadlines": clocks.summary(met, cancelled, opened), **ctx.notes,
+                                **({"files": files.meta()} if files else {})},
                           at=now, occurred_on=occurred)
     values.update(state=new_state, version=case.version + 1, vars=ctx.vars)
-    return _Plan(values, event, met, cancelled, opened, ctx.extra)
+    extra = ctx.extra + [("case_files", {"case_id": case.id, "seq": event["seq"], "sha256": f["sha256"],
+                                         "name": f["name"], "size": f["size"], "mime": f["type"], "at": now})
+                         for f in (files.meta() if files else ())]
+    return _Plan(values, event, met, cancelled, opened, extra)
 
 
 def _write(tx, case, plan: _Plan, version: int, now, *, last_try: bool) -> None:
@@ -307,6 +323,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
     acting = next((r for r in defn.open_roles if r in roles), None)
     if acting is None:
         raise NotPermitted("您的角色不能新建个案 / your role may not open cases", roles_allowed=list(defn.open_roles))
+    subject = subjects.with_second_unit(tx, defn.subject, data, subject)
     errors = dates.check(defn.open_form, data, today=clocks.calendar.local_date(now), birth=subject.birth_date)
     if errors:
         raise Invalid(errors)
@@ -316,6 +333,7 @@ def _open(tx, actor, payload, defn, now, evidence=None) -> int:
         case_id = tx.insert_case({
             "workflow": defn.name, "subject_key": subject.key, "pupil_id": subject.pupil_id,
             "state": defn.initial, "version": 1, "unit_path": subject.unit_path, "school_id": subject.school_id,
+            "also_unit_path": subject.also_path,
             "fields": defn.field_values(None), "vars": {}, "escalation_level": 0, "opened_on": opened_on,
             "source": data.get("source") or "teacher", "opened_at": now, "updated_at": now, "last_seq": 0,
             "last_hash": ""})

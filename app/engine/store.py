@@ -48,6 +48,8 @@ class Snapshot:
     state: str
     version: int
     unit_path: str
+    also_unit_path: str | None  # the subject's second unit (app/engine/subjects.py "also"), if any
+    subject_key: str
     fields: dict    # the workflow's case-level fields as stored (definition.field_values fills defaults)
     vars: dict
     closed_at: datetime | None
@@ -161,6 +163,7 @@ def _dumps(obj) -> str:
 
 
 def _pg_extra(i: int, table: str, row: dict, ids=None) -> tuple[str, dict]:
+    row = {c: Json(v) if isinstance(v, (dict, list)) else v for c, v in row.items()}  # JSON columns
     if ids is not None:  # an UPDATE of the rows `ids`
         sets = ", ".join(f"{c} = %(x{i}_{c})s" for c in row)
         return (f"UPDATE {table} SET {sets} WHERE id = ANY(%(x{i}_ids)s::int[]) AND {_APPLIED}",

@@ -5,6 +5,7 @@ from app.models.calendar import CalendarDay
 from app.models.cases import Case, CaseAssignee, CasePartner
 from app.models.deadlines import Deadline
 from app.models.events import AccessLog, CaseEvent
+from app.models.files import CaseFile
 from app.models.filters import SavedFilter
 from app.models.home_visits import HomeVisit
 from app.models.history import AdminEvent, ImportRun, PupilEvent
@@ -18,7 +19,8 @@ from app.models.registers import Mismatch, RegisterFigures, RegisterImport, Regi
 from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["Absence", "AbsenceStreak", "AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case",
-           "CaseAssignee", "CaseEvent", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "HomeVisit", "ImportRun", "Mismatch",
-           "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport", "RegisterRow", "ReportTarget",
-           "ReportVersion", "RiskEntry", "RoleAssignment", "RosterGap", "SavedFilter", "StatusCount", "UnitSetting",
+           "CaseAssignee", "CaseEvent", "CaseFile", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "HomeVisit",
+           "ImportRun", "Mismatch", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RegisterFigures", "RegisterImport",
+           "RegisterRow", "ReportTarget", "ReportVersion", "RiskEntry", "RoleAssignment", "RosterGap", "SavedFilter",
+           "StatusCount", "UnitSetting",
            "User"]

@@ -24,6 +24,9 @@ class Case(db.Model):
     # prefix test.
     unit_path: Mapped[str] = mapped_column(String(255))
     school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # A second unit whose staff also see and work the case (the definition's subject "also": a transfer's
+    # receiving school), its org path; NULL for most cases. Scope is the same prefix test on it.
+    also_unit_path: Mapped[str | None] = mapped_column(String(255))
     # The workflow's own case-level fields (its definition's "fields"), set by its effects (ctx.set).
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     # Workflow variables the guards read (visit counters, flags); written only by the engine.
@@ -57,6 +60,7 @@ class Case(db.Model):
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
         # Scope is a prefix test (LIKE '/1/4/%'): a pattern index serves it whatever the collation (0006).
         Index("ix_cases_unit_path", "unit_path", postgresql_ops={"unit_path": "varchar_pattern_ops"}),
+        Index("ix_cases_also_unit_path", "also_unit_path", postgresql_ops={"also_unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
     )
 

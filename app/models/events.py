@@ -56,7 +56,7 @@ class AccessLog(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     via: Mapped[str] = mapped_column(String(100))  # the page or endpoint: page:timeline, api:get_case, ...
     what: Mapped[str] = mapped_column(String(32), default="personal_data",
-                                      server_default="personal_data")  # timeline | personal_data | export
+                                      server_default="personal_data")  # timeline | personal_data | export | file
 
     __table_args__ = (Index("ix_access_log_at", "at"),
                       CheckConstraint("pupil_id IS NOT NULL OR mismatch_id IS NOT NULL", name="subject"))

@@ -13,7 +13,7 @@ from app.errors import BadRequest
 from app.extensions import db
 from app.models import AccessLog, Mismatch, OrgUnit, Pupil, User
 
-WHAT = ("timeline", "personal_data", "export")
+WHAT = ("timeline", "personal_data", "export", "file")  # file: an evidence file a step carried
 
 
 def record(actor, via: str, what: str = "personal_data", *, pupil_id: int | None = None,

@@ -49,7 +49,8 @@
   function fieldsOf(form) {
     var out = [];
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || OWN.indexOf(el.name) >= 0 || el.disabled || el.type === "submit") return;
+      // evidence files are not kept in a draft (a draft is text in localStorage): they go with an online post
+      if (!el.name || OWN.indexOf(el.name) >= 0 || el.disabled || el.type === "submit" || el.type === "file") return;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
       out.push([el.name, el.value]);
     });
@@ -58,7 +59,7 @@
 
   function fill(form, fields) {
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || OWN.indexOf(el.name) >= 0 || el.type === "submit") return;
+      if (!el.name || OWN.indexOf(el.name) >= 0 || el.type === "submit" || el.type === "file") return;
       var values = fields.filter(function (f) { return f[0] === el.name; }).map(function (f) { return f[1]; });
       if (el.type === "checkbox" || el.type === "radio") el.checked = values.indexOf(el.value) >= 0;
       else if (values.length) el.value = values[0];

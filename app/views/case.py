@@ -21,6 +21,7 @@ from app.deadlines import checkpoints
 from app.engine import machine
 from app.errors import AlreadyDone, Invalid, NotAllowedNow, NotFound, StaleVersion
 from app.engine.operations import available_triggers, fire
+from app.evidence import files as evidence, serving
 from app.extensions import db
 from app.district.presenters import log_personal_read, masker_for, needs_personal_data, shown_events
 from app.views import bp, forms, idle, pickers
@@ -35,10 +36,12 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         log_personal_read(a, case.pupil_id, case.id, "page:case")
     # The records below show what was typed into the forms: masked like the pupil card for roles without need.
     events = shown_events(audit.events(case.id), masker_for(case, roles))
-    triggers = available_triggers(defn, case, roles)
+    triggers = available_triggers(defn, case, roles, actor=a)
     now = clock.now()
     checkpoint_list = checkpoints.for_case(defn, case.id, now)
     action_forms = {}
+    errors = dict(errors or {})
+    file_error = errors.pop("files", None)  # shown beside the file input, not above the form
     for name in triggers:
         t = defn.triggers[name]
         if t.form is None:
@@ -58,7 +61,7 @@ def _render(case, *, status=200, open_trigger=None, posted=None, errors=None, ch
         pupil_page=case.pupil is not None and bool(a.roles_for_path(case.pupil.klass.path)),
         action_forms=action_forms, open_trigger=open_trigger, stages=records.stages(defn, events),
         stagebar=path.bar(defn, case, events), assignee=people.assignee, record_fields=records.shown_fields,
-        who=people.recorder(events), changed=changed, seen_seq=case.last_seq,
+        who=people.recorder(events), changed=changed, seen_seq=case.last_seq, file_error=file_error,
         versions=frozen.versions(case.id)), status
 
 
@@ -70,6 +73,14 @@ def case_page(case_id):
     if kept:
         return _render(case, open_trigger=kept[0].rsplit("/", 1)[-1], posted=kept[1])
     return _render(case)
+
+
+@bp.get("/cases/<int:case_id>/files/<sha256>")
+@login_required
+def case_file(case_id, sha256):
+    """An evidence file a step of the case carried (a receipt, a visit's photo), read in scope and logged."""
+    case = load_case_in_scope(current_actor(), case_id)
+    return serving.send(current_actor(), case, sha256, via="page:case_file")
 
 
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
@@ -84,14 +95,14 @@ def case_action(case_id, trigger):
     before = case.last_seq
     try:
         fire(case.id, trigger, current_actor(), forms.payload(t.form, request.form), version=version,
-             client_key=request.form.get("client_key"))  # 403 inside
+             client_key=request.form.get("client_key"), files=evidence.from_request())  # 403 inside
     except AlreadyDone as e:  # the same form posted again (a queued offline visit, a double click)
         db.session.rollback()
         flash(f"{t.zh}：此前已提交，未重复记录 / {t.en}: sent before, not recorded twice", "ok")
         return redirect(url_for("views.case_page", case_id=case.id) + f"#event-{e.seq}")
     except Invalid as e:
         db.session.rollback()
-        if trigger not in available_triggers(defn, case, current_actor().roles_for(case)):
+        if t.form is None or trigger not in available_triggers(defn, case, current_actor().roles_for(case), actor=current_actor()):
             # A precondition refused it: the action has no form on the page, so its reasons go above.
             for message in e.fields.values():
                 flash(message, "error")
@@ -103,7 +114,7 @@ def case_action(case_id, trigger):
         case = load_case_in_scope(current_actor(), case_id)
         seen = request.form.get("seen_seq", type=int) or 0
         changed = [e for e in audit.events(case.id) if e.seq > seen]  # shown without form data
-        still = trigger in available_triggers(defn, case, current_actor().roles_for(case))
+        still = trigger in available_triggers(defn, case, current_actor().roles_for(case), actor=current_actor())
         return _render(case, status=409, open_trigger=trigger if still else None, posted=request.form,
                        changed={"events": changed, "trigger": t, "still_possible": still})
     flash(f"已完成：{t.zh} / Done: {t.en}", "ok")

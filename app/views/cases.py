@@ -232,7 +232,7 @@ def new_case():
     pupils = _roster_matches(q) if q else []
     page = {"defn": defn, "picker": picker, "q": q, "workflows": list(machine.registered().values())}
     if request.method == "POST" and request.form.get("find"):  # the roster search, posted
-        return render_template("case_new.html", form=_blank(defn), pupils=pupils, **page)
+        return render_template("case_new.html", form=pickers.second_unit(defn, _blank(defn)), pupils=pupils, **page)
     if request.method == "POST":
         try:
             case_id = open_case(current_actor(), forms.payload(defn.open_form, request.form), workflow=defn.name)
@@ -246,13 +246,13 @@ def new_case():
         chosen = request.form.get(picker, type=int) if picker else None
         if chosen and 0 < chosen <= MAX_ID and not any(p.id == chosen for p in pupils):
             pupils = _roster_matches(None, pupil_id=chosen) + pupils
-        return render_template("case_new.html", form=form, pupils=pupils, **page), 422
+        return render_template("case_new.html", form=pickers.second_unit(defn, form), pupils=pupils, **page), 422
     kept = idle.restored("/cases/new", current_user)  # typed before an idle expiry
     form = forms.bound(defn.open_form, kept[1]) if kept else _blank(defn)
     chosen = kept[1].get(picker, type=int) if kept and picker else None
     if chosen and not any(p.id == chosen for p in pupils):
         pupils = _roster_matches(None, pupil_id=chosen) + pupils
-    return render_template("case_new.html", form=form, pupils=pupils, **page)
+    return render_template("case_new.html", form=pickers.second_unit(defn, form), pupils=pupils, **page)
 
 
 def _roster_matches(q: str | None, pupil_id: int | None = None, limit: int = 20) -> list[Pupil]:

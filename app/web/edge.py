@@ -12,7 +12,7 @@ import json
 import re
 from urllib.parse import unquote_to_bytes
 
-from flask import g, request
+from flask import current_app, g, request
 
 from app.errors import BadRequest
 
@@ -73,10 +73,11 @@ def check_json(value, root: str = "body"):
 
 
 def json_body() -> dict:
-    """The request's JSON object, parsed and checked once per request ({} for an empty body)."""
+    """The request's JSON object, parsed and checked once per request ({} for an empty body). A
+    multipart request (a step with its evidence files) carries it as its `payload` part."""
     if "edge_json" in g:
         return g.edge_json
-    raw = request.get_data(cache=True)
+    raw = request.form.get("payload", "") if request.mimetype == "multipart/form-data" else request.get_data(cache=True)
     if not raw.strip():
         body = {}
     else:
@@ -104,6 +105,11 @@ def check_request() -> None:
     if mimetype == "application/x-www-form-urlencoded":
         _check_pairs(request.get_data(cache=True), "form", body=True)
     elif mimetype == "multipart/form-data":
+        # A form with files (a roster, a step's evidence) may be larger than a JSON body: as large as
+        # the evidence files one step may carry, plus its fields.
+        cfg = current_app.config
+        request.max_content_length = max(cfg["MAX_CONTENT_LENGTH"] or 0,
+                                         cfg["EVIDENCE_MAX_BYTES"] * cfg["EVIDENCE_MAX_FILES"] + 1024 * 1024)
         # Werkzeug has decoded the parts already (bad bytes became U+FFFD, harmless); the
         # characters themselves are what a database and a page must not receive.
         for name, value in request.form.items(multi=True):

@@ -11,6 +11,7 @@ Each page is loaded once per role, every <details> opened (the action forms), me
 again at 390×844; plus two states no URL reaches: a refused home-visit form (field errors shown) and
 the case page after an off-ramp closed it. The measuring is tests/browser/page_checks.js.
 """
+import hashlib
 import itertools
 import pathlib
 import re
@@ -35,7 +36,7 @@ from app.district import saved
 from app.extensions import db
 from app.models import Case, Mismatch, Notification, User
 from tests.deadline_helpers import remind_on_time
-from tests.district import USERS
+from tests.district import USERS, VALID, app_today
 from tests.registers_helpers import household_csv, poverty_csv, upload
 from tests.web import PASSWORD
 
@@ -61,6 +62,10 @@ def scene(app, bx):
     bx.step(rich["id"], "log_joint_action", "partner")
     visiting = bx.case_in("visiting")
     bx.step(visiting["id"], "log_visit", "teacher")
+    # a visit with an evidence file (the records list it; the file itself is a download, not a page)
+    assert bx.post_files(f"/cases/{visiting['id']}/transitions/log_visit",
+                         {**VALID["log_visit"], "visited_on": app_today(), "version": bx.case(visiting["id"])["version"]},
+                         [bx.RECEIPT], as_="teacher").status_code == 200
     back = bx.case_in("re_enrolled")
     bx.log_follow_up(back["id"], "two_weeks")
     closed = bx.open()
@@ -77,6 +82,9 @@ def scene(app, bx):
         assert db.session.get(Case, late["id"]).escalation_level >= 1
     report = bx.post("/cases", {"workflow": "school_report", "school_id": school, "month": "2026-11"},
                      as_="school_admin")
+    with app.app_context():
+        receiving = unit_by_code("SB").id
+    transfer = bx.request_transfer(bx.pupil(), to_school_id=receiving)  # waits on SB's school admin
     assert report.status_code == 201, report.get_json()
     # submitted: its case page lists the frozen version, and the version's printable 月报表 is a page
     submitted = bx.fire(report.get_json()["id"], "submit_report", "school_admin",
@@ -99,7 +107,9 @@ def scene(app, bx):
                history.by(teacher))
         warning.run()
         values = {
-            "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"]],
+            "case_id": [rich["id"], visiting["id"], back["id"], closed["id"], late["id"], report.get_json()["id"],
+                        transfer["id"]],
+            "sha256": [hashlib.sha256(bx.RECEIPT[1]).hexdigest()],
             "student_id": [pupil], "pupil_id": [pupil], "user_id": [teacher.id], "unit_id": [school],
             "notification_id": [notice] if notice else [], "role": list(ALL_ROLES), "filter_id": [shared.id],
             "mismatch_id": mismatches[:2], "n": [1],

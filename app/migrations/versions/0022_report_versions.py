@@ -2,13 +2,13 @@
 number the bureau sets per unit: a county's report due day).
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
