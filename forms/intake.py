@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange
 from forms.base import N_, BaseForm, long_text, options, reasons_field, short_text
 
 SOURCES = [("teacher", N_("班主任发现")), ("attendance", N_("考勤预警")), ("registry", N_("学籍比对")),
-           ("report", N_("群众/部门反映")), ("other", N_("其他"))]
+           ("report", N_("群众/部门反映")), ("recheck", N_("抽查复验")), ("other", N_("其他"))]
 
 
 class DetectionForm(BaseForm):

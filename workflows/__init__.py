@@ -6,7 +6,8 @@ default: a client that names no workflow (POST /api/v1/cases without "workflow")
 from workflows.dropout import DEFINITION as DROPOUT
 from workflows.door_visit import DEFINITION as DOOR_VISIT
 from workflows.placement import DEFINITION as PLACEMENT
+from workflows.recheck import DEFINITION as RECHECK
 from workflows.school_report import DEFINITION as SCHOOL_REPORT
 from workflows.transfer import DEFINITION as TRANSFER
 
-ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, TRANSFER, PLACEMENT]
+ALL = [DROPOUT, SCHOOL_REPORT, DOOR_VISIT, TRANSFER, PLACEMENT, RECHECK]

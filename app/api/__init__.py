@@ -15,6 +15,7 @@ from app.api import (  # noqa: E402,F401
     ledgers,
     notifications,
     openapi,
+    rechecks,
     registers,
     report_versions,
     reports,

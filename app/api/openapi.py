@@ -27,6 +27,7 @@ from forms.home_visit import HomeVisitForm
 from forms.attendance import AbsenceForm
 from forms.pupils import PHONE, STUDENT_NO, PupilForm
 from forms.registers import CompareForm, DismissForm, FiguresForm, ReviewForm
+from forms.recheck import RecheckDrawForm
 from forms.targets import StatusCountsForm, TargetsForm
 
 JSON = "application/json"
@@ -203,6 +204,24 @@ def _ledger_paths() -> dict:
             "The ledger as the official table (XLSX): title, 填报单位/填报人/填报日期, the table, 签字 and 盖章; "
             "a second sheet of strike-offs", 200, {"type": "string", "format": "binary"}, 403, 404, 429,
             params=[ledger] + school, mime=MIMETYPES["xlsx"])},
+    }
+
+
+def _recheck_paths() -> dict:
+    """The county's quarterly re-check (app/api/rechecks.py): the bureau officer, in their district."""
+    args = _query(quarter={"type": "string", "pattern": r"^\d{4}-Q[1-4]$", "example": "2026-Q4"},
+                  district={"type": "string", "minLength": 1, "maxLength": 64, "example": "D01"})
+    args[0]["required"] = True
+    draw = _op("Draw a quarter's re-checks (抽查复验): a share (default 10 %, at least 5, or all if fewer) of the "
+               "pupils struck off the ledgers in the quarter, by a recorded seed, and a recheck case opened for "
+               "each (bureau officer; 201). Once per quarter and district: again is 200 with the earlier draw",
+               201, ref("Rechecks"), 403, 404, 422, request={JSON: {"schema": form_schema(RecheckDrawForm)}})
+    draw["responses"]["200"] = {"description": "drawn before: the earlier draw (its missing cases opened)",
+                                "content": {JSON: {"schema": ref("Rechecks")}}}
+    return {
+        "/rechecks/draw": {"post": draw},
+        "/rechecks": {"get": _op("A quarter's re-check draw in the district and each check's state (bureau officer)",
+                                 200, ref("Rechecks"), 403, 404, 422, params=args)},
     }
 
 
@@ -406,6 +425,7 @@ def build_spec() -> dict:
         **_report_paths(),
         **_register_paths(),
         **_ledger_paths(),
+        **_recheck_paths(),
         "/home-visits": {
             "post": _op("Record a home visit (家访登记) to a pupil in scope (class teacher, grade leader, school admin); "
                         "409 `open_case_id` when the pupil's open case takes visit steps (record it there)", 201,

@@ -97,6 +97,21 @@ def _register_schemas() -> dict:
     }
 
 
+def _recheck_schemas(w: dict) -> dict:
+    """The county's quarterly re-check (app/api/rechecks.py, app/rechecks)."""
+    draw = obj({"id": ID, "quarter": {"type": "string", "pattern": r"^\d{4}-Q[1-4]$"}, "seed": COUNT,
+                "share": {"type": "integer", "minimum": 1, "maximum": 100}, "minimum": COUNT, "population": COUNT,
+                "drawn": array(ID, description="the pupils drawn, in the order drawn"), "drawn_at": DATETIME,
+                "drawn_by": STR})
+    check = obj({"pupil_id": ID, "name": {**STR, "description": "masked"}, "case_id": nullable(ID),
+                 "state": nullable({"type": "string", "enum": w["states"]}), "state_zh": nullable(STR),
+                 "state_en": nullable(STR), "final": BOOL})
+    return {"RecheckDraw": draw, "RecheckCheck": check, "Rechecks": obj({
+        "quarter": {"type": "string", "pattern": r"^\d{4}-Q[1-4]$"}, "district": STR, "district_name": STR,
+        "draw": {"allOf": [ref("RecheckDraw")], "nullable": True},  # null: the quarter is not drawn yet
+        "checks": array(ref("RecheckCheck")), "done": COUNT})}
+
+
 def _ledger_schemas(w: dict) -> dict:
     """The three ledgers (app/api/ledgers.py, app/ledgers/entries.py)."""
     counts = obj({k: COUNT for k in ("school_age", "suspected", "confirmed", "suspected_struck",
@@ -207,6 +222,7 @@ def components() -> dict:
                      "open_case_id", "retry_after", "rows", "bad_rows")),
         **_register_schemas(),
         **_ledger_schemas(w),
+        **_recheck_schemas(w),
         "Student": obj({**pupil_masked, **personal}, optional=tuple(personal),
                        description="masked (no personal fields) unless the reader's role needs personal data"),
         "StudentCreated": obj({**pupil_masked, **personal, "warnings": {

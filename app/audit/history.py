@@ -46,6 +46,8 @@ ADMIN_ACTIONS += ("password_reset",)  # a temporary password, to be changed at t
 # The bureau set a unit's targets for a school year (app/reports/targets.py); a school's month of
 # abnormal 学籍 status counts (app/reports/status.py).
 ADMIN_ACTIONS += ("targets_set", "status_counts_set")
+# The county drew a quarter's re-checks of the pupils struck off the ledgers (app/rechecks).
+ADMIN_ACTIONS += ("recheck_drawn",)
 ADMIN_ACTIONS += ("register_imported", "mismatch_case_opened", "mismatch_dismissed", "register_figures_set")
 
 

@@ -11,6 +11,7 @@ from app.cli.calendar import calendar_group
 from app.cli.db import db_grants
 from app.cli.deadlines import deadlines_group
 from app.cli.demo import demo_cmd
+from app.cli.rechecks import rechecks_group
 from app.cli.registers import registers_group
 from app.cli.roster import importer
 from app.cli.serve import serve_cmd
@@ -18,7 +19,7 @@ from app.cli.units import units
 from app.cli.users import users
 from app.cli.worker import worker_cmd
 
-COMMANDS = (units, users, importer, attendance_group, registers_group, audit_group, calendar_group, deadlines_group,
+COMMANDS = (units, users, importer, attendance_group, registers_group, rechecks_group, audit_group, calendar_group, deadlines_group,
             demo_cmd, serve_cmd, worker_cmd)
 
 

@@ -7,7 +7,7 @@ Scope: a case by its unit path (case_filter), a pupil by their class's path, a h
 by the district's path (so only a reader over the whole district sees the children no school lists).
 `school` (a school's code) narrows every ledger to one school; the register's children belong to none,
 so a school's ledger has none of them."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import String, cast, false, func, literal, not_, null, select, true, union_all
 from sqlalchemy.orm import aliased
@@ -76,15 +76,31 @@ def listed(view, ledger: str, school: str = ""):
 def struck(view, ledger: str, school: str = ""):
     """(rows, count) of the ledger's history (动态销号): every step that took a case out of an on_ledger
     state, with the case (its ledger by the bureau's confirmation), newest first."""
-    confirmed = _confirmed(ledger)
-    where = [view.case_filter(), counted(), CaseEvent.to_state.is_not(None),
-             in_state_marked(ON_LEDGER, CaseEvent.from_state), ~in_state_marked(ON_LEDGER, CaseEvent.to_state),
-             confirmed]
+    where = _struck_where(view, ledger)
     base = lambda *cols: _school_of(select(*cols).select_from(CaseEvent).join(  # noqa: E731
         Case, Case.id == CaseEvent.case_id).join(Pupil, Pupil.id == Case.pupil_id), school).where(*where)
     rows = base(CaseEvent, Case, Pupil, _school.code, _school.name, _class.name).order_by(
         CaseEvent.at.desc(), CaseEvent.id.desc())
     return rows, base(func.count(CaseEvent.id))
+
+
+def _struck_where(view, ledger: str | None) -> list:
+    """The steps that took a case of `view`'s scope out of an on_ledger state (动态销号): of one ledger by
+    the bureau's confirmation, or of either (None)."""
+    where = [view.case_filter(), counted(), CaseEvent.to_state.is_not(None),
+             in_state_marked(ON_LEDGER, CaseEvent.from_state), ~in_state_marked(ON_LEDGER, CaseEvent.to_state)]
+    return where if ledger is None else where + [_confirmed(ledger)]
+
+
+def struck_between(view, since: datetime, until: datetime, under: str):
+    """The strike-offs of either ledger recorded in [since, until) (UTC) in the cases under the unit
+    path `under`, as (pupil id, case id, step, event id) rows, oldest first (a pupil struck off twice
+    in the period has two rows; the re-check draw keeps each pupil's last)."""
+    return (select(Case.pupil_id, Case.id, CaseEvent.action, CaseEvent.id).select_from(CaseEvent)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(*_struck_where(view, None), Case.pupil_id.is_not(None), CaseEvent.at >= since, CaseEvent.at < until,
+                   Case.unit_path.startswith(under, autoescape=True))
+            .order_by(CaseEvent.id))
 
 
 def school_age_count(view, today: date, school: str = "") -> int:

@@ -10,7 +10,7 @@ bp = Blueprint("views", __name__)
 # The page modules register their routes on bp (so they come after it); setup its error handlers.
 from app.views import (  # noqa: E402,F401
     admin, attendance, audit, auth, case, casefile, cases, dashboard, health, help, notices, offline, records,
-    home_visits, ledgers, registers, report_versions, setup, targets,
+    home_visits, ledgers, rechecks, registers, report_versions, setup, targets,
     timeline, work,
 )
 
