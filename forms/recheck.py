@@ -39,7 +39,7 @@ class RecheckDrawForm(BaseForm):
                           description=_l("抽查哪个季度销号的学生，如 2026-Q4。同一季度只抽一次。"))
     district = StringField(_l("区县"), [Optional(), Length(max=64)],
                            description=_l("区县的单位代码；不填即您所在的区县。"))
-    share = IntegerField(_l("抽取比例(%)"), [Optional(), NumberRange(min=1, max=100)],
-                         description=_l("抽取该季度销号学生的百分比，默认 10%，至少 5 人（不足 5 人全部抽取）。"))
+    share = IntegerField(_l("抽取比例（百分之几）"), [Optional(), NumberRange(min=1, max=100)],
+                         description=_l("抽取该季度销号学生的百分比，默认百分之十，至少 5 人（不足 5 人全部抽取）。"))
     seed = IntegerField(_l("随机种子"), [Optional(), NumberRange(min=0, max=2**31 - 1)],
                         description=_l("不填则随机生成并记录；用同一种子和同一名单可重现这次抽取。"))
