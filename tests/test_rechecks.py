@@ -76,9 +76,9 @@ def test_a_draw_samples_the_quarters_struck_off_pupils_of_the_district_by_its_se
     # reproducible: the population sorted by id, sampled with the recorded seed
     assert d["drawn"] == random.Random(12345).sample(sorted(quarter["q4"]), 5)
     assert [c["pupil_id"] for c in got["checks"]] == d["drawn"]
-    assert all(c["case_id"] and c["state"] == "pending" and not c["final"] for c in got["checks"])
+    assert all(c["case_id"] and c["state"] == "awaiting_recheck" and not c["final"] for c in got["checks"])
     case = bx.case(got["checks"][0]["case_id"])
-    assert case["workflow"] == "recheck" and {d_["clock"] for d_ in case["open_deadlines"]} == {"recheck"}
+    assert case["workflow"] == "recheck" and {d_["clock"] for d_ in case["open_deadlines"]} == {"recheck_due"}
     # again: the earlier draw, nothing drawn or opened twice
     again = draw(bx, seed=999)
     assert again.status_code == 200 and again.get_json() == got
@@ -115,7 +115,7 @@ def test_a_result_not_confirmed_opens_a_suspected_case(bx, quarter):
     assert not suspected(second["pupil_id"])
     listed = bx.get("/rechecks", query_string={"quarter": "2026-Q4"}).get_json()
     states = {c["pupil_id"]: c["state"] for c in listed["checks"]}
-    assert states[first["pupil_id"]] == "not_confirmed" and states[second["pupil_id"]] == "confirmed"
+    assert states[first["pupil_id"]] == "recheck_not_confirmed" and states[second["pupil_id"]] == "recheck_confirmed"
     assert listed["done"] == 2
     # the result's form is checked: a method it does not know, no evidence
     bad = bx.fire(checks[2]["case_id"], "confirm_recheck", "bureau", data={"checked_on": DRAW_DAY.isoformat(),
@@ -149,7 +149,7 @@ def test_the_command_draws_once_with_a_progress_bar(app, bx, quarter, runner):
     assert again.exit_code == 0 and "drawn before" in again.output and "seed 7" in again.output
     assert runner.invoke(args=["rechecks", "draw", "--quarter", "2026-Q9", "--as", "bureau"]).exit_code != 0
     listed = runner.invoke(args=["rechecks", "list", "--quarter", "2026-Q4", "--as", "bureau"])
-    assert listed.exit_code == 0 and listed.output.count("pending") == 5
+    assert listed.exit_code == 0 and listed.output.count("awaiting_recheck") == 5
 
 
 def test_the_page_shows_the_draw_and_links_each_case(app, bx, quarter):

@@ -21,6 +21,12 @@ def _suspected_payload(data: dict, case, today: str) -> dict:
             "note": f"抽查复验不实 / re-check not confirmed: {data.get('evidence', '')}"[:4000]}
 
 
+def _draw_payload(drawn: dict, today: str) -> dict:
+    """The open form of the case a draw opens for a pupil drawn (app/rechecks)."""
+    return {"student_id": drawn["pupil_id"], "quarter": drawn["quarter"], "drawn_on": today,
+            "struck_step": drawn["step"], "struck_case_id": drawn["case_id"]}
+
+
 def assign(ctx):
     ctx.add_assignee(ctx.data["username"], ctx.data["role"])
 
@@ -29,32 +35,34 @@ DEFINITION = {
     "name": "recheck",
     "title": {"zh": "抽查复验", "en": "Re-check"},
     "subject": {"kind": "pupil", "field": "student_id"},
-    "initial": "pending",
+    # the county's quarterly draw (app/rechecks) opens one of these per pupil drawn
+    "draws": {"payload": _draw_payload},
+    "initial": "awaiting_recheck",
     "open": {"roles": CHECKERS, "form": RecheckOpenForm, "dated_by": "drawn_on", "occurred_on": "drawn_on"},
     "case_dates": {"drawn_on": ("抽取日期", "the draw date")},
     "states": [
-        {"name": "pending", "zh": "待复验", "en": "To be re-checked", "main": True},
-        {"name": "confirmed", "zh": "复验属实", "en": "Confirmed", "main": True, "final": True},
-        {"name": "not_confirmed", "zh": "复验不实", "en": "Not confirmed", "final": True},
+        {"name": "awaiting_recheck", "zh": "待复验", "en": "To be re-checked", "main": True},
+        {"name": "recheck_confirmed", "zh": "复验属实", "en": "Confirmed", "main": True, "final": True},
+        {"name": "recheck_not_confirmed", "zh": "复验不实", "en": "Not confirmed", "final": True},
     ],
     "triggers": [
-        {"name": "confirm_recheck", "zh": "复验属实", "en": "Confirmed", "source": "pending", "dest": "confirmed",
+        {"name": "confirm_recheck", "zh": "复验属实", "en": "Confirmed", "source": "awaiting_recheck", "dest": "recheck_confirmed",
          "roles": CHECKERS, "form": RecheckResultForm, "occurred_on": "checked_on",
          "dates": {"checked_on": {"not_before": ["drawn_on"]}}},
-        {"name": "reject_recheck", "zh": "复验不实", "en": "Not confirmed", "source": "pending",
-         "dest": "not_confirmed", "roles": CHECKERS, "form": RecheckResultForm, "occurred_on": "checked_on",
+        {"name": "reject_recheck", "zh": "复验不实", "en": "Not confirmed", "source": "awaiting_recheck",
+         "dest": "recheck_not_confirmed", "roles": CHECKERS, "form": RecheckResultForm, "occurred_on": "checked_on",
          "dates": {"checked_on": {"not_before": ["drawn_on"]}},
          # the pupil is not where the strike-off said: back to the dropout workflow, suspected
          "then_open": {"workflow": "dropout", "payload": _suspected_payload}},
-        {"name": "assign", "zh": "指派负责人", "en": "Assign", "source": "pending", "dest": None,
+        {"name": "assign", "zh": "指派负责人", "en": "Assign", "source": "awaiting_recheck", "dest": None,
          "roles": CHECKERS + ["bureau_head"], "form": AssignForm, "effects": [assign]},
-        {"name": "add_note", "zh": "备注", "en": "Add a note", "source": "pending", "dest": None,
+        {"name": "add_note", "zh": "备注", "en": "Add a note", "source": "awaiting_recheck", "dest": None,
          "roles": CHECKERS, "form": NoteForm},
     ],
     "clocks": [
-        {"name": "recheck", "zh": "抽查复验", "en": "Re-check", "starts_on": "pending",
+        {"name": "recheck_due", "zh": "抽查复验", "en": "Re-check", "starts_on": "awaiting_recheck",
          "due": [{"working_days": RECHECK_WORKING_DAYS}], "met_by": ["confirm_recheck", "reject_recheck"],
-         "while_in": ["pending"], "remind": ["bureau_officer"],
+         "while_in": ["awaiting_recheck"], "remind": ["bureau_officer"],
          "ladder": [{"level": 1, "after_working_days": 0, "notify": ["bureau_officer"]},
                     {"level": 2, "after_working_days": 2, "notify": ["bureau_head"]}]},
     ],

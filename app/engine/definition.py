@@ -139,6 +139,9 @@ class Definition:
     # A registry mismatch (app/registers) a case of this workflow is opened from: {"opens_for": "pupil" |
     # "unenrolled", "payload": f(mismatch dict, today) -> the open form's data}; empty: none.
     registry: dict = field(default_factory=dict)
+    # A sample the county draws of the pupils struck off the ledgers (app/rechecks) opens a case of this
+    # workflow for each pupil drawn: {"payload": f(drawn dict, today) -> the open form's data}; empty: none.
+    draws: dict = field(default_factory=dict)
 
     @property
     def opened_on_name(self) -> str:
@@ -235,7 +238,7 @@ def build(raw: dict, known_roles) -> Definition:
                                           for d in raw.get("documents", ())),
                           signatures=tuple(dict(x) for x in raw.get("signatures", ())),
                           file_title=dict(raw.get("file_title") or {}),
-                          registry=dict(raw.get("registry") or {}))
+                          registry=dict(raw.get("registry") or {}), draws=dict(raw.get("draws") or {}))
     except KeyError as e:
         raise DefinitionError(f"workflow definition lacks {e}") from e
     validate(defn, known_roles)

@@ -21,21 +21,28 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.audit import history
 from app.deadlines import calendar
+from app.engine import machine
 from app.engine.operations import open_case
-from app.errors import BaoxueError, Conflict, Invalid, NotPermitted
+from app.errors import BaoxueError, Conflict, Invalid, NotFound, NotPermitted
 from app.extensions import db
 from app.ledgers import queries
 from app.models import Case, OrgUnit, Pupil, RecheckDraw
 from app.models.pupils import mask_name
-from app.engine import machine
 from app.reports import reader
 from app.reports.monthly import parse_period
 from app.reports.targets import unit_in_scope
 
-WORKFLOW = "recheck"
 ROLES = ("bureau_officer",)    # who draws
 SHARE = 10                     # percent of the quarter's struck-off pupils drawn, by default
 MINIMUM = 5                    # at least this many (all of them when fewer)
+
+
+def workflow():
+    """The definition a draw opens its cases of: the one whose definition says so ("draws")."""
+    found = next((d for d in machine.registered().values() if d.draws), None)
+    if found is None:
+        raise NotFound("没有抽查复验流程 / no workflow takes a re-check draw")
+    return found
 
 
 def quarter_of(value) -> tuple[str, object, object]:
@@ -118,7 +125,7 @@ def draw(actor, quarter, district_code=None, share=None, seed=None, progress=Non
 def _cases(row: RecheckDraw, district: OrgUnit) -> dict:
     """{pupil id: the re-check case the draw opened for them}: the first opened since the draw."""
     found = db.session.scalars(select(Case).where(
-        Case.workflow == WORKFLOW, Case.pupil_id.in_(row.drawn), Case.opened_at >= row.drawn_at,
+        Case.workflow == workflow().name, Case.pupil_id.in_(row.drawn), Case.opened_at >= row.drawn_at,
         Case.unit_path.startswith(district.path, autoescape=True)).order_by(Case.opened_at.desc(), Case.id.desc())).all()
     return {c.pupil_id: c for c in found}  # the earliest last, so it wins
 
@@ -129,9 +136,9 @@ def _open_missing(actor, row: RecheckDraw, district: OrgUnit, struck: dict, prog
     for pupil_id in row.drawn:
         if pupil_id not in have and pupil_id in struck:
             case_id, step = struck[pupil_id]
+            drawn = {"pupil_id": pupil_id, "quarter": row.quarter, "case_id": case_id, "step": step}
             try:
-                open_case(actor, {"student_id": pupil_id, "quarter": row.quarter, "drawn_on": today,
-                                  "struck_step": step, "struck_case_id": case_id}, WORKFLOW)
+                open_case(actor, workflow().draws["payload"](drawn, today), workflow().name)
             except Conflict:
                 pass  # a re-check of this pupil is open already (an earlier quarter's): that one stands
             except BaoxueError:
@@ -158,7 +165,7 @@ def listing(actor, quarter, district_code=None) -> dict:
     if row is not None:
         cases = _cases(row, district)
         pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(row.drawn)))}
-        defn = machine.get(WORKFLOW)
+        defn = workflow()
         for pupil_id in row.drawn:
             case = cases.get(pupil_id)
             state = defn.states.get(case.state) if case else None
