@@ -178,3 +178,14 @@ def test_the_rechecks_answer_as_documented(bx, quarter, client):
     doc.check(draw(bx, as_="head"), "POST", "/rechecks/draw")
     doc.check(bx.post("/rechecks/draw", {"quarter": "x"}), "POST", "/rechecks/draw")
     clock.reset()
+
+
+def test_an_unanswered_recheck_is_reminded_then_escalated_to_the_head(app, bx, quarter):
+    from app.deadlines import actions
+    check = draw(bx, seed=2).get_json()["checks"][0]
+    bx.at_day(date(2026, 12, 31))  # more than 10 working days + 2 after the draw
+    with app.app_context():
+        actions.sweep()
+    assert bx.case(check["case_id"])["escalation_level"] == 2
+    notes = bx.get("/notifications", as_="head").get_json()["items"]
+    assert any(n["case_id"] == check["case_id"] for n in notes)
