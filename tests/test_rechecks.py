@@ -30,9 +30,9 @@ def struck_off(bx, pupil_id, day, as_="teacher"):
     return case["id"]
 
 
-@pytest.fixture
-def other_district(app, bx):
-    """A second district E with a school, a pupil and its own bureau officer and class teacher."""
+def make_other_district(app, bx) -> int:
+    """A second district E with a school, a pupil (its id returned) and its own bureau officer and class
+    teacher."""
     with app.app_context():
         add_unit("E", "另一区教育局", "district", commit=False)
         add_unit("SE", "SE中学", "school", "E", 900, commit=False)
@@ -48,17 +48,22 @@ def other_district(app, bx):
         return pupil.id
 
 
-@pytest.fixture
-def quarter(bx, other_district):
+def make_quarter(app, bx) -> dict:
     """Seven pupils of D struck off in 2026-Q4, one in Q3 (only), one of E in Q4; then the draw's day."""
+    other_district = make_other_district(app, bx)
     pupils = bx.district.pupils + [bx.district.other_pupil]
     struck_off(bx, pupils[0], Q3_DAY)
     q4 = [pupils[i] for i in range(1, 8)]
-    for i, pupil in enumerate(q4):
+    for pupil in q4:
         struck_off(bx, pupil, Q4_DAY, as_="other_teacher" if pupil == bx.district.other_pupil else "teacher")
     struck_off(bx, other_district, Q4_DAY, as_="e_teacher")
     bx.at_day(DRAW_DAY)
     return {"q3": pupils[0], "q4": q4, "e": other_district}
+
+
+@pytest.fixture
+def quarter(app, bx):
+    return make_quarter(app, bx)
 
 
 def draw(bx, as_="bureau", **body):

@@ -3,11 +3,12 @@ with a link to each case, nothing scrolling sideways."""
 import pytest
 
 from tests.browser.test_fit import english, no_sideways_scroll
-from tests.test_rechecks import other_district, quarter  # noqa: F401 (fixtures)
+from tests.test_rechecks import make_quarter
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_draw_reads_on_a_phone(page_as, bx, quarter, lang):  # noqa: F811
+def test_the_draw_reads_on_a_phone(app, page_as, bx, lang):
+    make_quarter(app, bx)
     assert bx.post("/rechecks/draw", {"quarter": "2026-Q4", "seed": 11}).status_code == 201
     page = page_as("bureau")
     page.set_viewport_size({"width": 390, "height": 844})
