@@ -22,7 +22,7 @@ BOX_W, GAP, MARGIN = 140, 110, 16
 SIZE, NAME_SIZE, LINE = 12, 13, 15
 LANE_H = 2 * LINE + 6          # one lane above the row: room for a two-line label
 BAND = 56                      # above the lower row: its labels
-UNDER = 16                     # below the lower row: a step between two of its states rounds there
+UNDER = 10                     # below the lower row: each step between two of its states rounds there
 FONT = 'font-family="Noto Sans CJK SC,WenQuanYi Micro Hei,sans-serif"'
 ANYWHERE = {"zh": "任一未结状态", "en": "In any open state"}
 
@@ -157,7 +157,7 @@ def layout(defn, lang: str = "zh") -> Layout:
     arriving = {}  # each dest's incoming arrows, ordered by where they come from: they do not cross there
     for t, s in sorted(down, key=lambda ts: lay.boxes[ts[1]][0]):
         arriving.setdefault(t.dest, []).append((t.name, s))
-    under = False
+    under = 0
     for t, s in down:
         sx, sy, sw, sh = lay.boxes[s]
         k = outs[s].index(t)
@@ -168,9 +168,9 @@ def layout(defn, lang: str = "zh") -> Layout:
         if dy > sy:
             pts = [(xa, sy + sh), (xb, dy)]
         elif dy == sy:  # between two states off the path: round below the row, into the dest's bottom
-            below = sy + max(sh, dh) + UNDER
+            under += 1  # each on its own level, so two of them never share a stretch
+            below = sy + max(sh, dh) + UNDER * under
             pts = [(xa, sy + sh), (xa, below), (xb, below), (xb, dy + dh)]
-            under = True
         else:  # from the lower row back up (a state off the path that is not final)
             pts = [(xa, sy), (xb, dy + dh)]
         lay.edges.append(Edge(t.name, s, t.dest, pts, dashed=True))
@@ -182,7 +182,7 @@ def layout(defn, lang: str = "zh") -> Layout:
             top -= len(ls) * LINE + 6
             lay.labels.append((name, Label(ls, dx + dw / 2, top)))
 
-    bottom = max(y + h for _, y, _, h in lay.boxes.values()) + 10 + (UNDER if under else 0)
+    bottom = max(y + h for _, y, _, h in lay.boxes.values()) + 10 + UNDER * under
     if anywhere:
         text = ANYWHERE.get(lang, ANYWHERE["en"]) + (": " if lang != "zh" else "：") + \
             (", " if lang != "zh" else "、").join(anywhere)
