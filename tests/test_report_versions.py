@@ -143,6 +143,9 @@ def test_the_case_page_lists_every_version_and_the_print_page_shows_both_hashes(
         assert text in printed, text
     assert Browser(app, "other_admin").get(f"/cases/{report['id']}/report-versions/1/print").status_code == 404
     assert bureau.get(f"/cases/{report['id']}/report-versions/2/print").status_code == 404
+    # a version number past the database's integer is no version, not a server error (conformance found it)
+    assert bureau.get(f"/cases/{report['id']}/report-versions/{2**31}/print").status_code == 404
+    assert bx.get(f"/cases/{report['id']}/report-versions/{2**31}").status_code == 404
 
 
 # ---------------------------------------------------------------- the county's due day

@@ -13,6 +13,7 @@ import json
 from sqlalchemy import func, select
 
 from app.audit import chain as audit
+from app.auth.scope import MAX_ID
 from app.audit import checkpoint as audit_checkpoint
 from app.engine import machine
 from app.engine.context import FREEZERS
@@ -66,6 +67,10 @@ def versions(case_id: int) -> list[ReportVersion]:
 
 
 def version(case_id: int, n: int) -> ReportVersion | None:
+    """Version `n` of the case's report, None when there is none (a number past the column's range
+    included: the URL is anyone's to type, and the database would refuse it rather than find nothing)."""
+    if not 1 <= n <= MAX_ID:
+        return None
     return db.session.execute(select(ReportVersion).where(ReportVersion.case_id == case_id,
                                                           ReportVersion.version == n)).scalar_one_or_none()
 
