@@ -86,9 +86,14 @@ def test_dashboard_counts_cases_by_state_with_labels(story):
                         "closed_exempt": (0, 0)}
     joint = next(s for s in d["states"] if s["state"] == "joint_return")
     assert (joint["zh"], joint["en"]) == ("联合劝返", "Joint return")
-    # past due on Nov 3 (no sweep has run, so not yet escalated): C's report, A's first follow-up
+    # overdue is the flag the due action sets (its timer at the due moment, or the sweep): none has run yet
+    assert d["totals"] == {"cases": 7, "open": 5, "overdue": 0}
+    with story.app.app_context():
+        actions.sweep()
+        db.session.remove()
+    # past due on Nov 3 once the sweep has fired the due actions: C's report, A's first follow-up
     # (+10 working days), SB's bureau verification
-    assert d["totals"] == {"cases": 7, "open": 5, "overdue": 3}
+    assert ok(story.get("/dashboard", as_="bureau"))["totals"] == {"cases": 7, "open": 5, "overdue": 3}
     assert d["today"] == "2026-11-03"
     assert d["school_year"] == {"start": "2026-09-01", "end": "2027-08-31"}
     assert d["semester"] == {"start": "2026-09-01", "end": "2027-01-31"}

@@ -148,6 +148,8 @@ def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now,
     values = {"last_seq": event["seq"], "last_hash": event["hash"]}
     if level > head.escalation_level:
         values["escalation_level"] = level
+    if kind in (KIND["due"], KIND["escalate"]):
+        values["overdue"] = True  # the lists' indexed flag (migration 0026); the step that meets it clears it
     db.session.execute(update(Case).where(Case.id == case.id).values(**values)
                        .execution_options(synchronize_session=False))
     title = _title(kind, level, case, row)

@@ -15,7 +15,7 @@ from app.auth.scope import CARD_OPTIONS, unit_by_code
 from app.engine import machine
 from app.errors import BadRequest, Invalid
 from app.extensions import db
-from app.models import Case, CaseAssignee, Deadline, OrgUnit, Pupil, User
+from app.models import Case, CaseAssignee, OrgUnit, Pupil, User
 from app.models.pupils import numbered
 from forms.base import REASONS
 
@@ -26,9 +26,10 @@ SORTS = ("id", "pupil", "school", "class", "state", "reasons", "opened_on", "ove
 
 
 def overdue_clause(now: datetime):
-    """The case has an open deadline past due (or already escalated)."""
-    return exists().where(Deadline.case_id == Case.id, Deadline.status == "open",
-                          (Deadline.due_at < now) | (Deadline.level > 0))
+    """The case has an open deadline that has fallen due: the indexed flag the deadline service keeps
+    (cases.overdue, set by the due action at the due moment — its timer, or the sweep within a minute).
+    `now` stays in the signature: the lists and figures ask "overdue as of now"."""
+    return Case.overdue.is_(True)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from psycopg import ClientCursor, errors
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Json
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import chain as audit
@@ -123,6 +123,8 @@ class SessionTx:
                 return False
             audit.append(event)
             clocks.write(met, cancelled, opened, event["action"], now)
+            if met or cancelled:  # as baoxue_step does: the flag goes with the last overdue deadline
+                db.session.execute(_CLEAR_OVERDUE, {"case_id": case_id})
             for item in extra:
                 table = db.metadata.tables[item[0]]
                 if len(item) == 3:  # (table, values, ids): an UPDATE of those rows
@@ -142,6 +144,9 @@ class SessionTx:
         pass
 
 
+_CLEAR_OVERDUE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.overdue).values(
+    overdue=exists().where(_DEADLINES.c.case_id == _CASES.c.id, _DEADLINES.c.status == "open",
+                           _DEADLINES.c.level > 0))
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("expected"),
                                     _CASES.c.last_seq == bindparam("prev_seq"))
 

@@ -2,7 +2,7 @@
 invited partners."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -32,6 +32,10 @@ class Case(db.Model):
     # Workflow variables the guards read (visit counters, flags); written only by the engine.
     vars: Mapped[dict] = mapped_column(JSON, default=dict)
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # An open deadline of the case has fallen due (level >= 1): set by the deadline action that made it
+    # so, cleared by the step that meets or cancels the last such deadline (migration 0026). Lists and the
+    # dashboard filter and count by it instead of joining every open deadline.
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The day the case counts from: the open form's `dated_by` date, else the day it was opened.
     opened_on: Mapped[date]
     source: Mapped[str] = mapped_column(String(32), default="teacher")
@@ -62,6 +66,7 @@ class Case(db.Model):
         Index("ix_cases_unit_path", "unit_path", postgresql_ops={"unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_also_unit_path", "also_unit_path", postgresql_ops={"also_unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
+        Index("ix_cases_overdue", "id", postgresql_where=text("overdue"), sqlite_where=text("overdue")),
     )
 
     @property
