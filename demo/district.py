@@ -13,7 +13,7 @@ from app import clock
 from app.audit import history
 from app.auth.actor import Actor
 from app.auth.passwords import hash_password
-from app.deadlines import calendar, checkpoints
+from app.deadlines import actions, calendar, checkpoints
 from app.district.org import add_unit, add_user
 from app.engine import machine
 from app.engine.operations import fire, open_case
@@ -283,6 +283,9 @@ def load(pupils: int = 200, cases: int = 40, seed: int = 2026, progress: bool = 
                 _walk(_Walker(rng, start, pupil, real_now), target, rng)
     finally:
         clock.reset()
+    # what the worker does in its first minute: the due actions of the work left undone (overdue notices,
+    # escalations, the lists' overdue flag), so the district is as a running system would show it
+    actions.sweep()
     attendance.load(rng)  # absences, an early-warning case, the risk list
     registers.load(rng, roster, today)  # after every case: the comparison sees them all
     placements.load_placements(rng, roster, real_now, seed_figures)

@@ -1,4 +1,5 @@
 """Auth, the workflow document, the OpenAPI spec, case lists and the timeline CSV."""
+from app.deadlines import actions
 from app.auth.passwords import hash_password
 from app.extensions import db
 from app.models import User
@@ -83,12 +84,16 @@ def test_case_list_filters_and_pagination(bx):
     assert "guardians" not in page["items"][0]["pupil"]
 
 
-def test_overdue_filter_uses_the_deadline_rows(app, bx):
+def test_overdue_filter_follows_the_due_actions(app, bx):
     from datetime import timedelta
 
     from app import clock
     old = bx.open()
     clock.shift(timedelta(days=30))
+    # the list filters by the flag the due action sets (its timer, or the sweep within a minute)
+    assert bx.get("/cases?overdue=true").get_json()["items"] == []
+    with app.app_context():
+        actions.sweep()
     assert [x["id"] for x in bx.get("/cases?overdue=true").get_json()["items"]] == [old["id"]]
     detail = bx.case(old["id"])
     assert detail["overdue"] is True and detail["open_deadlines"][0]["overdue"] is True
