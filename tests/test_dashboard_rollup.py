@@ -138,5 +138,20 @@ def test_a_unit_of_districts_lists_its_districts_not_their_schools(app, bx):
     assert [(r["name"], r["enrolment"]) for r in stored["rates"]] == [("第1区", 1000), ("第2区", 1000)]
     assert [(c["name"], c["classes"], c["without_dropout"]) for c in stored["classes_without_dropout"]] == [
         ("第1区", 2, 2), ("第2区", 2, 2)]
+    with app.app_context():   # the drill-down into a district lists its schools
+        actor = Actor(db.session.execute(select(User).where(User.username == "province_bureau")).scalar_one())
+        part = figures.dashboard(actor, calendar.local_date(clock.now()), unit="P1")
+        db.session.remove()
+    assert part["rows_by"] == "school" and [r["school"] for r in part["rates"]] == ["P1S1", "P1S2"]
+    assert part["as_of"]["source"] == "rollup"
     district, _ = _both(app, "bureau")   # the test district's own dashboard still lists its schools
     assert district["rows_by"] == "school"
+
+
+def test_the_drill_down_narrows_to_a_part_of_the_scope_and_no_further(story):
+    _refresh(story.app)
+    sa = ok(story.get("/dashboard?unit=SA", as_="bureau"))
+    assert sa["as_of"]["source"] == "rollup" and [r["school"] for r in sa["rates"]] == ["SA"]
+    assert sa == {**ok(story.get("/dashboard", as_="school_admin")), "targets": sa["targets"]}
+    assert story.get("/dashboard?unit=SB", as_="school_admin").status_code == 404   # not theirs
+    assert story.get("/dashboard?unit=SA-7-1", as_="bureau").status_code == 404     # below a school

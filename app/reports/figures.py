@@ -5,6 +5,7 @@ home visits...) are read either from the worker's rollup of the reader's unit (a
 refreshed every minute) or live from the cases in a fixed number of aggregate queries; this module
 turns either into the same dashboard, so the two cannot disagree but by the counts' age.
 """
+import copy
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
@@ -12,6 +13,8 @@ from sqlalchemy.orm import aliased
 
 from app import clock
 from app.attendance import outcome
+from app.auth.actor import Grant
+from app.errors import NotFound
 from app.extensions import db
 from app.models import OrgUnit, RoleAssignment, User
 from app.reports import kpis, stats, targets as stored_targets
@@ -35,7 +38,7 @@ from forms.base import REASONS
 ROW_KINDS = ("school",)
 
 
-def dashboard(actor, today: date, live: bool = False) -> dict:
+def dashboard(actor, today: date, live: bool = False, unit: str = "") -> dict:
     """The dashboard of `actor` (a report reader: see app.reports.reader) on `today` (local date).
 
     The counts are the worker's rollup of the reader's unit (app/reports/rollup.py) when it holds one
@@ -55,14 +58,26 @@ def dashboard(actor, today: date, live: bool = False) -> dict:
     The tables list the schools in scope, or, over a unit whose parts are not schools (a province of
     districts), those parts (`rows_by` says which: "school" or "unit"), each linking to its own
     dashboard: a province's 1,500 schools and 45,000 class teachers are no page; the per-teacher
-    home-visit list is then left to the parts' dashboards.
+    home-visit list is then left to the parts' dashboards. `unit` (a unit's code) narrows the dashboard
+    to that part of the reader's scope (the drill-down); one outside it is not found.
     """
     from app.reports import rollup   # the rollup reads this module's row helpers
-    view = reader(actor)
+    view = narrowed(reader(actor), unit) if unit else reader(actor)
     counts = None if live else rollup.read(view, today)
     if counts is None:
         counts = live_counts(view, today, stale=not live and rollup.expected(view))
     return assemble(view, today, counts)
+
+
+def narrowed(view, code: str):
+    """`view` over only the unit `code`, which must lie in its scope (the drill-down of the tables)."""
+    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()
+    grant = next((g for g in view.grants if unit is not None and unit.path.startswith(g.path)), None)
+    if grant is None or unit.kind in ("grade", "class"):
+        raise NotFound("没有这个单位 / no such unit in your scope")
+    narrow = copy.copy(view)
+    narrow.grants = (Grant(grant.role, unit.id, unit.path),)
+    return narrow
 
 
 def live_counts(view, today: date, stale: bool = False) -> dict:

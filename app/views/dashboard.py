@@ -76,7 +76,7 @@ def dashboard_charts(d: dict) -> dict:
 @login_required
 def dashboard():
     access.require("dashboard")
-    d = figures.dashboard(current_actor(), _today())
+    d = figures.dashboard(current_actor(), _today(), unit=request.args.get("unit", ""))
     return render_template("dashboard.html", d=d, charts=dashboard_charts(d), as_of=_local_time(d["as_of"]["at"]))
 
 
