@@ -43,8 +43,10 @@ def _readers(app) -> dict:
         while top.parent_id is not None:
             top = db.session.get(OrgUnit, top.parent_id)
         out = {}
-        for name, role, unit in (("dash_school", "school_admin", school), ("dash_district", "bureau_officer", district),
-                                 ("dash_top", "bureau_officer", top)):
+        readers = [("dash_school", "school_admin", school), ("dash_district", "bureau_officer", district)]
+        if top.id != district.id:   # a district on its own is the top
+            readers.append(("dash_top", "bureau_officer", top))
+        for name, role, unit in readers:
             user = db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
             if user is None:
                 user = User(username=name, display_name=name, password_hash=hash_password(PASSWORD))
@@ -58,8 +60,6 @@ def _readers(app) -> dict:
             n = db.session.scalar(select(func.count(Case.id)).where(Case.unit_path.startswith(unit.path)))
             out[f"{role} {unit.code} ({n} cases)"] = name
         db.session.commit()
-        if top.id == district.id:   # a district on its own: it is the top
-            out = {k: v for k, v in out.items() if v != "dash_top"}
         return out
 
 

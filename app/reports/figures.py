@@ -102,7 +102,14 @@ def unit_paths(ids) -> dict[int, str]:
 
 
 def single_unit(view):
-    """The one unit (school or above) `view` reads over, or None (several grants, or below a school)."""
+    """The one unit (school or above) `view` reads over, or None (several grants, or below a school);
+    looked up once per view (the rollup and the tables both ask)."""
+    if "_single_unit" not in view.__dict__:
+        view.__dict__["_single_unit"] = _single_unit(view)
+    return view.__dict__["_single_unit"]
+
+
+def _single_unit(view):
     paths = {g.path for g in view.grants}
     if len(paths) != 1:
         return None
