@@ -68,10 +68,10 @@ def _time(app, readers: dict, n: int) -> dict:
     from app.extensions import db
     from app.models import User
     from sqlalchemy import select
-    clients, headers = {}, {}
+    clients = {label: login(app, name) for label, name in readers.items()}   # outside an app context
+    headers = {}
     with app.app_context():
         for label, name in readers.items():
-            clients[label] = login(app, name)
             user = db.session.execute(select(User).where(User.username == name)).scalar_one()
             headers[label] = {"Authorization": f"Bearer {tokens.issue(user)}"}
     times = {(label, kind): [] for label in readers for kind in ("page", "api")}
