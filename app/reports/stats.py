@@ -13,14 +13,14 @@ unit_filter) and the worker's refresh (every counted case, every unit): the figu
 from datetime import date
 from itertools import pairwise
 
-from sqlalchemy import and_, case, func, null, select, true
+from sqlalchemy import case, func, null, select, true
+from sqlalchemy.orm import aliased
 
 from app import clock
 from app.attendance import outcome
 from app.district.filters import overdue_clause
 from app.extensions import db
 from app.home_visits import counts as visit_counts
-from app.ledgers import queries as ledger_queries
 from app.models import Case, CaseEvent, OrgUnit, Pupil, RegisterRow
 from app.registers import age_window, school_year_of
 from app.registers.compare import aged, not_enrolled
@@ -157,7 +157,7 @@ def _school_age(at, units, today: date) -> None:
     """适龄儿童台账's count: the pupils of compulsory age per school, the register's children not enrolled
     per district (app/ledgers/queries.py: school_age)."""
     _, lo, hi = age_window(school_year_of(today))
-    klass, grade = ledger_queries._class, ledger_queries._grade
+    klass, grade = aliased(OrgUnit), aliased(OrgUnit)
     for school, n in db.session.execute(
             select(grade.parent_id, func.count(Pupil.id)).join(klass, klass.id == Pupil.class_id)
             .join(grade, grade.id == klass.parent_id)
