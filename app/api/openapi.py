@@ -108,7 +108,12 @@ def _report_paths() -> dict:
         "/dashboard": {"get": _op("Dashboard figures in your scope: counts by state, open cases and overdue/"
                                   "escalation by school, reasons, 12-month trend, dropout rate and retention per "
                                   "school against targets, home visits per class teacher, classes without "
-                                  "dropout (report roles only)", 200, ref("Dashboard"), 403)},
+                                  "dropout (report roles only). From the worker's per-minute rollup (as_of says "
+                                  "when; read live when it is missing or old); over a unit of districts the "
+                                  "tables list the districts (rows_by)", 200, ref("Dashboard"), 403, 404,
+                                  params=[{"name": "unit", "in": "query", "required": False,
+                                           "description": "a unit in your scope: its dashboard (drill-down)",
+                                           "schema": {"type": "string", "maxLength": 64, "example": "S01"}}])},
         "/reports/monthly": {"get": _op("学校辍学月报表: a school's monthly dropout report by grade", 200,
                                         ref("MonthlyReport"), 403, 404, 422, params=monthly)},
         "/reports/district": {"get": _op("District summary by school for a month or a quarter", 200,

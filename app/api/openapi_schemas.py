@@ -293,7 +293,13 @@ def components() -> dict:
                                  "warnings": {"type": "object", "additionalProperties": STR}}))}),
         **_history_schemas(person, pupil_masked),
         "Dashboard": obj({
-            "today": DATE, "school_year": period, "semester": period, "targets": targets,
+            "today": DATE,
+            # the counts' source and UTC time: the worker's rollup, or live (stale: the rollup was missing
+            # or too old); rows_by: the tables list schools, or the parts of a unit of districts
+            "as_of": obj({"source": {"type": "string", "enum": ["rollup", "live"]}, "at": DATETIME,
+                          "stale": BOOL}),
+            "rows_by": {"type": "string", "enum": ["school", "unit"]},
+            "school_year": period, "semester": period, "targets": targets,
             "states": array(obj({"state": {"type": "string", "enum": w["states"]}, "zh": STR, "en": STR,
                                  "final": BOOL, "count": COUNT, "confirmed": COUNT})),
             "totals": counts_of(["cases", "open", "overdue"]),

@@ -13,7 +13,7 @@ from app.web.limits import export_limit
 
 @bp.get("/dashboard")
 def dashboard():
-    return jsonify(figures.dashboard(current_actor(), calendar.local_date(clock.now())))
+    return jsonify(figures.dashboard(current_actor(), calendar.local_date(clock.now()), unit=request.args.get("unit", "")))
 
 
 @bp.get("/reports/monthly")

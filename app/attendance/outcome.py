@@ -10,7 +10,6 @@ in the median. `median_days_earlier` = median lag of hand-opened cases − media
 cases (positive: early warning opened them that many days sooner); None when either has no case.
 One query (the dashboard's fixed number of queries)."""
 from datetime import date, timedelta
-from statistics import median
 
 from sqlalchemy import and_, select
 
@@ -18,6 +17,7 @@ from app.attendance.schooldays import is_school_day
 from app.deadlines.calendar import local_date
 from app.extensions import db
 from app.models import Absence, AbsenceStreak, Case
+from app.reports.sums import bump, median, merge
 
 RECENT = 7
 
@@ -45,24 +45,46 @@ def _run_start(days: list[date], opened_on: date) -> date | None:
 
 def outcome(scope, since: date) -> dict:
     """`scope`: an SQL clause over Case selecting the cases the reader counts; cases opened from `since`."""
+    out = empty()
+    for s in stats(scope, since).values():
+        merge(out, s)
+    return figures(out)
+
+
+def stats(scope, since: date, by=()) -> dict:
+    """{group: counts} of outcome(), the cases grouped by the columns `by` (none: the one group ()):
+    the lags as histograms {days: cases}, which add up over groups (app/reports/sums.py)."""
     rows = db.session.execute(
-        select(Case.id, Case.opened_at, Case.opened_on, AbsenceStreak.first_day, Absence.day)
+        select(*by, Case.id, Case.opened_at, Case.opened_on, AbsenceStreak.first_day, Absence.day)
         .outerjoin(AbsenceStreak, and_(AbsenceStreak.case_id == Case.id, AbsenceStreak.opened_case.is_(True)))
         .outerjoin(Absence, and_(Absence.pupil_id == Case.pupil_id, Absence.excused.is_(False),
                                  Absence.day <= Case.opened_on, Absence.day >= since))
         .where(scope, Case.pupil_id.is_not(None), Case.opened_on >= since)).all()
     cases: dict[int, dict] = {}
-    for case_id, opened_at, opened_on, first_day, day in rows:
-        c = cases.setdefault(case_id, {"at": local_date(opened_at), "on": _as_date(opened_on),
+    for *key, case_id, opened_at, opened_on, first_day, day in rows:
+        c = cases.setdefault(case_id, {"key": tuple(key), "at": local_date(opened_at), "on": _as_date(opened_on),
                                        "streak": _as_date(first_day), "days": []})
         if day is not None:
             c["days"].append(_as_date(day))
-    auto = [(c["at"] - c["streak"]).days for c in cases.values() if c["streak"]]
-    hand = []
+    out: dict = {}
     for c in cases.values():
-        if not c["streak"] and (start := _run_start(c["days"], c["on"])) is not None:
-            hand.append((c["at"] - start).days)
-    m_auto, m_hand = (median(auto) if auto else None), (median(hand) if hand else None)
-    return {"opened_by_warning": len(auto), "opened_by_hand": len(cases) - len(auto),
-            "hand_after_absences": len(hand), "median_days_warning": m_auto, "median_days_hand": m_hand,
+        s = out.setdefault(c["key"], empty())
+        s["cases"] += 1
+        if c["streak"]:
+            bump(s["auto"], (c["at"] - c["streak"]).days)
+        elif (start := _run_start(c["days"], c["on"])) is not None:
+            bump(s["hand"], (c["at"] - start).days)
+    return out
+
+
+def empty() -> dict:
+    return {"cases": 0, "auto": {}, "hand": {}}
+
+
+def figures(s: dict) -> dict:
+    """The figures of summed counts (stats())."""
+    m_auto, m_hand = median(s["auto"]), median(s["hand"])
+    auto = sum(s["auto"].values())
+    return {"opened_by_warning": auto, "opened_by_hand": s["cases"] - auto,
+            "hand_after_absences": sum(s["hand"].values()), "median_days_warning": m_auto, "median_days_hand": m_hand,
             "median_days_earlier": None if m_auto is None or m_hand is None else m_hand - m_auto}

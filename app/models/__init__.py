@@ -14,6 +14,7 @@ from app.models.notifications import Notification
 from app.models.org import OrgUnit
 from app.models.pupils import FormerNumber, Pupil
 from app.models.rechecks import RecheckDraw
+from app.models.rollups import DashboardRollup
 from app.models.reporting import ReportVersion, UnitSetting
 from app.models.targets import ReportTarget, StatusCount
 from app.models.registers import Mismatch, RegisterFigures, RegisterImport, RegisterRow
@@ -21,7 +22,7 @@ from app.models.users import ApiToken, AuthEvent, RoleAssignment, User
 
 __all__ = ["Absence", "AbsenceStreak", "AccessLog", "ActionKey", "AdminEvent", "ApiToken", "AuthEvent", "CalendarDay", "Case",
            "CaseAssignee", "CaseEvent", "CaseFile", "CasePartner", "Deadline", "DeadlineFailure", "FormerNumber", "HomeVisit",
-           "ImportRun", "Mismatch", "Notification", "OrgUnit", "Pupil", "PupilEvent", "RecheckDraw", "RegisterFigures", "RegisterImport",
+           "ImportRun", "Mismatch", "Notification", "OrgUnit", "Pupil", "PupilEvent", "DashboardRollup", "RecheckDraw", "RegisterFigures", "RegisterImport",
            "RegisterRow", "ReportTarget", "ReportVersion", "RiskEntry", "RoleAssignment", "RosterGap", "SavedFilter",
            "StatusCount", "UnitSetting",
            "User"]

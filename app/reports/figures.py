@@ -1,226 +1,243 @@
-"""The dashboard: every figure the reports promise over the reader's scope, in a fixed number of SQL queries.
+"""The dashboard: every figure the reports promise over the reader's scope, from counts that add up.
 
-Each figure is one aggregate (GROUP BY and conditional SUMs), so the cost does not grow with the
-number of cases beyond the database's own scan; no case is loaded into Python. Only portable SQL
-(CASE, EXISTS, LIKE, correlated subqueries) is used, so the same code runs on PostgreSQL and SQLite.
+The counts (app/reports/stats.py: per school and state, per month, the working-day histograms, the
+home visits...) are read either from the worker's rollup of the reader's unit (app/reports/rollup.py,
+refreshed every minute) or live from the cases in a fixed number of aggregate queries; this module
+turns either into the same dashboard, so the two cannot disagree but by the counts' age.
 """
+import copy
 from datetime import date
-from itertools import pairwise
 
-from sqlalchemy import and_, case, exists, func, null, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app import clock
-from app.attendance.outcome import outcome
-from app.district.filters import overdue_clause, schools_in_scope
+from app.attendance import outcome
+from app.auth.actor import Grant
+from app.errors import NotFound
 from app.extensions import db
-from app.home_visits import counts as visit_counts
-from app.ledgers import queries as ledger_queries
-from app.models import Case, CaseEvent, OrgUnit, RoleAssignment, User
-from app.reports import kpis, targets as stored_targets
+from app.models import OrgUnit, RoleAssignment, User
+from app.reports import kpis, stats, targets as stored_targets
 from app.reports import (
     COUNTS_AS_DROPOUT,
     ON_LEDGER,
     OUT_OF_SCHOOL,
-    RETURNS_TO_SCHOOL,
     against_targets,
-    count_if,
     counted,
-    in_state_marked,
-    is_confirmed,
-    month_start,
     period_dict,
     rate,
     reader,
-    reasons_text,
     reported_workflows,
     school_year,
     semester,
     state_has,
-    step_marked,
-    utc_start,
 )
+from app.reports.sums import merge
 from forms.base import REASONS
 
-TREND_MONTHS = 12
+ROW_KINDS = ("school",)
 
 
-def dashboard(actor, today: date) -> dict:
+def dashboard(actor, today: date, live: bool = False, unit: str = "") -> dict:
     """The dashboard of `actor` (a report reader: see app.reports.reader) on `today` (local date).
+
+    The counts are the worker's rollup of the reader's unit (app/reports/rollup.py) when it holds one
+    for today no older than rollup.STALE_AFTER, else (or with `live`) the same counts read live from the
+    cases; `as_of` says which: {"source": "rollup"|"live", "at": the counts' UTC time, "stale": a rollup
+    that should have been there was missing or too old}.
 
     Definitions (app.reports, from the definitions' marks): a DROPOUT this school year is a case
     detected between 1 Sep and 31 Aug now in a state marked counts_as_dropout; the dropout rate 辍学率
     is dropouts / enrolment; retention 巩固率 is (enrolment - pupils out of school now) / enrolment,
     where "out of school" is an open case in a state marked out_of_school. Both are given against
-    each school's targets this school year (app/reports/targets.py), and `targets` are the reader's own.
-    `kpis` are the working-day medians and shares of app/reports/kpis.py. Only the cases of the workflows the reports count (app.reports.reported_workflows) are
-    counted. Overdue: an open case with an open deadline past due (or already escalated).
-    Reasons are counted over the cases detected this school year.
+    each row's targets this school year (app/reports/targets.py), and `targets` are the reader's own.
+    `kpis` are the working-day medians and shares of app/reports/kpis.py. Only the cases of the
+    workflows the reports count (app.reports.reported_workflows) are counted. Overdue: an open case
+    flagged overdue by the deadline service. Reasons are counted over the cases detected this school year.
 
-    The cases in scope are read twice: once per school and state (every count of the states, the
-    schools and the rates: what depends on the state alone, dropouts and out of school, is summed
-    here from the states), once per month (the trend's detected and closed series, with the reasons).
+    The tables list the schools in scope, or, over a unit whose parts are not schools (a province of
+    districts), those parts (`rows_by` says which: "school" or "unit"), each linking to its own
+    dashboard: a province's 1,500 schools and 45,000 class teachers are no page; the per-teacher
+    home-visit list is then left to the parts' dashboards. `unit` (a unit's code) narrows the dashboard
+    to that part of the reader's scope (the drill-down); one outside it is not found.
     """
-    view = reader(actor)
-    scope = and_(view.case_filter(), counted())
+    from app.reports import rollup   # the rollup reads this module's row helpers
+    view = narrowed(reader(actor), unit) if unit else reader(actor)
+    counts = None if live else rollup.read(view, today)
+    if counts is None:
+        counts = live_counts(view, today, stale=not live and rollup.expected(view))
+    return assemble(view, today, counts)
+
+
+def narrowed(view, code: str):
+    """`view` over only the unit `code`, which must lie in its scope (the drill-down of the tables)."""
+    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()
+    grant = next((g for g in view.grants if unit is not None and unit.path.startswith(g.path)), None)
+    if grant is None or unit.kind in ("grade", "class"):
+        raise NotFound("没有这个单位 / no such unit in your scope")
+    narrow = copy.copy(view)
+    narrow.grants = (Grant(grant.role, unit.id, unit.path),)
+    return narrow
+
+
+def live_counts(view, today: date, stale: bool = False) -> dict:
+    """The counts of `view`'s scope read from the cases now, in the shape rollup.read gives."""
+    at = clock.now()
+    groups = stats.collect(and_(view.case_filter(), counted()), view.unit_filter, today)
+    rows = row_units(view)
+    paths = unit_paths({unit for unit, _ in groups})
+    own = {r["id"]: stats.empty() for r in rows}
+    for (unit, _also), s in groups.items():
+        for r in rows:
+            if paths.get(unit, "").startswith(r["path"]):
+                merge(own[r["id"]], s)
+                break
+    return {"total": stats.total(groups.values()), "rows": [(r, own[r["id"]]) for r in rows],
+            "as_of": {"source": "live", "at": at.isoformat(timespec="seconds") + "Z", "stale": stale}}
+
+
+def unit_paths(ids) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    return dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(ids))).all()) if ids else {}
+
+
+def single_unit(view):
+    """The one unit (school or above) `view` reads over, or None (several grants, or below a school);
+    looked up once per view (the rollup and the tables both ask)."""
+    if "_single_unit" not in view.__dict__:
+        view.__dict__["_single_unit"] = _single_unit(view)
+    return view.__dict__["_single_unit"]
+
+
+def _single_unit(view):
+    paths = {g.path for g in view.grants}
+    if len(paths) != 1:
+        return None
+    unit = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path)
+                              .where(OrgUnit.path == paths.pop())).first()
+    return unit if unit is not None and unit.kind not in ("grade", "class") else None
+
+
+def row_units(view) -> list[dict]:
+    """The dashboard's table rows: {id, code, name, kind, path, enrolment} of the schools in scope, or of
+    the parts of the reader's one unit when those are not schools (enrolment: their schools' sum)."""
+    schools = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path,
+                                        OrgUnit.enrolment)
+                                 .where(OrgUnit.kind == "school", view.unit_filter(OrgUnit.path))
+                                 .order_by(OrgUnit.code)).all()
+    unit = single_unit(view)
+    if unit is None or unit.kind == "school":
+        return [{**s._asdict()} for s in schools]
+    parts = db.session.execute(
+        select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path)
+        .where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)).all()
+    if any(p.kind == "school" for p in parts):   # a district: its schools (departments hold none)
+        return [{**s._asdict()} for s in schools]
+    rows = [{**p._asdict(), "enrolment": 0, "schools": 0} for p in parts]
+    for s in schools:
+        for r in rows:
+            if s.path.startswith(r["path"]):
+                r["enrolment"] += s.enrolment
+                r["schools"] += 1
+                break
+    return [r for r in rows if r.pop("schools")]
+    return rows
+
+
+def assemble(view, today: date, counts: dict) -> dict:
+    """The dashboard from the counts of the scope (`total`) and of each table row (`rows`)."""
     defns = reported_workflows()
     sy_start, sy_end = school_year(today)
-    in_school_year = Case.opened_on.between(sy_start, sy_end)
-    is_open = Case.closed_at.is_(None)
-
-    # 1. the schools in scope, and the targets each is held against this school year
-    units = schools_in_scope(view)
-    schools = [(s.id, s.code, s.name, s.enrolment) for s in units]
-    year_targets = stored_targets.for_paths({**{s.id: s.path for s in units}, "own": stored_targets.own_path(view)},
-                                            sy_start.year)
+    sem_start, sem_end = semester(today)
+    total, rows = counts["total"], counts["rows"]
+    by_school = all(r["kind"] == "school" for r, _ in rows)
+    year_targets = stored_targets.for_paths({**{r["id"]: r["path"] for r, _ in rows},
+                                             "own": stored_targets.own_path(view)}, sy_start.year)
     own_targets = year_targets["own"]
 
-    # 2. per school and state: cases, confirmed (the suspected/confirmed split the national ledgers
-    # keep), open, open by escalation level, open and overdue, detected this school year
-    overdue_deadline = overdue_clause(clock.now())
-    by_state: dict[tuple, list[int]] = {}        # (workflow, state) -> [cases, confirmed]
-    per_school: dict[int, dict] = {}             # school -> open by state, levels, overdue, dropouts, out
-    for school_id, workflow, state, *counts in db.session.execute(
-            select(Case.school_id, Case.workflow, Case.state, func.count(Case.id),
-                   count_if(is_confirmed), count_if(is_open),
-                   *[count_if(is_open & (Case.escalation_level == level)) for level in (1, 2, 3)],
-                   count_if(is_open & overdue_deadline), count_if(in_school_year))
-            .where(scope).group_by(Case.school_id, Case.workflow, Case.state)):
-        n, confirmed, n_open, l1, l2, l3, overdue, this_year = (int(v) for v in counts)
-        total = by_state.setdefault((workflow, state), [0, 0])
-        total[0] += n
-        total[1] += confirmed
-        school = per_school.setdefault(school_id, {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0,
-                                                   "out": 0})
-        if n_open:
-            school["open"][state] = school["open"].get(state, 0) + n_open
-        school["levels"] = [a + b for a, b in zip(school["levels"], (l1, l2, l3))]
-        school["overdue"] += overdue
-        if state_has(workflow, state, COUNTS_AS_DROPOUT):   # in_state_marked(COUNTS_AS_DROPOUT), by state
-            school["dropouts"] += this_year
-        if state_has(workflow, state, OUT_OF_SCHOOL):
-            school["out"] += n_open
+    def per_state(c: dict, workflow: str, name: str) -> list[int]:
+        return c["states"].get(f"{workflow}\t{name}", [0] * 8)
+
     states = [{"state": name, "zh": st.zh, "en": st.en, "final": st.final,
-               "count": by_state.get((d.name, name), (0, 0))[0], "confirmed": by_state.get((d.name, name), (0, 0))[1]}
+               "count": per_state(total, d.name, name)[0], "confirmed": per_state(total, d.name, name)[1]}
               for d in defns for name, st in d.states.items()]
     open_states = list(dict.fromkeys(name for d in defns for name, st in d.states.items() if not st.final))
 
-    open_by_school, overdue_by_school, rates = [], [], []
-    empty = {"open": {}, "levels": [0, 0, 0], "overdue": 0, "dropouts": 0, "out": 0}
-    for school_id, code, name, enrolment in schools:
-        school = per_school.get(school_id, empty)
-        counts, (l1, l2, l3), dropouts, out = school["open"], school["levels"], school["dropouts"], school["out"]
-        open_by_school.append({"school": code, "name": name, "total": sum(counts.values()),
-                               "by_state": {s: counts.get(s, 0) for s in open_states}})
-        overdue_by_school.append({"school": code, "name": name, "level_1": l1, "level_2": l2, "level_3": l3,
-                                  "overdue": school["overdue"]})
+    open_by_school, overdue_by_school, rates, visits_by_school = [], [], [], []
+    for r, c in rows:
+        open_counts, levels, overdue, dropouts, out = {}, [0, 0, 0], 0, 0, 0
+        for d in defns:
+            for name in d.states:
+                n, _, n_open, l1, l2, l3, late, this_year = per_state(c, d.name, name)
+                if n_open:
+                    open_counts[name] = open_counts.get(name, 0) + n_open
+                levels = [a + b for a, b in zip(levels, (l1, l2, l3))]
+                overdue += late
+                if state_has(d.name, name, COUNTS_AS_DROPOUT):
+                    dropouts += this_year
+                if state_has(d.name, name, OUT_OF_SCHOOL):
+                    out += n_open
+        code, name, enrolment = r["code"], r["name"], r["enrolment"]
+        open_by_school.append({"school": code, "name": name, "total": sum(open_counts.values()),
+                               "by_state": {s: open_counts.get(s, 0) for s in open_states}})
+        overdue_by_school.append({"school": code, "name": name, "level_1": levels[0], "level_2": levels[1],
+                                  "level_3": levels[2], "overdue": overdue})
         dropout_rate, retention = rate(dropouts, enrolment), rate(enrolment - out, enrolment)
         rates.append({"school": code, "name": name, "enrolment": enrolment, "dropouts": dropouts,
                       "out_of_school": out, "dropout_rate": dropout_rate, "retention_rate": retention,
-                      "targets": {k: year_targets[school_id][k] for k in stored_targets.SET},
-                      **against_targets(dropout_rate, retention, year_targets[school_id])})
+                      "targets": {k: year_targets[r["id"]][k] for k in stored_targets.SET},
+                      **against_targets(dropout_rate, retention, year_targets[r["id"]])})
+        visits_by_school.append({"school": code, "name": name, "visits": c["visits"],
+                                 **_relapses(c["relapsed"].values())})
 
     # the suspected and confirmed ledgers (app/ledgers) by the states marked on_ledger: those states are
     # not final, so every case in one is open
-    listed = [v for (workflow, state), v in by_state.items() if state_has(workflow, state, ON_LEDGER)]
-    ledgers = {"school_age": ledger_queries.school_age_count(view, today),
+    listed = [v[:2] for key, v in total["states"].items() if state_has(*key.split("\t"), ON_LEDGER)]
+    ledgers = {"school_age": total["school_age"],
                "suspected": sum(n - c for n, c in listed), "confirmed": sum(c for _, c in listed)}
-
-    trend, reasons = _trend(scope, today, reasons_of=in_school_year)
-    sem_start, sem_end = semester(today)
-    home_visits, home_visits_by_school = _home_visits(view, scope, sem_start, sem_end, schools, own_targets)
+    firsts = stats.months(today)
+    trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
+             for d, o, r, c in zip(firsts, total["opened"], total["re_enrolled"], total["closed"])]
+    reasons = [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, total["reasons"])]
     return {
         "today": today.isoformat(),
+        "as_of": counts["as_of"],
+        "rows_by": "school" if by_school else "unit",
         "school_year": period_dict(sy_start, sy_end),
         "semester": period_dict(sem_start, sem_end),
         "targets": own_targets,
         "states": states,
         "totals": {"cases": sum(s["count"] for s in states),
                    "open": sum(s["count"] for s in states if not s["final"]),
-                   "overdue": sum(o["overdue"] for o in overdue_by_school)},
+                   "overdue": sum(o["overdue"] for o in overdue_by_school) if by_school
+                   else sum(v[6] for v in total["states"].values())},
         "open_by_school": open_by_school,
         "overdue_by_school": overdue_by_school,
         "reasons": reasons,
         "trend": trend,
         "rates": rates,
         "ledgers": ledgers,
-        "home_visits": home_visits,
-        "home_visits_by_school": home_visits_by_school,
-        "kpis": kpis.kpis(scope, sy_start, sy_end, today),
-        "classes_without_dropout": _classes_without_dropout(view, sy_start, sy_end),
-        "early_warning": outcome(scope, sy_start),
+        "home_visits": _teachers(view, total, own_targets) if by_school else [],
+        "home_visits_by_school": visits_by_school,
+        "kpis": kpis.figures(total["kpis"]),
+        "classes_without_dropout": _classes_without_dropout(view, rows, total) if by_school
+        else _classes_per_unit(rows),
+        "early_warning": outcome.figures(total["warning"]),
     }
 
 
-def _month_of(column, bounds):
-    """The index i of the month [bounds[i], bounds[i + 1]) holding `column`, NULL outside them all: a
-    CASE of comparisons with each month's bounds, exact and portable (event times are UTC and months
-    are Shanghai months, so no date function of the database would do)."""
-    return case((column < bounds[0], null()),
-                *[(column < hi, i) for i, hi in enumerate(bounds[1:])], else_=null())
-
-
-def _trend(scope, today: date, reasons_of) -> tuple[list[dict], list[dict]]:
-    """Cases detected, re-enrolments and closures in each of the last 12 months (this one included);
-    and, from the same pass over the cases, the reasons of the cases matching `reasons_of` (several
-    may apply to one case).
-
-    The cases are counted per (month detected, month closed, reasons), the reasons being the text of
-    the JSON list for a case matching `reasons_of` (NULL for the others): a few hundred groups. The
-    list holds a code exactly when its text contains it in quotes ('"economic"'), tested here. The
-    re-enrolments are events, in a query of their own."""
-    firsts = [month_start(today.year, today.month - TREND_MONTHS + 1 + i) for i in range(TREND_MONTHS + 1)]
-    utc = [utc_start(d) for d in firsts]
-    cases = (select(_month_of(Case.opened_on, firsts).label("opened"),
-                    _month_of(Case.closed_at, utc).label("closed"),
-                    case((reasons_of, reasons_text), else_=null()).label("reasons"))
-             .where(scope, reasons_of | ((Case.opened_on >= firsts[0]) & (Case.opened_on < firsts[-1]))
-                    | ((Case.closed_at >= utc[0]) & (Case.closed_at < utc[-1])))).subquery()
-    opened, closed, reasons = [0] * TREND_MONTHS, [0] * TREND_MONTHS, [0] * len(REASONS)
-    quoted = [f'"{code}"' for code, _ in REASONS]
-    for o, c, text, n in db.session.execute(
-            select(cases.c.opened, cases.c.closed, cases.c.reasons, func.count())
-            .group_by(cases.c.opened, cases.c.closed, cases.c.reasons)):
-        if o is not None:
-            opened[o] += n
-        if c is not None:
-            closed[c] += n
-        if text is not None:
-            reasons = [total + n if code in text else total for total, code in zip(reasons, quoted)]
-
-    # Re-enrolments by the return date (occurred_on), not by when they were typed.
-    day = CaseEvent.occurred_on
-    returned = [int(n) for n in db.session.execute(
-        select(*[count_if((day >= lo) & (day < hi)) for lo, hi in pairwise(firsts)])
-        .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-        .where(scope, step_marked(RETURNS_TO_SCHOOL, CaseEvent.action), day >= firsts[0], day < firsts[-1])).one()]
-    trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
-             for d, o, r, c in zip(firsts, opened, returned, closed)]
-    return trend, [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, reasons)]
-
-
-def _home_visits(view, scope, start: date, end: date, schools: list, targets: dict) -> tuple[list[dict], list[dict]]:
-    """Home visits this semester (app/home_visits: the cases' visit steps and the register's visits, each
-    stored once), by the day each happened, whenever it was typed: per class teacher (their visits as
-    class teacher) against the standard, and per school (every visit to its pupils); with the pupils who
-    relapsed this semester and how many of them were visited at least twice in it, per class teacher
-    (of the pupil's class) and per school.
-
-    Every class teacher of a class in scope is listed, those with no visit too (they matter most)."""
+def _teachers(view, total: dict, targets: dict) -> list[dict]:
+    """Home visits this semester per class teacher (their visits as class teacher) against the
+    standard, with the pupils of their classes who relapsed this semester and how many of them were
+    visited at least twice since. Every class teacher of a class in scope is listed, those with no
+    visit too (they matter most), and one who has since left the class but visited in it."""
     teachers = db.session.execute(
         select(User.id, User.username, User.display_name, OrgUnit.code, OrgUnit.path)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(RoleAssignment.role == "class_teacher", view.unit_filter(OrgUnit.path))
         .order_by(User.username, OrgUnit.code)).all()
-    by_teacher: dict[int, int] = {}
-    by_school: dict[int, int] = {}
-    for user_id, role, school_id, n in [*visit_counts.case_visits(scope, start, end),
-                                        *visit_counts.register_visits(view, start, end)]:
-        if role == "class_teacher" and user_id is not None:
-            by_teacher[user_id] = by_teacher.get(user_id, 0) + int(n)
-        by_school[school_id] = by_school.get(school_id, 0) + int(n)
-    relapsed = visit_counts.relapsed(scope, start, end)
+    by_teacher = {int(k): v for k, v in total["teacher_visits"].items()}
     known = {t.id for t in teachers}
     extra = {u: (username, display_name) for u, username, display_name in db.session.execute(
         select(User.id, User.username, User.display_name).where(User.id.in_(set(by_teacher) - known)))}
@@ -230,44 +247,57 @@ def _home_visits(view, scope, start: date, end: date, schools: list, targets: di
                                              "paths": [], "visits": 0})
         person["classes"].append(klass)
         person["paths"].append(path)
-    for user_id, (username, display_name) in extra.items():  # a teacher who has since left the class counts too
+    for user_id, (username, display_name) in extra.items():
         people.setdefault(user_id, {"username": username, "display_name": display_name, "classes": [],
                                     "paths": [], "visits": 0})
     standard = targets["visits_per_semester_min"]
     out = []
     for user_id, p in sorted(people.items(), key=lambda kv: kv[1]["username"]):
-        mine = [n for _, path, _, n in relapsed if path in p["paths"]]
+        mine = [v for path, v in total["relapsed"].items() if path in p["paths"]]
         out.append({"username": p["username"], "display_name": p["display_name"],
                     "classes": p["classes"], "visits": by_teacher.get(user_id, 0), "standard": standard,
                     "meets_standard": by_teacher.get(user_id, 0) >= standard, **_relapses(mine)})
-    per_school = [{"school": code, "name": name, "visits": by_school.get(school_id, 0),
-                   **_relapses([n for _, _, s, n in relapsed if s == school_id])}
-                  for school_id, code, name, _ in schools]
-    return out, per_school
+    return out
 
 
-def _relapses(visits: list[int]) -> dict:
-    return {"relapsed": len(visits),
-            "relapsed_visited": sum(1 for n in visits if n >= visit_counts.RELAPSE_VISITS_MIN)}
+def _relapses(per_class) -> dict:
+    """[relapsed pupils, of them visited at least twice] summed over classes."""
+    per_class = list(per_class)
+    return {"relapsed": sum(n for n, _ in per_class), "relapsed_visited": sum(v for _, v in per_class)}
 
 
-def _classes_without_dropout(view, sy_start: date, sy_end: date) -> list[dict]:
+def _classes_without_dropout(view, rows, total: dict) -> list[dict]:
     """无辍学班级: per school, the classes in scope with no dropout case detected this school year."""
     grade, school = aliased(OrgUnit), aliased(OrgUnit)
-    dropped = exists().where(Case.unit_path == OrgUnit.path, in_state_marked(COUNTS_AS_DROPOUT),
-                             Case.opened_on.between(sy_start, sy_end)).label("dropped")
-    rows = db.session.execute(
-        select(school.code, school.name, OrgUnit.code, OrgUnit.name, dropped)
+    classes = db.session.execute(
+        select(school.code, school.name, OrgUnit.code, OrgUnit.name, OrgUnit.path)
         .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
         .where(OrgUnit.kind == "class", view.unit_filter(OrgUnit.path))
         .order_by(school.code, OrgUnit.code)).all()
+    dropped = total["dropout_classes"]
     out: dict[str, dict] = {}
-    for school_code, school_name, class_code, class_name, has_dropout in rows:
+    for school_code, school_name, class_code, class_name, path in classes:
         entry = out.setdefault(school_code, {"school": school_code, "name": school_name, "classes": 0,
                                              "without_dropout": 0, "class_list": []})
         entry["classes"] += 1
-        if not has_dropout:
+        if path not in dropped:
             entry["without_dropout"] += 1
             entry["class_list"].append({"code": class_code, "name": class_name})
     return list(out.values())
 
+
+def _classes_per_unit(rows) -> list[dict]:
+    """无辍学班级 per part of the scope (its counts, not its 1,000s of class names): the parts' classes
+    counted by their schools in one grouped query."""
+    grade, school = aliased(OrgUnit), aliased(OrgUnit)
+    per_school = db.session.execute(
+        select(school.path, func.count(OrgUnit.id))
+        .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
+        .where(OrgUnit.kind == "class", or_(*[school.path.startswith(r["path"], autoescape=True) for r, _ in rows]))
+        .group_by(school.path)).all() if rows else []
+    out = []
+    for r, c in rows:
+        classes = sum(n for path, n in per_school if path.startswith(r["path"]))
+        out.append({"school": r["code"], "name": r["name"], "classes": classes,
+                    "without_dropout": classes - len(c["dropout_classes"]), "class_list": []})
+    return out

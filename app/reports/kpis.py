@@ -18,6 +18,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from app.deadlines import calendar
 from app.extensions import db
 from app.models import Case, CaseEvent
+from app.reports.sums import bump, merge
 from app.reports import (COUNTS_AS_DROPOUT, HOME_VISIT, RELAPSE, REPORTS_DROPOUT, RETURNS_TO_SCHOOL,
                          in_state_marked, step_marked)
 
@@ -88,37 +89,71 @@ def _median(histogram: Counter) -> float | None:
 
 def kpis(scope, sy_start: date, sy_end: date, today: date) -> dict:
     """The working-day medians and shares over the cases matching `scope` detected in the school year."""
+    return figures(merged(stats(scope, sy_start, sy_end, today).values()))
+
+
+def stats(scope, sy_start: date, sy_end: date, today: date, by=()) -> dict:
+    """{group: counts} over the cases matching `scope` detected in the school year, grouped by the
+    columns `by` (none: one group, the key ()): the working-day spans as histograms {days: cases} and the
+    shares' numerators and denominators, all of them sums, so the groups add up (app/reports/stats.py)."""
     report_day = _first(REPORTS_DROPOUT, local_day(CaseEvent.at))
     visit_day = _first(HOME_VISIT, CaseEvent.occurred_on)
     return_day = _first(RETURNS_TO_SCHOOL, CaseEvent.occurred_on)
     relapse_day = _first(RELAPSE, CaseEvent.occurred_on)
     # per case: d0 detected, d1 first report (the day typed), d2 first visit, d3 first return, d4 first relapse
-    per_case = (select(Case.opened_on.label("d0"), report_day.label("d1"), visit_day.label("d2"),
+    per_case = (select(*[col.label(f"g{i}") for i, col in enumerate(by)],
+                       Case.opened_on.label("d0"), report_day.label("d1"), visit_day.label("d2"),
                        return_day.label("d3"), relapse_day.label("d4"))
                 .where(scope, Case.opened_on.between(sy_start, sy_end),
                        in_state_marked(COUNTS_AS_DROPOUT) | report_day.isnot(None))).subquery()
     c = per_case.c
-    rows = [tuple(_as_date(v) for v in r[:-1]) + (int(r[-1]),) for r in db.session.execute(
-        select(c.d0, c.d1, c.d2, c.d3, c.d4, func.count()).group_by(c.d0, c.d1, c.d2, c.d3, c.d4))]
-    wd = _WorkingDays([d for r in rows for d in r[:-1]] + [today])
-    spans = {"to_report": Counter(), "to_visit": Counter(), "to_return": Counter()}
-    dropouts = returned_soon = back_long_enough = relapsed = 0
-    for detected, reported, visited, back, again, n in rows:
-        dropouts += n
+    group = [c[f"g{i}"] for i in range(len(by))]
+    days = [c.d0, c.d1, c.d2, c.d3, c.d4]
+    rows = [(tuple(r[:len(by)]), *(_as_date(v) for v in r[len(by):-1]), int(r[-1])) for r in db.session.execute(
+        select(*group, *days, func.count()).group_by(*group, *days))]
+    wd = _WorkingDays([d for r in rows for d in r[1:-1]] + [today])
+    out: dict = {}
+    for key, detected, reported, visited, back, again, n in rows:
+        s = out.setdefault(key, empty())
+        s["dropouts"] += n
         for name, day in (("to_report", reported), ("to_visit", visited), ("to_return", back)):
             if day is not None and day >= detected:
-                spans[name][wd.between(detected, day)] += n
+                bump(s[name], wd.between(detected, day), n)
         if back is not None and back >= detected and wd.between(detected, back) <= RETURN_WITHIN:
-            returned_soon += n
+            s["returned_soon"] += n
         if back is not None and calendar.add_months(back, RELAPSE_MONTHS) <= today:
-            back_long_enough += n
+            s["back_long_enough"] += n
             if again is not None and again >= back and again <= calendar.add_months(back, RELAPSE_MONTHS):
-                relapsed += n
+                s["relapsed"] += n
+    return out
+
+
+def empty() -> dict:
+    return {"to_report": {}, "to_visit": {}, "to_return": {}, "dropouts": 0, "returned_soon": 0,
+            "back_long_enough": 0, "relapsed": 0}
+
+
+def merged(groups) -> dict:
+    out = empty()
+    for s in groups:
+        merge(out, s)
+    return out
+
+
+def histogram(counts: dict) -> Counter:
+    """A histogram stored with text keys (JSON's) as {int: n}."""
+    return Counter({int(k): v for k, v in counts.items()})
+
+
+def figures(s: dict) -> dict:
+    """The medians and shares of summed counts (stats())."""
+    dropouts, returned_soon, back_long_enough, relapsed = (s[k] for k in ("dropouts", "returned_soon",
+                                                                          "back_long_enough", "relapsed"))
     return {
         "cases": dropouts,
-        "median_working_days_to_report": _median(spans["to_report"]),
-        "median_working_days_to_first_visit": _median(spans["to_visit"]),
-        "median_working_days_to_return": _median(spans["to_return"]),
+        "median_working_days_to_report": _median(histogram(s["to_report"])),
+        "median_working_days_to_first_visit": _median(histogram(s["to_visit"])),
+        "median_working_days_to_return": _median(histogram(s["to_return"])),
         "return_within_working_days": RETURN_WITHIN,
         "returned_within": returned_soon,
         "returned_within_share": round(returned_soon / dropouts, 6) if dropouts else None,

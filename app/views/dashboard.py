@@ -1,7 +1,7 @@
 """The district dashboard and the reports (monthly school report, district summary) on screen,
 with their XLSX/CSV downloads. The figures are app/reports (SQL aggregates in the user's scope); this
 module picks the user's language for the charts' labels and nothing else."""
-from datetime import date
+from datetime import date, datetime
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -76,8 +76,14 @@ def dashboard_charts(d: dict) -> dict:
 @login_required
 def dashboard():
     access.require("dashboard")
-    d = figures.dashboard(current_actor(), _today())
-    return render_template("dashboard.html", d=d, charts=dashboard_charts(d))
+    d = figures.dashboard(current_actor(), _today(), unit=request.args.get("unit", ""))
+    return render_template("dashboard.html", d=d, charts=dashboard_charts(d), as_of=_local_time(d["as_of"]["at"]))
+
+
+def _local_time(utc_iso: str) -> str:
+    """HH:MM:SS in the district's time of a UTC time as the dashboard gives it ("...Z")."""
+    at = datetime.fromisoformat(utc_iso.removesuffix("Z"))
+    return calendar.to_local(at).strftime("%H:%M:%S")
 
 
 @bp.get("/reports")

@@ -1,6 +1,6 @@
 """The RQ worker with its scheduler on Baoxue's queues: `baoxue worker` (or `python worker.py`).
 
-Beside it runs RQ's cron scheduler, which enqueues the deadline tick (sweep + alarms) every minute; a
+Beside it runs RQ's cron scheduler, which enqueues the deadline tick (sweep + alarms) and the dashboard's rollup refresh every minute; a
 tick that two workers' crons both enqueue does its work once (every deadline action is a conditional
 update). Jobs run in the worker process itself (RQ's SimpleWorker): a timer job is a few milliseconds
 of database work, and forking a work horse and reconnecting for each would cost more than the job;
@@ -20,6 +20,7 @@ from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
+from app.reports import rollup
 
 SWEEP_INTERVAL = 60
 
@@ -30,6 +31,8 @@ def _cron(url: str, warning_cron: str) -> None:
     # the nightly early warning (absence streaks -> cases, the risk list): idempotent, one at a time
     cron.register(attendance_jobs.nightly_job, queue_name=attendance_jobs.QUEUE, cron=warning_cron,
                   job_timeout=3600)
+    # the dashboard's counts per unit, recounted every minute (app/reports/rollup.py)
+    cron.register(rollup.refresh_job, queue_name=rollup.QUEUE, interval=rollup.INTERVAL, job_timeout=600)
     cron.start()
 
 

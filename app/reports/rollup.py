@@ -1,0 +1,107 @@
+"""The dashboard's rollup: its counts per unit (school and above), refreshed by the worker.
+
+Refreshed, not kept by the step: a step stays a couple of round trips (its Python is being cut down),
+and an incremental update would have to touch every figure a step can move (a state's counts at every
+level, the trend, the working-day histograms, the home visits) inside its transaction. The refresh
+instead recounts everything set-based (app/reports/stats.py: the same grouped queries the live
+dashboard runs, over every counted case) once a minute, and replaces every row in one transaction:
+idempotent, a second worker's run waits on the lock and finds nothing to change but the time.
+
+Reading: a reader over one unit (school or above) gets its row and its table rows' rows if they were
+counted for today less than STALE_AFTER ago; otherwise the dashboard reads live and says so.
+"""
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, select
+
+from app import clock
+from app.deadlines import calendar
+from app.deadlines.sweeper import exclusive
+from app.extensions import db
+from app.models import DashboardRollup, OrgUnit
+from app.reports import counted, figures, stats
+from app.reports.sums import merge
+
+log = logging.getLogger("baoxue.reports")
+QUEUE = "baoxue-default"
+INTERVAL = 60                     # seconds between refreshes (the worker's cron)
+STALE_AFTER = timedelta(minutes=5)  # older than this, a rollup is the worker down: read live
+LOCK_KEY = 0x6278_726F_6C6C       # "bxroll"
+BELOW_SCHOOL = ("grade", "class")
+
+
+def _ids_of(path: str | None) -> list[int]:
+    """The unit ids of a materialised path "/1/4/9/", the unit itself last."""
+    return [int(p) for p in path.strip("/").split("/") if p] if path else []
+
+
+def refresh() -> dict:
+    """Recount every unit's rollup now (one transaction): {"units": n, "groups": n, "seconds": s}."""
+    started = clock.now()
+    today = calendar.local_date(started)
+    groups = stats.collect(counted(), stats.everything, today)
+    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind.not_in(BELOW_SCHOOL))).all())
+    scope = {u: stats.empty() for u in units}
+    own = {u: stats.empty() for u in units}
+    for (unit, also), s in groups.items():
+        mine = [u for u in _ids_of(units.get(unit)) if u in units]
+        for u in mine:
+            merge(own[u], s)
+        # a transferred case is seen from both paths: once in each unit above either, never twice
+        for u in dict.fromkeys(mine + [u for u in _ids_of(also) if u in units]):
+            merge(scope[u], s)
+    db.session.execute(delete(DashboardRollup))
+    if units:
+        db.session.execute(insert(DashboardRollup), [
+            {"unit_id": u, "day": today, "as_of": started, "scope_counts": json.dumps(scope[u], separators=(",", ":")),
+             "own_counts": json.dumps(own[u], separators=(",", ":"))} for u in units])
+    db.session.commit()
+    return {"units": len(units), "groups": len(groups),
+            "seconds": round((clock.now() - started).total_seconds(), 3)}
+
+
+def run_now() -> dict:
+    """One refresh at a time across workers (an advisory lock on PostgreSQL): a second returns busy."""
+    with exclusive(LOCK_KEY) as mine:
+        if not mine:
+            return {"busy": 1}
+        return refresh()
+
+
+def refresh_job() -> dict:
+    """RQ entry point (the worker's cron enqueues it every INTERVAL seconds)."""
+    from app.deadlines.timers import _after_fork, _app
+    app = _app()
+    with app.app_context():
+        _after_fork()
+        try:
+            result = run_now()
+        finally:
+            db.session.remove()
+        log.info("dashboard rollup", extra={"result": result})
+        return result
+
+
+def expected(view) -> bool:
+    """A rollup serves this reader (one unit, school or above): its absence is worth saying."""
+    return figures.single_unit(view) is not None
+
+
+def read(view, today) -> dict | None:
+    """The counts of `view`'s scope from the rollup, in figures.live_counts' shape; None when the
+    reader is not over one unit, or the rollup is missing, of another day or older than STALE_AFTER."""
+    unit = figures.single_unit(view)
+    if unit is None:
+        return None
+    mine = db.session.get(DashboardRollup, unit.id)
+    if mine is None or mine.day != today or mine.as_of < clock.now() - STALE_AFTER:
+        return None
+    rows = figures.row_units(view)
+    stored = dict(db.session.execute(select(DashboardRollup.unit_id, DashboardRollup.own_counts)
+                                     .where(DashboardRollup.unit_id.in_([r["id"] for r in rows]))).all()) if rows else {}
+    if len(stored) != len(rows):
+        return None   # a unit added since the refresh: its row would be missing
+    return {"total": json.loads(mine.scope_counts), "rows": [(r, json.loads(stored[r["id"]])) for r in rows],
+            "as_of": {"source": "rollup", "at": mine.as_of.isoformat(timespec="seconds") + "Z", "stale": False}}
