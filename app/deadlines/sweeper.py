@@ -84,15 +84,15 @@ def fire(deadline_id: int, action: str, at: datetime, now: datetime | None = Non
 
 
 def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5, batched: bool | None = None,
-          on_burst=None) -> dict:
+          on_burst=None, seconds: float | None = None) -> dict:
     """Fire every due action whose timer was lost (or has not run yet); idempotent with the timers.
 
     A deadline left alone past several of its times (Redis or every worker down for days) catches up
     level by level, one pass each, within the one sweep. {"busy": 1} when another sweep holds the lock.
 
     On PostgreSQL (`batched`) the actions are done in batches (app/deadlines/burst.py), at most
-    limit * passes of them; on_burst() is called when the first batch is full, so other workers can
-    be asked to share the rest. SQLite does them one by one (one process, SQLite serialises writers)."""
+    limit * passes of them and for at most `seconds`; on_burst() is called when the first batch is
+    full, so other workers can be asked to share the rest. SQLite does them one by one (one process, SQLite serialises writers)."""
     now = now or clock.now()
     sweep_id = f"{socket.gethostname()}:{os.getpid()}:{next(_seq)}"
     started = clock.now()
@@ -107,7 +107,8 @@ def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5, batc
             if batched is None:
                 batched = db.engine.dialect.name == "postgresql"
             if batched:
-                counts, fired = burst.drain(now, budget=limit * passes, failing=failing, on_full=on_burst)
+                counts, fired = burst.drain(now, budget=limit * passes, seconds=seconds, failing=failing,
+                                            on_full=on_burst)
                 attempted = sum(counts.values())
             else:
                 counts, fired, attempted = _passes(now, limit, passes, failing)

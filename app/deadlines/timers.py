@@ -33,7 +33,8 @@ HORIZON = timedelta(minutes=10)  # alarms are set this far ahead; the tick runs 
 # many deadlines fall due together, the first alarm records them all instead of each waiting its turn
 # behind the others' job overhead in the queue. Their own alarms then find nothing left to do.
 DRAIN = 200
-BURST_SECONDS = 240  # a burst job's share of the work, within its job timeout; the next tick goes on
+BURST_SECONDS = 240  # a burst job's (and the tick's) share of the work, within its job timeout
+TICK_PASSES = 100  # x 10,000: the tick's sweep is bounded by BURST_SECONDS, not by a number of actions
 _bursts = count(1)
 
 
@@ -90,10 +91,16 @@ def tick(app, now: datetime | None = None) -> dict:
     """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes.
 
     A burst (the sweep's first batch is full) is shared: every other worker on the timers queue gets a
-    burst job, which claims batches beside the sweep until nothing due is left (app/deadlines/burst.py)."""
-    result = sweep(now, on_burst=lambda: share(app, now))
+    burst job, which claims batches beside the sweep until nothing due is left (app/deadlines/burst.py).
+    The tick's own sweep goes on until nothing due is left unclaimed, within BURST_SECONDS (the next
+    tick goes on), however many actions that is: a cap on their number would leave the rest to alarms,
+    one job each. Alarms are then set for future actions only when a burst was shared or another sweep
+    is at work: what is already due is theirs."""
+    shared = []
+    result = sweep(now, limit=10000, passes=TICK_PASSES, seconds=BURST_SECONDS,
+                   on_burst=lambda: shared.append(share(app, now)))
     result.pop("next")
-    result["planned"] = plan(app, now, future_only=bool(result.get("busy")))
+    result["planned"] = plan(app, now, future_only=bool(result.get("busy")) or bool(shared))
     if mail.enabled():
         result["mail"] = mail.send_pending()
     return result
