@@ -5,8 +5,14 @@
    (median and p99).
 2. sweep: 100,000 open deadlines of which 10,000 are due; how long the sweep's one indexed query
    takes to find them (median of 5), and how long firing them all takes.
+3. burst: N due actions (default 100,000) over a province-like spread of cases (counties, schools,
+   classes; each county's two bureau officers notified), cleared by K real worker processes
+   (`python worker.py --no-cron`) after one tick is enqueued: seconds from the tick until all are
+   done, actions/s, and a check that every action happened exactly once (one event per case, one
+   notice per officer, no deadline still due) and that every case's audit chain verifies.
 
-    python bench/timers.py [N]        (BENCH_DATABASE_URL, REDIS_URL to point elsewhere)
+    python bench/timers.py [N]                          (latency + sweep)
+    python bench/timers.py burst [N] [--workers K]      (BENCH_DATABASE_URL, REDIS_URL to point elsewhere)
 """
 import os
 import statistics
@@ -123,7 +129,138 @@ def sweep_find(app, open_n=100_000, due_n=10_000):
     return total_open, len(found), statistics.median(times), plan, fired, fire_s
 
 
+COUNTIES, SCHOOLS, CLASSES, OFFICERS = 8, 25, 4, 2  # 800 classes in 200 schools of 8 counties
+
+
+def province(app):
+    """Schema and a province-like spread of units: counties > schools > a grade > classes, each county
+    with OFFICERS bureau officers and a head, each school its admin. [(class path, school id, county)]."""
+    from flask_migrate import upgrade
+
+    from app.district.org import add_unit, add_user
+    from app.extensions import db
+    classes = []
+    with app.app_context():
+        upgrade()
+        for k in range(COUNTIES):
+            add_unit(f"C{k}", f"县{k}", "district", commit=False)
+            for o in range(OFFICERS):
+                add_user(f"bureau{k}_{o}", "bureau_officer", f"C{k}", commit=False)
+            add_user(f"head{k}", "bureau_head", f"C{k}", commit=False)
+            for s_ in range(SCHOOLS):
+                school = add_unit(f"C{k}-S{s_}", f"学校{k}-{s_}", "school", f"C{k}", commit=False)
+                add_user(f"admin{k}_{s_}", "school_admin", f"C{k}-S{s_}", commit=False)
+                add_unit(f"C{k}-S{s_}-7", "七年级", "grade", f"C{k}-S{s_}", commit=False)
+                for c in range(CLASSES):
+                    klass = add_unit(f"C{k}-S{s_}-7-{c}", f"七年级{c}班", "class", f"C{k}-S{s_}-7", commit=False)
+                    classes.append((klass.path, school.id, k))
+        db.session.commit()
+    return classes
+
+
+def burst_setup(app, n, classes):
+    """n cases spread over the classes, each with one deadline whose next action is due now: four in
+    five fall due (overdue, level 1), one in five escalates from level 1 to 2. Returns the tick's time."""
+    from app import clock
+    from app.extensions import db
+    with app.app_context():
+        now = clock.now()
+        spread = [classes[i % len(classes)] for i in range(n)]
+        db.session.execute(text("""
+            INSERT INTO cases (workflow, subject_key, state, version, unit_path, school_id, fields, vars,
+                               escalation_level, opened_on, source, opened_at, updated_at, last_seq, last_hash)
+            SELECT 'dropout', 'bench:' || g.i, 'detected', 1, g.path, g.school, '{"reasons": [], "confirmed": false}',
+                   '{}', 0, DATE '2026-11-01', 'bench', :now, :now, 0, ''
+              FROM unnest(CAST(:paths AS text[]), CAST(:schools AS integer[])) WITH ORDINALITY AS g(path, school, i)"""),
+                           {"now": now, "paths": [p for p, _, _ in spread], "schools": [s for _, s, _ in spread]})
+        db.session.execute(text("""
+            INSERT INTO deadlines (case_id, clock, point, status, opened_at, due_at, level, next_action, next_action_at)
+            SELECT c.id, 'report', 0, 'open', :now, CAST(:now AS timestamp) - interval '1 hour',
+                   CASE WHEN c.id % 5 = 0 THEN 1 ELSE 0 END, CASE WHEN c.id % 5 = 0 THEN 'escalate' ELSE 'due' END,
+                   CAST(:now AS timestamp) - interval '1 hour' - (c.id % 600) * interval '1 second'
+              FROM cases c WHERE c.source = 'bench'"""), {"now": now})
+        db.session.execute(text("UPDATE cases SET escalation_level = 1, overdue = true WHERE id % 5 = 0"))
+        db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        return now
+
+
+def burst(app, n, workers):
+    """Seconds from the tick until all n actions are done, by `workers` worker processes; the checks."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from app.audit import chain as audit
+    from app.deadlines import timers
+    from app.extensions import db
+    from app.models import CaseEvent
+    now = burst_setup(app, n, province(app))
+    env = dict(os.environ, DATABASE_URL=base.URL, REDIS_URL=REDIS)
+    procs = [subprocess.Popen([sys.executable, "worker.py", "--no-cron"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    conn = Redis.from_url(REDIS)
+    try:
+        end = time.monotonic() + 120
+        while len(Worker.all(connection=conn)) < workers and time.monotonic() < end:
+            time.sleep(0.2)
+        queue = Queue(timers.QUEUE, connection=conn)
+        started = time.perf_counter()
+        queue.enqueue(timers.sweep_job)  # the per-minute tick, as a worker's cron enqueues it
+        with app.app_context():
+            while True:
+                left = db.session.scalar(text("SELECT count(*) FROM deadlines WHERE status = 'open' "
+                                              "AND next_action_at <= :now"), {"now": now})
+                db.session.rollback()
+                if left == 0 or time.perf_counter() - started > 3600:
+                    break
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            while queue.count or any(w.get_state() == "busy" for w in Worker.all(connection=conn)):
+                time.sleep(0.2)  # the last batches' jobs return; nothing may be written after this
+            per_case = dict(db.session.execute(text(
+                "SELECT n, count(*) FROM (SELECT case_id, count(*) AS n FROM case_events GROUP BY case_id) e "
+                "GROUP BY n")).all())
+            notices = db.session.scalar(text("SELECT count(*) FROM notifications"))
+            doubled = db.session.scalar(text(
+                "SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY deadline_id, kind, level, user_id "
+                "HAVING count(*) > 1) d"))
+            kinds = dict(db.session.execute(select(CaseEvent.action, func.count()).group_by(CaseEvent.action)).all())
+            verified = audit.verify()
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    once = per_case == {1: n} and notices == OFFICERS * n and doubled == 0 and left == 0
+    return elapsed, kinds, per_case, notices, doubled, once, verified
+
+
+def main_burst(args):
+    n = int(args[0]) if args else 100_000
+    workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 4
+    os.environ["REDIS_URL"] = REDIS
+    os.environ.setdefault("BAOXUE_AUDIT_KEY", "bench-" + "k" * 40)  # the workers and this process sign alike
+    base.fresh_database()
+    from redis import Redis
+    Redis.from_url(REDIS).flushdb()
+    from app import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": base.URL, "REDIS_URL": REDIS})
+    elapsed, kinds, per_case, notices, doubled, once, verified = burst(app, n, workers)
+    print(f"burst: {n} due actions over {COUNTIES * SCHOOLS * CLASSES} classes, {workers} worker(s): all done in "
+          f"{elapsed:.1f} s ({n / elapsed:.0f} actions/s; target 100,000 in <= 60 s with 4 workers)")
+    print(f"burst: events {kinds}, events per case {per_case}, notifications {notices}, doubled {doubled}")
+    print(f"burst: exactly once {'ok' if once else 'FAILED'}; audit chain "
+          f"{'ok' if verified['ok'] else 'BROKEN'} over {verified['events_checked']} events")
+    if not (once and verified["ok"]):
+        sys.exit(1)
+
+
 def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--") and not a.isdigit() or a == "burst"]
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    if "burst" in args:
+        return main_burst([a for a in numbers if sys.argv[sys.argv.index(a) - 1] != "--workers"])
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     os.environ["REDIS_URL"] = REDIS
     base.fresh_database()

@@ -10,7 +10,7 @@ import os
 import time
 from datetime import datetime
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import insert, literal, select, update
 
 from app import clock
 
@@ -103,23 +103,30 @@ def act(deadline_id: int, action: str, at: datetime, now: datetime | None = None
     notify_roles, users = audience(case, clock_def, step, level)
     _record(case, row, KIND[step], level, notify_roles, users, now)
     db.session.commit()
-    log.info("timer fired", extra={"deadline": row.id, "case": case.id, "clock": row.clock, "action": step,
-                                   "escalation_level": level, "due_at": row.due_at.isoformat(), "late_s":
-                                   round((now - at).total_seconds(), 3), "notified": len(users),
-                                   "reminder_skipped": stale, "sweep": CURRENT_SWEEP[0]})
+    fired_line(row, case.id, step, level, at, now, len(users), stale)
     return KIND[step]
 
 
-def audience(case: Case, clock_def, action: str, level: int) -> tuple[list, list[int]]:
+def fired_line(row, case_id: int, step: str, level: int, at: datetime, now: datetime, notified: int,
+               stale: bool) -> None:
+    """One JSON log line per action done (whichever path did it)."""
+    log.info("timer fired", extra={"deadline": row.id, "case": case_id, "clock": row.clock, "action": step,
+                                   "escalation_level": level, "due_at": row.due_at.isoformat(), "late_s":
+                                   round((now - at).total_seconds(), 3), "notified": notified,
+                                   "reminder_skipped": stale, "sweep": CURRENT_SWEEP[0]})
+
+
+def audience(case: Case, clock_def, action: str, level: int, find=recipients) -> tuple[list, list[int]]:
     """(roles, users) an action notifies: the reminder's people, or the ladder step's role holders.
+    `find` looks the people up (recipients() queries; the batch path answers from rows it loaded).
 
     A clock without a ladder (or past its last step) is valid: it still falls due (level 1, the
     deadline is overdue), and tells the people its reminder goes to; there is nobody to escalate to."""
     if action == "remind" or level > len(clock_def.ladder):
-        return list(clock_def.remind), recipients(case, clock_def.remind, assignees_first=True,
-                                                  side=clock_def.remind_side)
+        return list(clock_def.remind), find(case, clock_def.remind, assignees_first=True,
+                                            side=clock_def.remind_side)
     roles = list(clock_def.ladder[level - 1]["notify"])
-    return roles, recipients(case, roles)
+    return roles, find(case, roles)
 
 
 def _fault_pause() -> None:
@@ -138,26 +145,42 @@ def _record(case: Case, row: Deadline, kind: str, level: int, roles, users, now,
     # Lock the case row so the chain head we extend is the latest (a user's step may be committing).
     head = db.session.execute(select(Case.last_seq, Case.last_hash, Case.escalation_level)
                               .where(Case.id == case.id).with_for_update()).one()
-    event = audit.prepare(case.id, (head.last_seq, head.last_hash), actor_id=None, actor="system", role="system",
+    event, notices = writes(case, row, kind, level, roles, users, now, (head.last_seq, head.last_hash),
+                            mail.addresses(users), **extra)
+    audit.append(event)
+    values = {"last_seq": event["seq"], "last_hash": event["hash"]}
+    if level > head.escalation_level:
+        values["escalation_level"] = level
+    if marks_overdue(kind):
+        values["overdue"] = True  # the lists' indexed flag (migration 0026); the step that meets it clears it
+    db.session.execute(update(Case).where(Case.id == case.id).values(**values)
+                       .execution_options(synchronize_session=False))
+    if notices:
+        db.session.execute(insert(Notification.__table__), notices)
+
+
+def marks_overdue(kind: str) -> bool:
+    """The action leaves the case with a deadline fallen due (cases.overdue)."""
+    return kind in (KIND["due"], KIND["escalate"])
+
+
+def writes(case, row, kind: str, level: int, roles, users, now, head: tuple[int, str], emails,
+           **extra) -> tuple[dict, list[dict]]:
+    """What one deadline action writes, as plain rows: its audit event after `head` (the case's last
+    seq and hash) and its notifications. The one-by-one path and the batch path (app/deadlines/burst.py)
+    both write exactly these."""
+    event = audit.prepare(case.id, head, actor_id=None, actor="system", role="system",
                           action=kind, from_state=case.state, to_state=case.state,
                           data={"deadline": {"clock": row.clock, "point": row.point,
                                              "due_at": row.due_at.isoformat() + "Z"},
                                 "level": level, "notified_roles": list(roles), "notified_users": users,
                                 **{k: v.isoformat() + "Z" for k, v in extra.items()}}, at=now)
-    audit.append(event)
-    values = {"last_seq": event["seq"], "last_hash": event["hash"]}
-    if level > head.escalation_level:
-        values["escalation_level"] = level
-    if kind in (KIND["due"], KIND["escalate"]):
-        values["overdue"] = True  # the lists' indexed flag (migration 0026); the step that meets it clears it
-    db.session.execute(update(Case).where(Case.id == case.id).values(**values)
-                       .execution_options(synchronize_session=False))
     title = _title(kind, level, case, row)
-    emails = mail.addresses(users)
-    for user_id in users:
-        db.session.add(Notification(user_id=user_id, case_id=case.id, deadline_id=row.id, kind=kind, level=level,
-                                    title=title, body="", created_at=now,
-                                    email_status="pending" if user_id in emails else None))
+    notices = [{"user_id": user_id, "case_id": case.id, "deadline_id": row.id, "kind": kind, "level": level,
+                "title": title, "body": "", "created_at": now, "read_at": None,
+                "email_status": "pending" if user_id in emails else None, "email_attempts": 0,
+                "emailed_at": None, "email_error": None} for user_id in users]
+    return event, notices
 
 
 def _title(kind: str, level: int, case: Case, row: Deadline) -> str:
@@ -176,10 +199,10 @@ def due_now(now: datetime | None = None, limit: int = 10000) -> list[tuple[int, 
     return sweeper.due_now(now, limit)
 
 
-def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> dict:
+def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5, **how) -> dict:
     """Fire every due action whose timer was lost (or has not run yet); see app/deadlines/sweeper.py."""
     from app.deadlines import sweeper  # late: the sweeper imports this module (it runs act())
-    return sweeper.sweep(now, limit, passes)
+    return sweeper.sweep(now, limit, passes, **how)
 
 
 def next_actions(deadline_ids) -> list[tuple]:

@@ -19,7 +19,7 @@ from itertools import count
 from sqlalchemy import select, text
 
 from app import clock
-from app.deadlines import actions, incidents
+from app.deadlines import actions, burst, incidents
 from app.extensions import db
 from app.models import Deadline
 
@@ -83,17 +83,19 @@ def fire(deadline_id: int, action: str, at: datetime, now: datetime | None = Non
     return result
 
 
-def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> dict:
+def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5, batched: bool | None = None,
+          on_burst=None, seconds: float | None = None) -> dict:
     """Fire every due action whose timer was lost (or has not run yet); idempotent with the timers.
 
     A deadline left alone past several of its times (Redis or every worker down for days) catches up
-    level by level, one pass each, within the one sweep. {"busy": 1} when another sweep holds the lock."""
+    level by level, one pass each, within the one sweep. {"busy": 1} when another sweep holds the lock.
+
+    On PostgreSQL (`batched`) the actions are done in batches (app/deadlines/burst.py), at most
+    limit * passes of them and for at most `seconds`; on_burst() is called when the first batch is
+    full, so other workers can be asked to share the rest. SQLite does them one by one (one process, SQLite serialises writers)."""
     now = now or clock.now()
     sweep_id = f"{socket.gethostname()}:{os.getpid()}:{next(_seq)}"
     started = clock.now()
-    counts: dict[str, int] = {}
-    fired: set[int] = set()
-    attempted = 0
     with exclusive() as mine:
         if not mine:
             _log(sweep_id, started, busy=True)
@@ -102,19 +104,14 @@ def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> d
         try:
             failing = incidents.open_ids()
             db.session.rollback()
-            tried: set[tuple] = set()
-            for _ in range(passes):
-                # an action that failed in this sweep is not tried again until its back-off has passed
-                due = [d for d in due_now(now, limit) if d not in tried]
-                if not due:
-                    break
-                for deadline_id, action, at in due:
-                    tried.add((deadline_id, action, at))
-                    attempted += 1
-                    result = fire(deadline_id, action, at, now, failing)
-                    counts[result] = counts.get(result, 0) + 1
-                    if result not in ("skipped", "early", "failed"):
-                        fired.add(deadline_id)
+            if batched is None:
+                batched = db.engine.dialect.name == "postgresql"
+            if batched:
+                counts, fired = burst.drain(now, budget=limit * passes, seconds=seconds, failing=failing,
+                                            on_full=on_burst)
+                attempted = sum(counts.values())
+            else:
+                counts, fired, attempted = _passes(now, limit, passes, failing)
             if failing:
                 incidents.resolve_moved_on(now)
         finally:
@@ -123,6 +120,27 @@ def sweep(now: datetime | None = None, limit: int = 10000, passes: int = 5) -> d
     db.session.rollback()
     _log(sweep_id, started, attempted=attempted, counts={k: v for k, v in counts.items() if k != "next"})
     return counts
+
+
+def _passes(now: datetime, limit: int, passes: int, failing: dict[int, int]) -> tuple[dict, set[int], int]:
+    """The one-by-one sweep: up to `passes` rounds of the due actions, each act() in its own transaction."""
+    counts: dict[str, int] = {}
+    fired: set[int] = set()
+    attempted = 0
+    tried: set[tuple] = set()
+    for _ in range(passes):
+        # an action that failed in this sweep is not tried again until its back-off has passed
+        due = [d for d in due_now(now, limit) if d not in tried]
+        if not due:
+            break
+        for deadline_id, action, at in due:
+            tried.add((deadline_id, action, at))
+            attempted += 1
+            result = fire(deadline_id, action, at, now, failing)
+            counts[result] = counts.get(result, 0) + 1
+            if result not in ("skipped", "early", "failed"):
+                fired.add(deadline_id)
+    return counts, fired, attempted
 
 
 def _log(sweep_id: str, started: datetime, **fields) -> None:

@@ -11,14 +11,16 @@ import logging
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from sqlalchemy import exists, select
 
 from app import clock
-from app.deadlines import mail
-from app.deadlines.actions import next_actions, sweep
+from app.deadlines import incidents, mail
+from app.deadlines.actions import CURRENT_SWEEP, next_actions, sweep
+from app.deadlines.burst import drain
 from app.deadlines.sweeper import fire
 from app.extensions import connection, db
 from app.models import Deadline, DeadlineFailure
@@ -31,6 +33,9 @@ HORIZON = timedelta(minutes=10)  # alarms are set this far ahead; the tick runs 
 # many deadlines fall due together, the first alarm records them all instead of each waiting its turn
 # behind the others' job overhead in the queue. Their own alarms then find nothing left to do.
 DRAIN = 200
+BURST_SECONDS = 240  # a burst job's (and the tick's) share of the work, within its job timeout
+TICK_PASSES = 100  # x 10,000: the tick's sweep is bounded by BURST_SECONDS, not by a number of actions
+_bursts = count(1)
 
 
 def job_id(case_id: int, clock: str, point: int, action: str, at: datetime) -> str:
@@ -83,10 +88,19 @@ def plan(app, now: datetime | None = None, future_only: bool = False) -> int:
 
 
 def tick(app, now: datetime | None = None) -> dict:
-    """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes."""
-    result = sweep(now)
+    """The per-minute job's work: fire what is due and lost, then set the alarms for the next minutes.
+
+    A burst (the sweep's first batch is full) is shared: every other worker on the timers queue gets a
+    burst job, which claims batches beside the sweep until nothing due is left (app/deadlines/burst.py).
+    The tick's own sweep goes on until nothing due is left unclaimed, within BURST_SECONDS (the next
+    tick goes on), however many actions that is: a cap on their number would leave the rest to alarms,
+    one job each. Alarms are then set for future actions only when a burst was shared or another sweep
+    is at work: what is already due is theirs."""
+    shared = []
+    result = sweep(now, limit=10000, passes=TICK_PASSES, seconds=BURST_SECONDS,
+                   on_burst=lambda: shared.append(share(app, now)))
     result.pop("next")
-    result["planned"] = plan(app, now, future_only=bool(result.get("busy")))
+    result["planned"] = plan(app, now, future_only=bool(result.get("busy")) or bool(shared))
     if mail.enabled():
         result["mail"] = mail.send_pending()
     return result
@@ -121,6 +135,41 @@ def run(case_id: int, clock_name: str, point: int, action: str, at_iso: str) -> 
                 Queue("baoxue-default", connection=connection(app)).enqueue(send_mail_job, retry=RETRY)
         db.session.remove()
         return result
+
+
+def share(app, now: datetime | None = None) -> int:
+    """Enqueue one burst job per other live worker on the timers queue; how many."""
+    conn = connection(app)
+    queue = Queue(QUEUE, connection=conn)
+    helpers = max(Worker.count(queue=queue) - 1, 0)
+    at = (now or clock.now()).isoformat()
+    for _ in range(helpers):
+        queue.enqueue(burst_job, at, retry=RETRY, job_timeout=BURST_SECONDS + 60)
+    log.info("burst shared", extra={"helpers": helpers})
+    return helpers
+
+
+def burst_job(now_iso: str | None = None) -> dict:
+    """RQ entry point: claim batches of due actions beside the sweep until none is left unclaimed
+    (or BURST_SECONDS have passed: the next tick goes on). Idempotent: a burst job that finds nothing
+    due returns at once."""
+    app = _app()
+    with app.app_context():
+        _after_fork()
+        now = datetime.fromisoformat(now_iso) if now_iso else clock.now()
+        CURRENT_SWEEP[0] = f"burst:{incidents.worker_name()}:{next(_bursts)}"
+        started = clock.now()
+        try:
+            counts, fired = drain(now, seconds=BURST_SECONDS)
+        finally:
+            CURRENT_SWEEP[0] = None
+        items = soon(next_actions(fired))
+        if items:
+            schedule(app, items)
+        db.session.remove()
+        log.info("burst done", extra={"started": started.isoformat(), "ended": clock.now().isoformat(),
+                                      "counts": counts})
+        return counts
 
 
 def sweep_job() -> dict:
