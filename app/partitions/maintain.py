@@ -78,12 +78,24 @@ def plan(conn, today: date, ahead: int = AHEAD, tables=None) -> list[tuple[str, 
     return out
 
 
-def run(engine, today: date, ahead: int = AHEAD, progress=None) -> list[tuple[str, int]]:
-    """Create what plan() lists, each month in its own transaction; (partition, rows moved) of each."""
+def may_create(engine) -> bool:
+    """Whether this connection's role owns the partitioned tables (needed to create and attach months)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+                                      "WHERE oid = to_regclass('case_events')")).scalar())
+
+
+def pending(engine, today: date, ahead: int = AHEAD) -> list[tuple[str, str, tuple[int, int]]]:
+    """Make sure every table has its DEFAULT partition; then what plan() lists."""
     with engine.begin() as conn:
         for table in TABLES:
             create_default(conn, table)
-        todo = plan(conn, today, ahead)
+        return plan(conn, today, ahead)
+
+
+def run(engine, todo, progress=None) -> list[tuple[str, int]]:
+    """Create the months of `todo` (from pending()), each in its own transaction; (partition, rows
+    moved from DEFAULT) of each one created."""
     done = []
     for table, key, month in todo:
         with engine.begin() as conn:

@@ -20,6 +20,7 @@ from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
+from app.partitions import jobs as partition_jobs
 
 SWEEP_INTERVAL = 60
 
@@ -29,6 +30,9 @@ def _cron(url: str, warning_cron: str) -> None:
     cron.register(timers.sweep_job, queue_name=timers.QUEUE, interval=SWEEP_INTERVAL, job_timeout=300)
     # the nightly early warning (absence streaks -> cases, the risk list): idempotent, one at a time
     cron.register(attendance_jobs.nightly_job, queue_name=attendance_jobs.QUEUE, cron=warning_cron,
+                  job_timeout=3600)
+    # the monthly partitions ahead (PostgreSQL; a no-op on SQLite): idempotent, one at a time
+    cron.register(partition_jobs.daily_job, queue_name=partition_jobs.QUEUE, cron=partition_jobs.CRON,
                   job_timeout=3600)
     cron.start()
 
