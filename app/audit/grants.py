@@ -50,7 +50,8 @@ def plan(conn, app_role: str) -> list[str]:
         "SELECT c.relname, r.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_class r ON r.oid = pg_partition_root(c.oid) WHERE n.nspname = :s AND c.relispartition"),
         {"s": schema}).all())
-    events = [t for t in sorted(tables) if root.get(t, t) in EVENT_TABLES]
+    events = [t for t in EVENT_TABLES if t in tables]
+    events += sorted(t for t in tables if root.get(t) in EVENT_TABLES)
     read_only = [t for t in READ_ONLY_TABLES if t in tables]
     others = sorted(t for t in tables if t not in events and t not in read_only)
     r, s, o = q(app_role), q(schema), q(owner)

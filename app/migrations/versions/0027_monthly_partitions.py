@@ -39,12 +39,28 @@ def _archive_columns():
             sa.Column('email_error', sa.String(length=300), nullable=True)]
 
 
+# The append-only guards name the table refused; on a partition TG_TABLE_NAME is the partition's
+# name (access_log_p202612), so they name its partitioned table instead. For a plain table
+# pg_partition_root() is NULL and the table is its own name: the same words as before.
+GUARD = """
+CREATE OR REPLACE FUNCTION {f}() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', {name}, TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$ LANGUAGE plpgsql;
+"""
+GUARDS = ("baoxue_append_only", "history_append_only")
+ROOT = "COALESCE(pg_partition_root(TG_RELID), TG_RELID)::regclass"
+
+
 def upgrade():
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         op.create_table('notifications_archive', *_archive_columns(),
                         sa.PrimaryKeyConstraint('id', name='pk_notifications_archive'))
         return
+    for f in GUARDS:
+        op.execute(GUARD.format(f=f, name=ROOT))
     today = clock.now().date()
     for table, key in TABLES.items():
         convert.to_partitioned(conn, table, key, today, AHEAD)
@@ -60,6 +76,8 @@ def downgrade():
     if conn.dialect.name == "postgresql":
         for table in TABLES:
             convert.to_plain(conn, table)
+        for f in GUARDS:
+            op.execute(GUARD.format(f=f, name="TG_TABLE_NAME"))
     # archived notices go back to the inbox table (the one place the older schema has for them)
     cols = ", ".join(c.name for c in _archive_columns())
     op.execute(f"INSERT INTO notifications ({cols}) SELECT {cols} FROM notifications_archive")
