@@ -180,3 +180,20 @@ def test_db_partitions_says_sqlite_needs_none(runner):
         pytest.skip("SQLite's answer")
     out = runner.invoke(args=["db", "partitions"])
     assert out.exit_code == 0 and "not partitioned" in out.output
+
+
+from tests.test_db_roles import _privileges, app_role, granted  # noqa: E402,F401  (fixtures)
+
+
+@pg
+def test_the_app_role_may_only_read_and_append_to_every_partition(app, runner, granted):
+    """db grants narrows each partition (and the keys tables) as its table; a month made later by
+    db partitions gets its table's privileges, not the broader default ones."""
+    first = _privileges(granted)
+    for table in ("case_events_default", "access_log_default", "case_event_keys", "notification_keys"):
+        assert first[table] == "INSERT,SELECT", table
+    clock.freeze(datetime(2033, 7, 1))
+    assert runner.invoke(args=["db", "partitions"]).exit_code == 0
+    later = _privileges(granted)
+    assert later["case_events_p203307"] == "INSERT,SELECT"
+    assert later["notifications_p203307"] == "DELETE,INSERT,SELECT,UPDATE"
