@@ -12,6 +12,7 @@ from app.audit import chain as audit
 from app.extensions import db
 from app.partitions import TABLES, catalog
 from tests.conftest import IS_PG
+from tests.test_db_roles import _privileges, app_role, granted  # noqa: F401  (the role fixtures)
 
 pg = pytest.mark.skipif(not IS_PG, reason="the tables are partitioned on PostgreSQL only")
 # the refusal names the constraint on PostgreSQL (a keys table's, under the same name), the columns on SQLite
@@ -181,8 +182,6 @@ def test_db_partitions_says_sqlite_needs_none(runner):
     out = runner.invoke(args=["db", "partitions"])
     assert out.exit_code == 0 and "not partitioned" in out.output
 
-
-from tests.test_db_roles import _privileges, app_role, granted  # noqa: E402,F401  (fixtures)
 
 
 @pg
