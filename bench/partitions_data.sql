@@ -1,8 +1,8 @@
--- Data for timing migration 0027 (bench/partitions.md in docs/partitions.md): at revision 0026, on top
+-- Data for timing migration 0027 (docs/partitions.md): `psql -f` it at revision 0026, on top
 -- of the demo district, 20,000 cases with 10 events each (200,000 events) over the last 24 months,
 -- 200,000 access-log rows, 50,000 notifications, 50,000 pupil events, 20,000 admin events. The events'
 -- hashes are not a valid chain (the migration copies rows as they are; the tests check the chain).
-SET session_replication_role = replica;  -- the append-only guards would refuse nothing here, but skip the occurred_on trigger's work
+SET session_replication_role = replica;  -- no trigger work while loading (occurred_on is given)
 INSERT INTO cases (workflow, pupil_id, state, version, unit_path, school_id, vars, escalation_level, opened_on, source,
                    opened_at, updated_at, closed_at, last_seq, last_hash, subject_key, fields, also_unit_path, overdue)
 SELECT c.workflow, c.pupil_id, c.state, c.version, c.unit_path, c.school_id, c.vars, c.escalation_level, c.opened_on,
