@@ -11,7 +11,10 @@ from sqlalchemy import text
 # (yet) are skipped.
 # import_runs is not among them: a run is written when an import starts and completed once at its end
 # (its own trigger seals it after that), so the app role needs that one UPDATE.
-EVENT_TABLES = ("case_events", "access_log", "pupil_events", "admin_events", "auth_events", "case_files")
+# A partition of one of them (app/partitions) is guarded as its table is; case_event_keys and
+# notification_keys hold the unique keys of partitioned tables (app/partitions/keys.py).
+EVENT_TABLES = ("case_events", "access_log", "pupil_events", "admin_events", "auth_events", "case_files",
+                "case_event_keys", "notification_keys")
 # Alembic's bookkeeping: the app reads nothing else of it and must never write it.
 READ_ONLY_TABLES = ("alembic_version",)
 
@@ -43,7 +46,12 @@ def plan(conn, app_role: str) -> list[str]:
     if owned:
         raise GrantError(f"{app_role} owns {', '.join(owned)}: as a superuser, REASSIGN OWNED BY {q(app_role)} "
                          f"TO {q(owner)} first")
+    root = dict(conn.execute(text(
+        "SELECT c.relname, r.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_class r ON r.oid = pg_partition_root(c.oid) WHERE n.nspname = :s AND c.relispartition"),
+        {"s": schema}).all())
     events = [t for t in EVENT_TABLES if t in tables]
+    events += sorted(t for t in tables if root.get(t) in EVENT_TABLES)
     read_only = [t for t in READ_ONLY_TABLES if t in tables]
     others = sorted(t for t in tables if t not in events and t not in read_only)
     r, s, o = q(app_role), q(schema), q(owner)

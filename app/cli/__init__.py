@@ -11,6 +11,7 @@ from app.cli.calendar import calendar_group
 from app.cli.db import db_grants
 from app.cli.deadlines import deadlines_group
 from app.cli.demo import demo_cmd
+from app.cli.partitions import db_partitions, notifications_group
 from app.cli.rechecks import rechecks_group
 from app.cli.registers import registers_group
 from app.cli.roster import importer
@@ -20,7 +21,7 @@ from app.cli.users import users
 from app.cli.worker import worker_cmd
 
 COMMANDS = (units, users, importer, attendance_group, registers_group, rechecks_group, audit_group, calendar_group, deadlines_group,
-            demo_cmd, serve_cmd, worker_cmd)
+            demo_cmd, serve_cmd, worker_cmd, notifications_group)
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True, load_dotenv=False,
@@ -36,5 +37,7 @@ def main():
 def register(app):
     if "grants" not in db_group.commands:
         db_group.add_command(db_grants)
+    if "partitions" not in db_group.commands:
+        db_group.add_command(db_partitions)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -1,7 +1,7 @@
 """Notifications: each user's inbox (reminders, overdue work, escalations)."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, PrimaryKeyConstraint, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -40,3 +40,13 @@ class Notification(db.Model):
         return {"id": self.id, "case_id": self.case_id, "kind": self.kind, "level": self.level,
                 "title": self.title, "body": self.body, "created_at": iso(self.created_at),
                 "read_at": iso(self.read_at)}
+
+
+# Notifications moved out of the inbox by `baoxue notifications archive` (app/partitions/archive.py):
+# the same columns and ids, no constraint but the key (on PostgreSQL partitioned by month like the
+# inbox, so that a month of it can be attached whole).
+NotificationsArchive = Table(
+    "notifications_archive", db.metadata,
+    *(Column(c.name, c.type, nullable=c.nullable) for c in Notification.__table__.columns),
+    PrimaryKeyConstraint("id", name="pk_notifications_archive"),
+)

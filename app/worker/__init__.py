@@ -21,6 +21,7 @@ from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
 from app.reports import rollup
+from app.partitions import jobs as partition_jobs
 
 SWEEP_INTERVAL = 60
 
@@ -33,6 +34,9 @@ def _cron(url: str, warning_cron: str) -> None:
                   job_timeout=3600)
     # the dashboard's counts per unit, recounted every minute (app/reports/rollup.py)
     cron.register(rollup.refresh_job, queue_name=rollup.QUEUE, interval=rollup.INTERVAL, job_timeout=600)
+    # the monthly partitions ahead (PostgreSQL; a no-op on SQLite): idempotent, one at a time
+    cron.register(partition_jobs.daily_job, queue_name=partition_jobs.QUEUE, cron=partition_jobs.CRON,
+                  job_timeout=3600)
     cron.start()
 
 
