@@ -153,3 +153,16 @@ def test_the_api_documents_the_cursor_fields(app, client):
     assert {"total_exact", "next", "next_after"} <= set(page["required"])
     params = [p["name"] for p in doc["paths"]["/cases"]["get"]["parameters"]]
     assert "after" in params
+
+
+def test_the_workbench_shows_an_estimate_past_the_cap(app, as_, varied):
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    badges = {}
+    for user in ("teacher", "school_admin", "bureau"):
+        page = as_(user).text("/work")
+        badges[user] = re.search(r'等待我处理的个案\S*\s*<span class="badge">([^<]*)<', page).group(1)
+    assert any(b not in ("", "0") for b in badges.values()) and not any("≈" in b for b in badges.values())
+    app.config["LIST_COUNT_CAP"] = 0
+    shown = [re.search(r'等待我处理的个案\S*\s*<span class="badge">([^<]*)<', as_(u).text("/work")).group(1)
+             for u, b in badges.items() if b not in ("", "0")]
+    assert all(s.startswith("≈") for s in shown) if postgres else shown == [b for b in badges.values() if b != "0"]

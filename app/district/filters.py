@@ -184,19 +184,19 @@ class Page:
 
 
 def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int, after: str | None = None) -> Page:
-    """One page of the filtered list. The page's sort keys and ids are picked first, over cases alone (an
-    index walk in the sort's order), starting after the cursor when one is given, else at the page
-    number's OFFSET; then those rows are loaded with what a row shows. Both halves sort by the same keys,
-    the id last, so the page is the same rows in the same order. One row more than the page is picked, to
+    """One page of the filtered list, in one statement. The page's ids are picked first, over cases alone
+    (an index walk in the sort's order), starting after the cursor when one is given, else at the page
+    number's OFFSET, so a deep page does not join or test the rows it skips; then those rows are loaded
+    with what a row shows and their sort keys (the next cursor). Both halves sort by the same keys, the
+    id last, so the page is the same rows in the same order. One row more than the page is picked, to
     know whether a next page exists without counting."""
     ks = keys(flt, now)
-    picked = select(*ks.exprs).where(flt.clause).order_by(*ks.order_by).limit(per_page + 1)
+    picked = select(Case.id).where(flt.clause).order_by(*ks.order_by).limit(per_page + 1)
     picked = picked.where(ks.after(ks.read(after))) if after else picked.offset((page - 1) * per_page)
-    found = db.session.execute(picked).all()
+    found = db.session.execute(listing(now, flt).add_columns(*ks.exprs)
+                               .where(Case.id.in_(picked.correlate(None).scalar_subquery()))).unique().all()
     more, found = len(found) > per_page, found[:per_page]
-    rows = db.session.execute(listing(now, flt).where(Case.id.in_([f[-1] for f in found]))).unique().all() \
-        if found else []
-    return Page(rows, ks.cursor(list(found[-1])) if more else None, more)
+    return Page([(r[0], r[1]) for r in found], ks.cursor(list(found[-1][2:])) if more else None, more)
 
 
 def schools_in_scope(actor) -> list[OrgUnit]:

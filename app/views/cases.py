@@ -75,8 +75,7 @@ def case_list():
     defns = list(machine.registered().values())
     page = paging.lenient_page(request.args)
     count = select(func.count(Case.id)).where(flt.clause)
-    total, exact = counting.about(count)
-    by_state = counting.about_each(count, Case.state, _states(defns), exact=exact)
+    by_state, total, exact = counting.about_by(count, Case.state, _states(defns))
     found = case_filters.page_of(flt, now, page, PER_PAGE, request.args.get("after"))
     rows = found.rows
     pages = paging.meta(page, PER_PAGE, total, exact, found.next_after, more=found.more)
