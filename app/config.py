@@ -63,6 +63,9 @@ def from_env(instance_path: str) -> dict:
         # A request body larger than this is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BAOXUE_MAX_BODY", 8 * 1024 * 1024)),
         "API_PAGE_SIZE_MAX": 200,
+        # A list counts its rows exactly up to this many (app/web/counting.py); past it the total shown is
+        # PostgreSQL's estimate, flagged as such, so no request counts a province's rows one by one.
+        "LIST_COUNT_CAP": int(os.environ.get("BAOXUE_LIST_COUNT_CAP", 1_000)),
         # Evidence files a step carries (app/evidence): each at most this size, at most this many per step,
         # of these types (told by their first bytes, not their names); kept under EVIDENCE_DIR (default:
         # <instance>/data/files), named by their SHA-256. A multipart request may be as large as the

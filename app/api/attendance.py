@@ -4,7 +4,7 @@ system). Every item is checked before anything is written: a bad item is 422 nam
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.util import int_arg, json_body, require_role
+from app.api.util import int_arg, json_body, page_body, require_role
 from app.attendance import risk_list
 from app.attendance.absences import Mark, attendance_scope, check, record
 from app.audit import history
@@ -67,7 +67,7 @@ def get_risk_list():
         unit_path = unit.path
     rows, meta = risk_list.entries(actor.unit_filter(OrgUnit.path), unit_path, int_arg("page", 1),
                                    int_arg("per_page", risk_list.PER_PAGE, 1, 200))
-    return jsonify({"items": [_risk_item(actor, r) for r in rows], **meta})
+    return jsonify(page_body([_risk_item(actor, r) for r in rows], meta))
 
 
 def _risk_item(actor, r) -> dict:

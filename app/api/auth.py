@@ -4,7 +4,7 @@ GET /auth-events: the authentication log, for admins."""
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.util import TooManyAttempts, Unauthenticated, int_arg, json_body, require_role
+from app.api.util import TooManyAttempts, Unauthenticated, after_arg, int_arg, json_body, page_body, require_role
 from app.auth.actor import current_actor
 from app.auth import events, lockout, tokens
 from app.auth.roles import ADMIN_ROLES
@@ -58,6 +58,5 @@ def revoke_token(token_id):
 def auth_events():
     require_role(*ADMIN_ROLES)
     result = events.page(events.user_filter(request.args.get("user")), int_arg("page", 1),
-                         int_arg("per_page", 50, 1, 200))
-    result["items"] = [e.to_dict() for e in result["items"]]
-    return jsonify(result)
+                         int_arg("per_page", 50, 1, 200), after=after_arg())
+    return jsonify(page_body([e.to_dict() for e in result["items"]], result))

@@ -6,7 +6,7 @@ from app import clock
 
 from app.district import filters as case_filters
 from app.api import bp
-from app.api.util import json_body, paginate
+from app.api.util import after_arg, int_arg, json_body, page_body
 from app.auth.actor import current_actor
 from app.auth.scope import load_case_in_scope
 from app.errors import AlreadyDone, BadRequest
@@ -15,6 +15,7 @@ from app.engine.operations import fire, open_case
 from app.models import Case
 from app.district.presenters import case_detail, case_summary, timeline_read
 from app.reports import downloads
+from app.web import counting, paging
 from app.web.limits import export_limit
 
 
@@ -46,12 +47,16 @@ def search_cases():
 
 
 def _list(args):
+    """One page, sorted by ?sort=&dir= (the id breaks ties): by ?after= (the previous page's `next`) at
+    any depth for the cost of the first, or by ?page= (OFFSET over the ids alone). `total` is exact up
+    to a cap, else the planner's estimate (`total_exact: false`)."""
     now = clock.now()
     flt = case_filters.parse(current_actor(), args, now)
-    cond = flt.clause
-    query = case_filters.listing(now, flt).where(cond)  # sorted by ?sort=&dir= (the id breaks ties)
-    return jsonify(paginate(query, select(func.count(Case.id)).where(cond),
-                            lambda row: case_summary(row[0], overdue=bool(row[1])), scalars=False))
+    page, per_page = int_arg("page", 1), int_arg("per_page", 50, 1, 200)
+    found = case_filters.page_of(flt, now, page, per_page, after_arg())
+    total, exact = counting.about(select(func.count(Case.id)).where(flt.clause))
+    meta = paging.meta(page, per_page, total, exact, found.next_after, more=found.more)
+    return jsonify(page_body([case_summary(case, overdue=bool(overdue)) for case, overdue in found.rows], meta))
 
 
 @bp.get("/cases/<int:case_id>")

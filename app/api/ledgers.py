@@ -3,7 +3,7 @@ the official XLSX. Report readers only (403), in their scope (a school outside i
 from flask import Response, jsonify, request
 
 from app.api import bp
-from app.api.util import int_arg
+from app.api.util import int_arg, next_link
 from app.auth.actor import current_actor
 from app.ledgers import service
 from app.reports.downloads import MIMETYPES, attachment
@@ -18,7 +18,8 @@ def ledger_counts():
 @bp.get("/ledgers/<ledger>")
 def ledger_page(ledger):
     a = service.ask(ledger, request.args)
-    return jsonify(service.page(current_actor(), a, int_arg("page", 1), int_arg("per_page", 50, 1, 200)))
+    body = service.page(current_actor(), a, int_arg("page", 1), int_arg("per_page", 50, 1, 200))
+    return jsonify({**body, "next": next_link(body["next_after"])})
 
 
 @bp.get("/ledgers/<ledger>.xlsx")

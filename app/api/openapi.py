@@ -40,8 +40,12 @@ TEXTS = {400: "bad request: malformed JSON, a bad query parameter, a control cha
          503: "the database is unavailable: retry after `Retry-After`"}
 ALWAYS = (400, 401, 503)
 BOOL_ARG = {"type": "string", "enum": ["true", "false", "1", "0"]}
-PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10**6}},
-        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10**6},
+         "description": "page number (OFFSET: costs what the rows before it cost; with `after`, only a label)"},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+        {"name": "after", "in": "query", "schema": {"type": "string", "maxLength": 2000},
+         "description": "the previous page's `next_after` cursor (follow `next`): the page after its last row, "
+                        "as fast at any depth; a cursor not made by this list and sort is a 400 naming `after`"}]
 
 
 def _error(status: int) -> dict:

@@ -56,9 +56,15 @@ def counts_of(keys) -> dict:
     return obj({k: COUNT for k in keys})
 
 
+# The counts and links of every list page (app/web/paging.py): `total` is exact up to a cap and the
+# planner's estimate past it (`total_exact` says which); `next` is this request's URL with the next page's
+# `after` cursor (`next_after`), null on the last page and for lists that page by number only.
+PAGE_META = {"page": ID, "per_page": ID, "total": COUNT, "total_exact": BOOL, "pages": COUNT,
+             "next_after": nullable(STR), "next": nullable(STR)}
+
+
 def page_of(item: str, **extra_props) -> dict:
-    return obj({"items": array(ref(item)), "page": ID, "per_page": ID, "total": COUNT, "pages": COUNT,
-                **extra_props})
+    return obj({"items": array(ref(item)), **PAGE_META, **extra_props})
 
 
 def _register_schemas() -> dict:
@@ -230,7 +236,7 @@ def components() -> dict:
             "description": "field -> 中文 / English: registered as given, but look (a birth date unlike the "
                            "学籍号's, an area code not known)"}}),
         "AttendanceRecorded": obj({"absences": COUNT, "created": COUNT, "updated": COUNT, "unchanged": COUNT}),
-        "RiskList": obj({"page": ID, "per_page": ID, "total": COUNT, "pages": COUNT, "items": array(obj({
+        "RiskList": obj({**PAGE_META, "items": array(obj({
             "student_id": ID, "name": STR, "class": STR,
             "reasons": array(obj({"kind": {"type": "string", "enum": list(RISK_KINDS)}, "absent": COUNT,
                                   "unexcused": COUNT, "of": COUNT, "days": COUNT, "since": DATE, "case_id": ID,

@@ -19,6 +19,7 @@ from app.roster.importer import (
 )
 from app.models import FormerNumber, OrgUnit, Pupil
 from app.district.presenters import log_personal_read, needs_personal_data
+from app.web.keyset import Keys
 from app.web.limits import import_limit
 from app.auth.roles import ROSTER_ROLES
 from app.roster.pupils import create_pupil, roster_scope
@@ -54,7 +55,7 @@ def list_students():
         where.append(or_(Pupil.name.contains(q, autoescape=True), Pupil.student_no.startswith(q, autoescape=True),
                          Pupil.id.in_(select(FormerNumber.pupil_id).where(  # an old L/J number finds the pupil
                              FormerNumber.student_no.startswith(q, autoescape=True)))))
-    query = select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where).order_by(Pupil.id)
+    query = Keys(Pupil.id, descending=False).sorted(select(Pupil).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where))
     count = select(func.count(Pupil.id)).join(OrgUnit, Pupil.class_id == OrgUnit.id).where(*where)
     return jsonify(paginate(query, count, lambda p: p.to_dict(masked=True)))
 

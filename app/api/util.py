@@ -1,5 +1,5 @@
 """Request plumbing shared by the API resources: the caller, the JSON body, paging."""
-from flask import request
+from flask import request, url_for
 
 from app.web import edge
 
@@ -55,8 +55,32 @@ def int_arg(name: str, default: int, lo: int = 1, hi: int = PAGE_MAX) -> int:
     return value
 
 
-def paginate(query, count_query, render, *, scalars: bool = True, max_size: int = 200) -> dict:
-    """One page of `query` rendered item by item, with the total from `count_query`."""
+def after_arg() -> str | None:
+    """The `after` cursor of the query string (app/web/keyset.py checks it), or None."""
+    raw = request.args.get("after")
+    if raw is not None and len(raw) > 2000:
+        raise BadRequest("after 游标无效 / the after cursor is not valid for this list", field="after")
+    return raw or None
+
+
+def next_link(next_after: str | None) -> str | None:
+    """This request's URL with the next page's cursor (the same filters; the page number one on)."""
+    if next_after is None:
+        return None
+    args = request.args.to_dict()
+    args.update(after=next_after, page=int_arg("page", 1) + 1)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def paginate(query, count_query, render, *, scalars: bool = True, max_size: int = 200, keys=None) -> dict:
+    """One page of `query` rendered item by item, with the total from `count_query` (exact up to a cap,
+    else an estimate: `total_exact`) and, when the list has keys (app/web/keyset.py: given, or carried by
+    the query), the `next` page's link by cursor."""
     rows, meta = paging.fetch(query, count_query, int_arg("page", 1), int_arg("per_page", 50, 1, max_size),
-                              scalars=scalars)
-    return {"items": [render(r) for r in rows], **meta}
+                              scalars=scalars, keys=keys, after=after_arg())
+    return page_body([render(r) for r in rows], meta)
+
+
+def page_body(items: list, meta: dict) -> dict:
+    """A list's JSON body: its items, page counts, `next` link and `next_after` cursor."""
+    return {**meta, "items": items, "next": next_link(meta["next_after"])}

@@ -18,6 +18,7 @@ from app.errors import BadRequest
 from app.extensions import db
 from app.models import AdminEvent, ImportRun, PupilEvent
 from app.models.pupils import FLAGS, mask_middle, mask_name
+from app.web.keyset import Keys
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ def set_recorded(who: By, model, key: dict, after: dict, action: str, target: st
     return row
 
 
+ADMIN_EVENT_KEYS = Keys(AdminEvent.at, AdminEvent.id, descending=True)  # newest first; by cursor
+
+
 def admin_events_query(action: str | None = None, actor: str | None = None):
     """(rows query newest first, count query) for the page and the API, filtered alike."""
     where = []
@@ -90,7 +94,7 @@ def admin_events_query(action: str | None = None, actor: str | None = None):
         where.append(AdminEvent.action == action)
     if actor:
         where.append(AdminEvent.actor == actor)
-    return (select(AdminEvent).where(*where).order_by(AdminEvent.at.desc(), AdminEvent.id.desc()),
+    return (ADMIN_EVENT_KEYS.sorted(select(AdminEvent).where(*where)),
             select(func.count(AdminEvent.id)).where(*where))
 
 

@@ -7,6 +7,7 @@ from app.errors import BadRequest
 from app.extensions import db
 from app.models import AuthEvent, User
 from app.web import paging
+from app.web.keyset import Keys
 
 ACTIONS = ("login", "login_failed", "logout", "token_issued", "token_revoked", "password_changed",
            "idle_expired", "deactivated")
@@ -50,9 +51,12 @@ def user_filter(name: str | None) -> int | None:
     return user_id
 
 
-def page(user_id: int | None, page_no: int, per_page: int = 50) -> dict:
+KEYS = Keys(AuthEvent.id, descending=True)  # newest first; pages forward by cursor (app/web/keyset.py)
+
+
+def page(user_id: int | None, page_no: int, per_page: int = 50, after: str | None = None) -> dict:
     q, count = select(AuthEvent), select(func.count()).select_from(AuthEvent)
     if user_id is not None:
         q, count = q.where(AuthEvent.user_id == user_id), count.where(AuthEvent.user_id == user_id)
-    rows, meta = paging.fetch(q.order_by(AuthEvent.id.desc()), count, page_no, per_page)
+    rows, meta = paging.fetch(KEYS.sorted(q), count, page_no, per_page, after=after)
     return {"items": rows, **meta}

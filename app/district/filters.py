@@ -8,7 +8,7 @@ from datetime import datetime
 
 import json
 
-from sqlalchemy import String, and_, cast, case as sql_case, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
 from app.auth.roles import PERSONAL_DATA_ROLES
 from app.auth.scope import CARD_OPTIONS, unit_by_code
@@ -17,6 +17,7 @@ from app.errors import BadRequest, Invalid
 from app.extensions import db
 from app.models import Case, CaseAssignee, OrgUnit, Pupil, User
 from app.models.pupils import numbered
+from app.web.keyset import Keys
 from forms.base import REASONS
 
 BOOL = {"true": True, "1": True, "false": False, "0": False}
@@ -149,20 +150,23 @@ def _sort_key(sort: str, now: datetime):
         return func.coalesce(select(func.min(User.display_name)).join(CaseAssignee, CaseAssignee.user_id == User.id)
                              .where(CaseAssignee.case_id == Case.id).scalar_subquery(), "")
     if sort == "overdue":
-        return sql_case((overdue_clause(now), 1), else_=0)
+        return Case.overdue  # the flag itself, so its index (ix_cases_sort_overdue) serves the sort
     if sort == "reasons":
         return func.coalesce(Case.fields["reasons"].as_string(), "")
     return {"id": Case.id, "state": Case.state, "opened_on": Case.opened_on, "level": Case.escalation_level,
             "updated": Case.updated_at}[sort]
 
 
-def order_by(flt: "CaseFilter | None", now: datetime) -> list:
-    """ORDER BY of the list: the chosen column, then the id (the same direction), so equal values keep
-    one order and paging neither repeats nor skips a row."""
+def keys(flt: "CaseFilter | None", now: datetime) -> Keys:
+    """The list's sort: the chosen column, then the id (the same direction), so equal values keep one
+    order and paging — by number or by cursor (app/web/keyset.py) — neither repeats nor skips a row."""
     if flt is None or flt.sort == "id":
-        return [Case.id.desc() if flt is None or flt.descending else Case.id.asc()]
-    key = _sort_key(flt.sort, now)
-    return [key.desc(), Case.id.desc()] if flt.descending else [key.asc(), Case.id.asc()]
+        return Keys(Case.id, descending=flt is None or flt.descending)
+    return Keys(_sort_key(flt.sort, now), Case.id, descending=flt.descending)
+
+
+def order_by(flt: "CaseFilter | None", now: datetime) -> list:
+    return keys(flt, now).order_by
 
 
 def listing(now: datetime, flt: CaseFilter | None = None):
@@ -172,13 +176,27 @@ def listing(now: datetime, flt: CaseFilter | None = None):
             .order_by(*order_by(flt, now)))
 
 
-def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int) -> list:
-    """One page of the filtered list as (case, overdue) rows. The page's ids are picked first (by id alone
-    an index walk over cases), so a deep page does not join or test the rows it skips; one statement. Both
-    halves sort by the same keys, the id last, so the page is the same rows in the same order."""
-    ids = (select(Case.id).where(flt.clause).order_by(*order_by(flt, now)).limit(per_page)
-           .offset((page - 1) * per_page).correlate(None).scalar_subquery())
-    return db.session.execute(listing(now, flt).where(Case.id.in_(ids))).unique().all()
+@dataclass
+class Page:
+    rows: list                 # (case, overdue) rows
+    next_after: str | None     # the next page's cursor; None on the last page
+    more: bool
+
+
+def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int, after: str | None = None) -> Page:
+    """One page of the filtered list, in one statement. The page's ids are picked first, over cases alone
+    (an index walk in the sort's order), starting after the cursor when one is given, else at the page
+    number's OFFSET, so a deep page does not join or test the rows it skips; then those rows are loaded
+    with what a row shows and their sort keys (the next cursor). Both halves sort by the same keys, the
+    id last, so the page is the same rows in the same order. One row more than the page is picked, to
+    know whether a next page exists without counting."""
+    ks = keys(flt, now)
+    picked = select(Case.id).where(flt.clause).order_by(*ks.order_by).limit(per_page + 1)
+    picked = picked.where(ks.after(ks.read(after))) if after else picked.offset((page - 1) * per_page)
+    found = db.session.execute(listing(now, flt).add_columns(*ks.exprs)
+                               .where(Case.id.in_(picked.correlate(None).scalar_subquery()))).unique().all()
+    more, found = len(found) > per_page, found[:per_page]
+    return Page([(r[0], r[1]) for r in found], ks.cursor(list(found[-1][2:])) if more else None, more)
 
 
 def schools_in_scope(actor) -> list[OrgUnit]:

@@ -14,6 +14,7 @@ from app.auth.scope import MAX_ID
 from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.models import Deadline, Notification
+from app.web.keyset import Keys
 
 KINDS = ("reminder", "overdue", "escalated", "at_risk")  # what app/deadlines/actions.py and the risk list write
 MAX_SELECTED = 500  # a page shows at most 100; an API client marks in batches
@@ -70,12 +71,14 @@ def _where(user_id: int, flt: Filter) -> list:
     return where
 
 
+KEYS = Keys(Notification.id, descending=True)  # newest first; pages forward by cursor (app/web/keyset.py)
+
+
 def listing(user_id: int, flt: Filter):
     """(rows query, newest first, with what the notice's wording needs; count query)."""
     where = _where(user_id, flt)
-    return (select(Notification).where(*where)
-            .options(selectinload(Notification.deadline).selectinload(Deadline.case))
-            .order_by(Notification.id.desc()),
+    return (KEYS.sorted(select(Notification).where(*where)
+                        .options(selectinload(Notification.deadline).selectinload(Deadline.case))),
             select(func.count(Notification.id)).where(*where))
 
 

@@ -19,6 +19,7 @@ from app.engine import machine
 from app.engine.operations import available_triggers
 from app.extensions import db
 from app.models import Case, Deadline, Notification
+from app.web import counting
 
 HORIZON_WORKING_DAYS = 5
 
@@ -74,10 +75,11 @@ def _waiting_in(actor, workflow: str):
     return and_(Case.closed_at.is_(None), Case.workflow == workflow, or_(*clauses) if clauses else False)
 
 
-def waiting_cases(actor, limit: int = 50) -> tuple[list[Case], int]:
-    """The cases waiting on the actor, most escalated first, then the oldest."""
+def waiting_cases(actor, limit: int = 50) -> tuple[list[Case], str]:
+    """The cases waiting on the actor, most escalated first, then the oldest; how many, as shown ("≈N"
+    past the count cap: a province officer's queue is not counted row by row, app/web/counting.py)."""
     cond = waiting_clause(actor)
-    total = db.session.scalar(select(func.count(Case.id)).where(cond))
+    total = counting.shown(select(func.count(Case.id)).where(cond))
     rows = db.session.execute(select(Case).where(cond).options(*CARD_OPTIONS)
                               .order_by(Case.escalation_level.desc(), Case.updated_at).limit(limit)).unique()
     return rows.scalars().all(), total
@@ -114,9 +116,9 @@ def unread_notifications(user_id: int, limit: int = 20):
     return rows.scalars().all(), total
 
 
-def notifications_total(user_id: int) -> int:
-    """How many notices the user has, read or not (the 工作台's link to all of them)."""
-    return db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user_id))
+def notifications_total(user_id: int) -> str:
+    """How many notices the user has, read or not (the 工作台's link to all of them), as shown."""
+    return counting.shown(select(func.count(Notification.id)).where(Notification.user_id == user_id))
 
 
 def mark_all_read(user_id: int, now: datetime) -> int:

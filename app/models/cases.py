@@ -67,6 +67,12 @@ class Case(db.Model):
         Index("ix_cases_also_unit_path", "also_unit_path", postgresql_ops={"also_unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
         Index("ix_cases_overdue", "id", postgresql_where=text("overdue"), sqlite_where=text("overdue")),
+        # the list's sorts, the id breaking ties (app/district/filters.py keys; migration 0030)
+        Index("ix_cases_sort_state", "state", "id"),
+        Index("ix_cases_sort_opened_on", "opened_on", "id"),
+        Index("ix_cases_sort_level", "escalation_level", "id"),
+        Index("ix_cases_sort_updated", "updated_at", "id"),
+        Index("ix_cases_sort_overdue", "overdue", "id"),
     )
 
     @property

@@ -58,5 +58,5 @@ class AccessLog(db.Model):
     what: Mapped[str] = mapped_column(String(32), default="personal_data",
                                       server_default="personal_data")  # timeline | personal_data | export | file
 
-    __table_args__ = (Index("ix_access_log_at", "at"),
+    __table_args__ = (Index("ix_access_log_at", "at"), Index("ix_access_log_at_id", "at", "id"),  # newest first (0030)
                       CheckConstraint("pupil_id IS NOT NULL OR mismatch_id IS NOT NULL", name="subject"))

@@ -33,6 +33,7 @@ class Notification(db.Model):
         UniqueConstraint("deadline_id", "kind", "level", "user_id", name="uq_notification_once"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         Index("ix_notifications_email_pending", "email_status"),
+        Index("ix_notifications_user_id_id", "user_id", "id"),  # a user's list, newest first (0030)
     )
 
     def to_dict(self) -> dict:

@@ -12,6 +12,7 @@ from app import clock
 from app.errors import BadRequest
 from app.extensions import db
 from app.models import AccessLog, Mismatch, OrgUnit, Pupil, User
+from app.web.keyset import Keys
 
 WHAT = ("timeline", "personal_data", "export", "file")  # file: an evidence file a step carried
 
@@ -39,6 +40,9 @@ def filters(args) -> dict:
     return {"pupil": int(raw) if raw else None, "user": user or None}
 
 
+KEYS = Keys(AccessLog.at, AccessLog.id, descending=True)  # newest first; by cursor (app/web/keyset.py)
+
+
 def query(actor, *, pupil: int | None = None, user: str | None = None):
     """(rows query, count query) of the log in the actor's scope, newest first."""
     school_class, district = aliased(OrgUnit), aliased(OrgUnit)
@@ -55,7 +59,7 @@ def query(actor, *, pupil: int | None = None, user: str | None = None):
                 .outerjoin(district, district.id == Mismatch.district_id)
                 .join(User, User.id == AccessLog.user_id).where(*where))
 
-    rows = joined(select(AccessLog, User, Pupil, Mismatch)).order_by(AccessLog.at.desc(), AccessLog.id.desc())
+    rows = KEYS.sorted(joined(select(AccessLog, User, Pupil, Mismatch)))
     return rows, joined(select(func.count(AccessLog.id)))
 
 

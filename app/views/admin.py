@@ -148,7 +148,8 @@ AUTH_OUTCOMES = {"ok": lazy_gettext("成功"), "refused": lazy_gettext("拒绝")
 def admin_auth_events():
     _guard()
     user = (request.args.get("user") or "").strip() or None
-    result = auth_events.page(auth_events.user_filter(user), paging.lenient_page(request.args))
+    result = auth_events.page(auth_events.user_filter(user), paging.lenient_page(request.args),
+                              after=request.args.get("after"))
     return render_template("admin/auth_events.html", result=result, user=user, action_labels=AUTH_ACTIONS,
                            outcome_labels=AUTH_OUTCOMES)
 

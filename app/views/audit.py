@@ -17,7 +17,7 @@ def access_log_page():
     access.require("access_log")
     flt = access_log.filters(request.args)
     rows, pages = paging.fetch(*access_log.query(current_actor(), **flt), paging.lenient_page(request.args), PER_PAGE,
-                               scalars=False)
+                               scalars=False, after=request.args.get("after"))
     entries = [{**access_log.row(r), "at_dt": r[0].at} for r in rows]
     kept = {k: v for k, v in flt.items() if v is not None}
     return render_template("access_log.html", entries=entries, pages=pages, filters=kept)

@@ -11,7 +11,7 @@ from app import clock
 from app.district import filters as case_filters
 from app.district import saved, team
 
-from app.web import paging
+from app.web import counting, paging
 from app.deadlines import calendar
 from app.auth.scope import MAX_ID, load_case_in_scope
 from app.auth.roles import ASSIGNABLE_CHOICES
@@ -74,11 +74,11 @@ def case_list():
     actor = current_actor()
     defns = list(machine.registered().values())
     page = paging.lenient_page(request.args)
-    by_state = dict(db.session.execute(select(Case.state, func.count(Case.id)).where(flt.clause)
-                                       .group_by(Case.state)).all())
-    total = sum(by_state.values())  # the counts per state add up to the total: one scan, not two
-    rows = case_filters.page_of(flt, now, page, PER_PAGE)
-    pages = {"page": page, "pages": (total + PER_PAGE - 1) // PER_PAGE, "total": total}
+    count = select(func.count(Case.id)).where(flt.clause)
+    by_state, total, exact = counting.about_by(count, Case.state, _states(defns))
+    found = case_filters.page_of(flt, now, page, PER_PAGE, request.args.get("after"))
+    rows = found.rows
+    pages = paging.meta(page, PER_PAGE, total, exact, found.next_after, more=found.more)
     links = _links(flt)
     may_assign = _may_assign(actor, defns)
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,

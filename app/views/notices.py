@@ -33,7 +33,7 @@ def notices_page():
 
 
 def _render(flt, page: int, error: str | None = None, status: int = 200):
-    rows, pages = paging.fetch(*notices.listing(current_user.id, flt), page, PER_PAGE)
+    rows, pages = paging.fetch(*notices.listing(current_user.id, flt), page, PER_PAGE, after=request.args.get("after"))
     if not rows and page > 1 and pages["pages"]:  # past the end (its notices just marked read): the last page
         rows, pages = paging.fetch(*notices.listing(current_user.id, flt), pages["pages"], PER_PAGE)
     return render_template("notices.html", rows=rows, pages=pages, flt=flt, kinds=notices.KINDS,

@@ -39,6 +39,7 @@ def student_page(student_id):
 def admin_events_page():
     access.require("admin_events")
     action, who = history.admin_event_filters(request.args)
-    rows, pages = paging.fetch(*history.admin_events_query(action, who), paging.lenient_page(request.args), PER_PAGE)
+    rows, pages = paging.fetch(*history.admin_events_query(action, who), paging.lenient_page(request.args), PER_PAGE,
+                               after=request.args.get("after"))
     return render_template("admin_events.html", events=[history.admin_event_dict(e) for e in rows],
                            actions=history.ADMIN_ACTIONS, action=action or "", who=who or "", pages=pages)

@@ -1,0 +1,83 @@
+"""How many rows a list has, without counting a province's rows one by one on every request.
+
+A list counts exactly up to LIST_COUNT_CAP rows (default 1,000: the count stops at the cap + 1st row it
+finds, so it costs at most that many rows whatever the scope). Past the cap the total is PostgreSQL's own
+row estimate for the same WHERE (EXPLAIN: planning only, no rows read), flagged `exact: False` so the
+pages say "about" and the API says `total_exact: false`. The estimate is asked first: when it is far past
+the cap (SURE times) nothing is counted at all. SQLite has no estimate to ask and is never a
+province's database, so there the count past the cap is exact. Reports and exports count exactly
+(they do not use this module).
+"""
+import json
+
+from flask import current_app
+from sqlalchemy import func, literal_column, select
+
+from app.extensions import db
+
+# An estimate this many times the cap is taken as it is: the planner is not that far wrong about a scope
+# (its unit_path statistics), and counting even the cap's rows costs milliseconds the page does not have.
+SURE = 10
+
+
+def _rows_of(count_query):
+    """The rows a count query counts, as `SELECT 1 FROM ... WHERE ...` (its FROMs and WHERE kept)."""
+    return count_query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+
+
+def estimate(rows_query) -> int | None:
+    """The planner's row estimate for `rows_query` (PostgreSQL), else None."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    compiled = rows_query.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                                   compiled.params).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def about(count_query) -> tuple[int, bool]:
+    """(total, exact) of what `count_query` (a `SELECT count(...) ... WHERE ...`) counts."""
+    cap = current_app.config.get("LIST_COUNT_CAP", 1_000)
+    rows = _rows_of(count_query)
+    guess = estimate(rows)
+    if guess is not None and guess > SURE * cap:
+        return guess, False  # far past the cap: counting even the cap's rows would be wasted
+    capped = db.session.execute(select(func.count()).select_from(rows.limit(cap + 1).subquery())).scalar_one()
+    if capped <= cap:
+        return capped, True
+    if guess is None:
+        return db.session.execute(count_query).scalar_one(), True
+    return max(guess, cap + 1), False  # the estimate, never below what was seen
+
+
+def about_by(count_query, column, values) -> tuple[dict, int, bool]:
+    """({value: "N" or "≈N"}, total, exact) of the rows `count_query` counts, split by `column` (the list
+    page's counts per state), zeros left out. Up to the cap, one capped GROUP BY gives each value and the
+    total exactly; past it (or when the estimate is far past it) the total is the estimate and each value
+    is `about` on its own: an estimate where that is far past the cap, else a capped count (a state with
+    a handful of cases shows its true number)."""
+    cap = current_app.config.get("LIST_COUNT_CAP", 1_000)
+    rows = _rows_of(count_query)
+    guess = estimate(rows)
+    if guess is None or guess <= SURE * cap:
+        sample = rows.add_columns(column).limit(cap + 1).subquery()
+        key = sample.c[column.key]
+        counted = dict(db.session.execute(select(key, func.count()).group_by(key)).all())
+        if sum(counted.values()) <= cap:
+            return {v: str(n) for v, n in counted.items() if n}, sum(counted.values()), True
+        if guess is None:  # SQLite: no estimate to ask; exact, as about() is there
+            full = {v: n for n, v in db.session.execute(count_query.add_columns(column).group_by(column)).all()}
+            return {v: str(n) for v, n in full.items() if n}, sum(full.values()), True
+    shown = {}
+    for value in values:
+        n, is_exact = about(count_query.where(column == value))
+        if n:
+            shown[value] = str(n) if is_exact else f"≈{n}"
+    return shown, max(guess, cap + 1), False
+
+
+def shown(count_query) -> str:
+    """The count as a page shows it: "N", or "≈N" when it is an estimate."""
+    n, exact = about(count_query)
+    return str(n) if exact else f"≈{n}"
