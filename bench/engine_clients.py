@@ -44,8 +44,11 @@ def _app(sync: str):
     would not reach them)."""
     os.environ["PGOPTIONS"] = f"-c synchronous_commit={sync}"
     from app import create_app
-    return create_app({"SQLALCHEMY_DATABASE_URI": base.URL, "SQLALCHEMY_ENGINE_OPTIONS": {
+    app = create_app({"SQLALCHEMY_DATABASE_URI": base.URL, "SQLALCHEMY_ENGINE_OPTIONS": {
         "connect_args": {"options": f"-c jit=off -c synchronous_commit={sync}"}}})
+    from app.engine import warm
+    warm.connect(app)  # as the worker starts
+    return app
 
 
 def _worker(sync, conn):

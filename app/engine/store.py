@@ -212,24 +212,24 @@ class PgTx:
         return self.conn.info.transaction_status != TransactionStatus.IDLE
 
     @classmethod
-    def _compiled(cls, name, statement):
+    def _compiled(cls, name, statement, dialect=None):
         if name not in cls._sql:
-            compiled = statement.compile(dialect=db.engine.dialect)
+            compiled = statement.compile(dialect=dialect or db.engine.dialect)
             cls._sql[name] = (str(compiled), compiled.params)
         return cls._sql[name]
 
     def load(self, case_id: int) -> Snapshot | None:
-        sql, constants = self._compiled("load", _LOAD)
+        sql, constants = self._compiled("load", STATEMENTS["load"])
         return _rows_to_snapshot(self.conn.execute(sql, {**constants, "case_id": case_id}, prepare=True).fetchall())
 
     def pupil(self, pupil_id: int):
-        return self._row("pupil", _PUPIL, PupilRow, pupil_id=pupil_id)
+        return self._row("pupil", PupilRow, pupil_id=pupil_id)
 
     def unit(self, unit_id: int):
-        return self._row("unit", _UNIT, UnitRow, unit_id=unit_id)
+        return self._row("unit", UnitRow, unit_id=unit_id)
 
-    def _row(self, name, statement, shape, **params):
-        sql, constants = self._compiled(name, statement)
+    def _row(self, name, shape, **params):
+        sql, constants = self._compiled(name, STATEMENTS[name])
         row = self.conn.execute(sql, {**constants, **params}).fetchone()
         return shape(*row) if row else None
 
@@ -300,6 +300,17 @@ class PgTx:
 
 def _int_array(ids) -> str:
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+# The reads PgTx compiles once per process into plain SQL for the driver.
+STATEMENTS = {"load": _LOAD, "pupil": _PUPIL, "unit": _UNIT}
+
+
+def prepare(dialect) -> None:
+    """Compile the fast path's reads for `dialect` now rather than in the first steps (start-up)."""
+    if dialect.name == "postgresql":
+        for name, statement in STATEMENTS.items():
+            PgTx._compiled(name, statement, dialect)
 
 
 def begin():
