@@ -30,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     load_workflows()
+    from app.engine import warm
+    warm.prepare(app)  # what the first steps would build lazily: bound forms, compiled reads
 
     from app import views
 

@@ -7,6 +7,13 @@ client got back from its previous step, as an API client has it. Hand-written SQ
 connection (UPDATE case + INSERT event + deadline UPDATE/INSERT, one transaction), no checks.
 
     python bench/engine_vs_sql.py [N] [--profile]      (BENCH_DATABASE_URL to point elsewhere)
+    python bench/engine_vs_sql.py [N] --clients 1,4,16 --sync on,off [--cold]
+
+The second form runs each side in C client processes at once (bench/engine_clients.py: N lifecycles per
+client per round, engine and SQL rounds interleaved), under synchronous_commit on and off for both
+sides, and with --cold the first lifecycle of fresh processes against their later ones.
+--profile (first form) profiles the last engine round with cProfile on CPU time and prints the top
+functions and the client CPU per step of each side.
 
 The database named in BENCH_DATABASE_URL (default: baoxue_bench on 127.0.0.1) is dropped and
 re-created from the migrations on each run.
@@ -108,13 +115,21 @@ STATES = {"report": "reported", "start_visits": "visiting", "escalate_joint": "j
 
 
 def run_sql(n, pupil_offset, audit_key):
+    """The same writes, by hand, for n pupils from `pupil_offset` in id order."""
+    return run_sql_ids(pupil_ids()[pupil_offset:pupil_offset + n], audit_key)
+
+
+def pupil_ids() -> list[int]:
+    with psycopg.connect(URL.replace("+psycopg", "")) as conn:
+        return conn.execute("SELECT array_agg(id ORDER BY id) FROM pupils").fetchone()[0]
+
+
+def run_sql_ids(pupils, audit_key):
     """The same writes, by hand: one transaction per step, no checks, no ORM (signed with `audit_key`)."""
     from app.audit.chain import event_hash
     dsn = URL.replace("+psycopg", "")
     with psycopg.connect(dsn) as conn:
-        school, pupils = conn.execute("SELECT (SELECT id FROM org_units WHERE code='S'), "
-                                      "array_agg(id ORDER BY id) FROM pupils").fetchone()
-        pupils = pupils[pupil_offset:pupil_offset + n]
+        school = conn.execute("SELECT id FROM org_units WHERE code='S'").fetchone()[0]
         conn.commit()
         now = datetime.utcnow
         due = datetime.utcnow() + timedelta(days=5)
@@ -174,6 +189,9 @@ def run_sql(n, pupil_offset, audit_key):
 
 
 def main():
+    if any(a.startswith(("--clients", "--sync", "--cold")) for a in sys.argv[1:]):
+        from bench import engine_clients
+        return engine_clients.main(sys.argv[1:])
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 200
     rounds = int(os.environ.get("BENCH_ROUNDS", 5))
@@ -186,19 +204,23 @@ def main():
         from app.audit import chain as audit
         audit_key = audit.key()  # the hand-written steps sign with the engine's key: one verify covers both
     steps = n * STEPS_PER_LIFECYCLE
-    engine_rates, sql_rates = [], []
+    engine_rates, sql_rates, engine_cpu, sql_cpu = [], [], [], []
     profiler = None
     if "--profile" in sys.argv:
-        from pyinstrument import Profiler
-        profiler = Profiler()
+        import cProfile
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the machine's other load is not counted
     for r in range(rounds):
         # Interleave the two so that drift in the machine's load affects both alike.
         if profiler and r == rounds - 1:
-            profiler.start()
+            profiler.enable()
+        cpu = time.process_time()
         engine_rates.append(steps / _engine_round(app, n, r))
+        engine_cpu.append((time.process_time() - cpu) / steps)
         if profiler and r == rounds - 1:
-            profiler.stop()
+            profiler.disable()
+        cpu = time.process_time()
         sql_rates.append(steps / run_sql(n, n * rounds + r * n, audit_key))
+        sql_cpu.append((time.process_time() - cpu) / steps)
         print(f"round {r + 1}: engine {engine_rates[-1]:7.0f} steps/s   hand-written SQL {sql_rates[-1]:7.0f} steps/s"
               f"   ratio {engine_rates[-1] / sql_rates[-1]:.2f}x")
     e, s = statistics.median(engine_rates), statistics.median(sql_rates)
@@ -208,13 +230,19 @@ def main():
     print(f"  hand-written SQL  {s:8.0f} steps/s")
     print(f"  ratio             {statistics.median(ratios):8.2f}x  (median of the per-round ratios; "
           f"range {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.70)")
+    print(f"  client CPU/step   engine {statistics.median(engine_cpu) * 1e6:.0f} us, hand-written SQL "
+          f"{statistics.median(sql_cpu) * 1e6:.0f} us  (this process's CPU time, medians; the engine's includes "
+          "the benchmark's own look-ups)")
     with app.app_context():
         from app.audit import chain as audit
         result = audit.verify()
         print(f"  audit chain       {'ok' if result['ok'] else 'BROKEN'} over {result['events_checked']} events")
     if profiler:
-        Path("bench/engine_profile.html").write_text(profiler.output_html())
-        print(profiler.output_text(unicode=True, color=False, show_all=False)[:6000])
+        import pstats
+        profiler.dump_stats("bench/engine_profile.prof")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(40)
     return 0 if result["ok"] else 1
 
 
@@ -239,6 +267,7 @@ def _run_engine_ids(app, pupil_ids):
         users = {u.username: u for u in db.session.execute(select(User)).scalars()}
         actors = {k: Actor(users[k]) for k in ("teacher", "admin", "bureau")}
         start = time.perf_counter()
+        aside = 0.0  # the benchmark's own look-ups (a checkpoint's due time), not the engine's work
         for pid in pupil_ids:
             case_id = open_case(actors["teacher"], {"student_id": pid, "detected_on": TODAY, "source": "teacher"})
             version = 1
@@ -247,12 +276,15 @@ def _run_engine_ids(app, pupil_ids):
             for trigger, who, data in LIFECYCLE:
                 # a follow-up is logged at its checkpoint: the step happens then (its `now`), dated then
                 if "checkpoint" in data:
+                    t0 = time.perf_counter()
                     at = _checkpoint_time(case_id, data["checkpoint"])
                     data = {**data, "checked_on": calendar.local_date(at).isoformat()}
+                    db.session.remove()
+                    aside += time.perf_counter() - t0
                 fire(case_id, trigger, actors[who], dict(data), version=version, now=at)
                 version += 1
                 db.session.remove()
-        return time.perf_counter() - start
+        return time.perf_counter() - start - aside
 
 
 def _checkpoint_time(case_id, name):

@@ -128,6 +128,8 @@ class StepContext:
 
     def end_partner_access(self) -> None:
         """The stage partners were invited for is over: every live invitation ends (named on the event)."""
+        if not getattr(self.case, "partnered", True):  # the step's read found none (store.Snapshot)
+            return
         rows = self._live_invitations()
         if rows:
             self._end_invitations(rows, "stage_ended")

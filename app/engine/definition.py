@@ -125,6 +125,10 @@ class Definition:
     # The case page's record sections; none declared: one section of every record.
     sections: tuple = ()
     machine: object = field(default=None, repr=False)
+    # Read out of the machine when it is compiled (app/engine/machine.py): (state, trigger) -> next state,
+    # and state -> its triggers.
+    moves: dict = field(default_factory=dict, repr=False)
+    offered: dict = field(default_factory=dict, repr=False)
     # What a case is about (app/engine/subjects.py) and the open form's date it counts from (None: the
     # day it is opened), shown and ordered against under that field's name.
     subject: dict = field(default_factory=lambda: dict(subjects.PUPIL))

@@ -18,7 +18,21 @@ def compile_definition(defn: Definition) -> Definition:
         # dest None is an internal transition: recorded, state unchanged.
         machine.add_transition(t.name, list(t.sources), t.dest)
     defn.machine = machine
+    defn.moves, defn.offered = _tables(machine, defn)
     return defn
+
+
+def _tables(machine: Machine, defn: Definition) -> tuple[dict, dict]:
+    """The machine's graph read out once: (state, trigger) -> the state it leads to, and each state's
+    triggers in the machine's own order. A step asks both every time; asking `transitions` builds an
+    event data object and walks its callbacks for a move that has none."""
+    moves = {}
+    for name, event in machine.events.items():
+        for source, transitions in event.transitions.items():
+            dest = transitions[0].dest  # one transition per (trigger, source): add_transition above
+            moves[(source, name)] = source if dest is None else dest
+    offered = {state: tuple(machine.get_triggers(state)) for state in defn.states}
+    return moves, offered
 
 
 def register(defn: Definition) -> Definition:
@@ -44,9 +58,13 @@ def registered() -> dict[str, Definition]:
 
 
 def triggers_from(defn: Definition, state: str) -> list[str]:
-    return defn.machine.get_triggers(state)
+    return list(defn.offered.get(state, ()))
 
 
 def apply(defn: Definition, case, trigger: str) -> None:
     """Move the case row along `trigger` (the caller has checked that it may)."""
-    defn.machine.events[trigger].trigger(case)
+    dest = defn.moves.get((case.state, trigger))
+    if dest is None:  # not a move of the graph: the machine raises as it always has
+        defn.machine.events[trigger].trigger(case)
+    else:
+        case.state = dest

@@ -2,8 +2,9 @@
 guarded case UPDATE, its audit event, its deadline changes, any rows its effects add) in one
 transaction.
 
-On PostgreSQL the write is ONE round trip: the statements and the COMMIT go as a single batch
-(client-side bound by psycopg, which quotes every value), and every statement after the case UPDATE
+On PostgreSQL the write is ONE round trip: one prepared call of the step function in autocommit (its
+own transaction), or, when the step adds rows of its own, the statements and the COMMIT as a single
+batch (client-side bound by psycopg, which quotes every value); every statement after the case UPDATE
 is conditional on that UPDATE having matched — the row carries the new version and hash only if it
 did — so a stale step commits nothing. Profiles showed the time of a step going to per-statement
 driver and ORM work, so this path is kept to plain strings. On SQLite (in-process) the same writes
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import chain as audit
 from app.deadlines import clocks
 from app.extensions import db
-from app.models import Case, Deadline, OrgUnit, Pupil
+from app.models import Case, CasePartner, Deadline, OrgUnit, Pupil
 
 _CASES = Case.__table__
 _DEADLINES = Deadline.__table__
@@ -58,11 +59,18 @@ class Snapshot:
     last_hash: str
     pupil_id: int | None     # the pupil the case is about, if it is (a follow-on case's subject: then_open)
     birth_date: date | None  # of the pupil the case is about, if it is: no date of the case is before it
+    # Whether the case has an invitation that has not ended. Only a step writes invitations and every
+    # step moves the version, so what the read saw holds at the write: a step that ends partners' access
+    # looks them up only when there are any.
+    partnered: bool = True
     open_deadlines: list = field(default_factory=list)
 
 
 _PUPILS = Pupil.__table__
-_SNAPSHOT_COLUMNS = [_PUPILS.c.birth_date if name == "birth_date" else _CASES.c[name]
+_PARTNERS = CasePartner.__table__
+_PARTNERED = exists().where(_PARTNERS.c.case_id == _CASES.c.id, _PARTNERS.c.ended_at.is_(None)).label("partnered")
+_NOT_OF_CASES = {"birth_date": _PUPILS.c.birth_date, "partnered": _PARTNERED}
+_SNAPSHOT_COLUMNS = [_NOT_OF_CASES[name] if name in _NOT_OF_CASES else _CASES.c[name]
                      for name in Snapshot.__slots__ if name != "open_deadlines"]
 _LOAD = (select(*_SNAPSHOT_COLUMNS, _DEADLINES.c.id.label("d_id"), _DEADLINES.c.clock, _DEADLINES.c.point,
                 _DEADLINES.c.level, _DEADLINES.c.due_at)
@@ -152,10 +160,16 @@ _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.
 
 # PostgreSQL: the step is one call of baoxue_step() (migration 0014), which returns false and writes
 # nothing when the case moved on since it was read (the UPDATE is guarded by version and chain head).
-_PG_STEP = """SELECT baoxue_step(%(case_id)s, %(expected)s, %(prev_seq)s, %(state)s, %(version)s, %(vars)s,
-    %(now)s, %(closed_at)s, %(fields)s, %(seq)s, %(at)s, %(actor_id)s, %(actor)s, %(role)s,
-    %(action)s, %(from_state)s, %(to_state)s, %(data)s, %(prev_hash)s, %(hash)s, %(met)s::int[],
-    %(closing)s::int[], %(opened)s)"""
+# When the call is the whole transaction (a step whose effects add no rows, outside an open
+# transaction), it goes alone in autocommit — its own transaction, no BEGIN or COMMIT — as a server-side
+# prepared statement whose parameters psycopg's C adapters bind, instead of quoting each value into the
+# text in Python; the casts pin the parameter types, so one plan serves every step. In a batch (the
+# rows an effect adds, a case opened) the same text is bound client-side.
+_PG_STEP = """SELECT baoxue_step(%(case_id)s::int, %(expected)s::int, %(prev_seq)s::int, %(state)s::varchar,
+    %(version)s::int, %(vars)s::json, %(now)s::timestamp, %(closed_at)s::timestamp, %(fields)s::json,
+    %(seq)s::int, %(at)s::timestamp, %(actor_id)s::int, %(actor)s::varchar, %(role)s::varchar,
+    %(action)s::varchar, %(from_state)s::varchar, %(to_state)s::varchar, %(data)s::json, %(prev_hash)s::varchar,
+    %(hash)s::varchar, %(met)s::int[], %(closing)s::int[], %(opened)s::json)"""
 _DEADLINE_COLUMNS = ("clock", "point", "due_at", "remind_at", "next_action", "next_action_at")
 # Rows an effect adds or changes (an assignee, an invitation made or ended) are written only if the
 # step's UPDATE was.
@@ -198,24 +212,24 @@ class PgTx:
         return self.conn.info.transaction_status != TransactionStatus.IDLE
 
     @classmethod
-    def _compiled(cls, name, statement):
+    def _compiled(cls, name, statement, dialect=None):
         if name not in cls._sql:
-            compiled = statement.compile(dialect=db.engine.dialect)
+            compiled = statement.compile(dialect=dialect or db.engine.dialect)
             cls._sql[name] = (str(compiled), compiled.params)
         return cls._sql[name]
 
     def load(self, case_id: int) -> Snapshot | None:
-        sql, constants = self._compiled("load", _LOAD)
-        return _rows_to_snapshot(self.conn.execute(sql, {**constants, "case_id": case_id}).fetchall())
+        sql, constants = self._compiled("load", STATEMENTS["load"])
+        return _rows_to_snapshot(self.conn.execute(sql, {**constants, "case_id": case_id}, prepare=True).fetchall())
 
     def pupil(self, pupil_id: int):
-        return self._row("pupil", _PUPIL, PupilRow, pupil_id=pupil_id)
+        return self._row("pupil", PupilRow, pupil_id=pupil_id)
 
     def unit(self, unit_id: int):
-        return self._row("unit", _UNIT, UnitRow, unit_id=unit_id)
+        return self._row("unit", UnitRow, unit_id=unit_id)
 
-    def _row(self, name, statement, shape, **params):
-        sql, constants = self._compiled(name, statement)
+    def _row(self, name, shape, **params):
+        sql, constants = self._compiled(name, STATEMENTS[name])
         row = self.conn.execute(sql, {**constants, **params}).fetchone()
         return shape(*row) if row else None
 
@@ -247,6 +261,12 @@ class PgTx:
             "closing": _int_array(r.id for r in met + cancelled),
             "opened": Json([{c: row[c] for c in _DEADLINE_COLUMNS} for row in opened], dumps=_dumps),
         }
+        if not extra and not self._in_transaction():
+            try:
+                row = self.conn.execute(_PG_STEP, params, prepare=True).fetchone()
+            except errors.UniqueViolation:  # another step took this event's sequence number
+                return False
+            return bool(row[0])  # False: the guard matched nothing, and nothing was written
         sql = ([] if self._in_transaction() else ["BEGIN"]) + [_PG_STEP]
         for i, item in enumerate(extra):
             statement, more = _pg_extra(i, *item)
@@ -280,6 +300,17 @@ class PgTx:
 
 def _int_array(ids) -> str:
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+# The reads PgTx compiles once per process into plain SQL for the driver.
+STATEMENTS = {"load": _LOAD, "pupil": _PUPIL, "unit": _UNIT}
+
+
+def prepare(dialect) -> None:
+    """Compile the fast path's reads for `dialect` now rather than in the first steps (start-up)."""
+    if dialect.name == "postgresql":
+        for name, statement in STATEMENTS.items():
+            PgTx._compiled(name, statement, dialect)
 
 
 def begin():

@@ -119,6 +119,14 @@ def _reused(form_cls):
     return form
 
 
+def prepare(form_cls) -> None:
+    """What the first validation with this form class would build: its field kinds, its date fields,
+    and this thread's bound form (app/engine/warm.py calls it at start-up)."""
+    field_kinds(form_cls)
+    date_fields(form_cls)
+    _reused(form_cls)
+
+
 def validated_form(form_cls: type[Form], payload: dict, *, ignore=("version",), reuse: bool = False) -> Form:
     """The form filled from a JSON object and validated, or Invalid naming every bad field.
 

@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.cron import CronScheduler
 
 from app import create_app
+from app.engine import warm
 from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
 from app.extensions import connection, redis_url
@@ -61,4 +62,6 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
 
 def main() -> None:
     """`python worker.py [--burst] [--no-cron]`."""
-    run(create_app(), burst="--burst" in sys.argv, cron="--no-cron" not in sys.argv)
+    app = create_app()
+    warm.connect(app)  # the pool's first connection and the calendar, before the first job
+    run(app, burst="--burst" in sys.argv, cron="--no-cron" not in sys.argv)
