@@ -219,8 +219,11 @@ def _stride(p: int) -> int:
 def _pupils_sql(size, today: date) -> str:
     from demo.district import GIVEN, SURNAMES
     from web import TOWNS, VILLAGES
-    body = "b.body"
-    check = " + ".join(f"substr({body}, {i + 1}, 1)::int * {w}" for i, w in enumerate(WEIGHTS))
+    # the check digit by arithmetic on the parts (area of the school, birth date, sequence), not per character
+    area = " + ".join(f"(x.area / {10 ** (5 - i)} % 10) * {WEIGHTS[i]}" for i in range(6))
+    ymd = " + ".join(f"(x.ymd / {10 ** (7 - i)} % 10) * {WEIGHTS[6 + i]}" for i in range(8))
+    seq = " + ".join(f"(x.seq / {10 ** (2 - i)} % 10) * {WEIGHTS[14 + i]}" for i in range(3))
+    check = f"{area} + {ymd} + {seq}"
     age0 = 6 + (0 if today.month >= 9 else 1)
 
     def arr(xs):
@@ -228,13 +231,17 @@ def _pupils_sql(size, today: date) -> str:
     return f"""
     INSERT INTO pupils (id, student_no, name, gender, birth_date, class_id, guardians, address, township, village,
                         economic_hardship, disability, left_behind, migrant)
-    SELECT x.g, 'G' || b.body || substr('{CHECK}', (({check}) % 11) + 1, 1), x.surname || x.given,
+    SELECT x.g, 'G' || x.area || to_char(x.birth, 'YYYYMMDD') || lpad(x.seq::text, 3, '0')
+                || substr('{CHECK}', (({check}) % 11) + 1, 1), x.surname || x.given,
            CASE WHEN random() < 0.5 THEN 'M' ELSE 'F' END, x.birth, x.class_id,
            json_build_array(json_build_object('name', x.surname || '建华', 'phone',
                             '13' || lpad((x.g * 7919 % 1000000000)::text, 9, '0'), 'relation', '母亲')),
            x.town || x.village || (1 + x.g % 99) || '号', x.town, x.village,
            random() < 0.2, random() < 0.05, random() < 0.25, random() < 0.1
-    FROM (SELECT g, bc.class_id, bc.school_k, bc.cig, (g - 1) / {size.classes} AS m,
+    FROM (SELECT y.*, (extract(year FROM y.birth) * 10000 + extract(month FROM y.birth) * 100
+                       + extract(day FROM y.birth))::int AS ymd
+          FROM (SELECT g, bc.class_id, bc.school_k, 520000 + bc.school_k % 10000 AS area,
+                 bc.cig + 8 * ((g - 1) / {size.classes} / 365) AS seq,
                  make_date({today.year} - bc.grade - {age0}, 1, 1) + ((g - 1) / {size.classes} % 365)::int AS birth,
                  ({arr(SURNAMES)})[1 + floor({len(SURNAMES)} * random() ^ 2)::int] AS surname,
                  substr('{GIVEN}', 1 + floor(random() * {len(GIVEN)})::int, 1)
@@ -242,9 +249,7 @@ def _pupils_sql(size, today: date) -> str:
                       ELSE '' END AS given,
                  ({arr(TOWNS)})[1 + bc.school_k % {len(TOWNS)}] AS town,
                  ({arr(VILLAGES)})[1 + g % {len(VILLAGES)}] AS village
-          FROM generate_series(1, {size.pupils}) g JOIN b_class bc ON bc.idx = (g - 1) % {size.classes}) x
-    CROSS JOIN LATERAL (SELECT '52' || lpad((x.school_k % 10000)::text, 4, '0') || to_char(x.birth, 'YYYYMMDD')
-                               || lpad((x.cig + 8 * (x.m / 365))::text, 3, '0') AS body) b
+          FROM generate_series(1, {size.pupils}) g JOIN b_class bc ON bc.idx = (g - 1) % {size.classes}) y) x
     """
 
 

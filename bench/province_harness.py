@@ -72,12 +72,19 @@ def setup(app):
             "cases": {"school": school_cases, "district": district_sampled, "province": sampled}}
 
 
+def bearer(app, username) -> str:
+    r = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": web.PASSWORD})
+    assert r.status_code in (200, 201), (username, r.status_code, r.get_data(as_text=True)[:300])
+    return r.get_json()["token"]
+
+
 def measure(app, n, stats, seed=7, warmup=1):
     """One round: n requests per (request, scope) after `warmup`; `stats` a web.Statements on the app's
     engine (one per process: each adds listeners). Returns the rows and the scopes' facts."""
     ctx = setup(app)
     rng = random.Random(seed)
     clients = {scope: web.login(app, ctx["users"][scope]) for scope in SCOPES}
+    tokens = {scope: bearer(app, ctx["users"][scope]) for scope in SCOPES}  # the API takes tokens, not sessions
     rows = [Row(name, url, scope) for name, url in requests_plan() for scope in SCOPES]
 
     def url_of(row):
@@ -88,7 +95,8 @@ def measure(app, n, stats, seed=7, warmup=1):
         url = url_of(row)
         stats.start()
         t = time.perf_counter()
-        r = clients[row.scope].get(url)
+        r = clients[row.scope].get(url, headers={"Authorization": f"Bearer {tokens[row.scope]}"}
+                                   if url.startswith("/api/") else None)
         body = r.get_data(as_text=True)
         ms = (time.perf_counter() - t) * 1000
         return url, ms, r.status_code, body, stats.stop()
