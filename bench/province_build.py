@@ -235,7 +235,7 @@ def _pupils_sql(size, today: date) -> str:
                 || substr('{CHECK}', (({check}) % 11) + 1, 1), x.surname || x.given,
            CASE WHEN random() < 0.5 THEN 'M' ELSE 'F' END, x.birth, x.class_id,
            json_build_array(json_build_object('name', x.surname || '建华', 'phone',
-                            '13' || lpad((x.g * 7919 % 1000000000)::text, 9, '0'), 'relation', '母亲')),
+                            '13' || lpad((x.g::bigint * 7919 % 1000000000)::text, 9, '0'), 'relation', '母亲')),
            x.town || x.village || (1 + x.g % 99) || '号', x.town, x.village,
            random() < 0.2, random() < 0.05, random() < 0.25, random() < 0.1
     FROM (SELECT y.*, (extract(year FROM y.birth) * 10000 + extract(month FROM y.birth) * 100
