@@ -466,6 +466,34 @@ def _copy(conn, table, columns, rows):
             cp.write_row(row)
 
 
+def walk_cases(app, d, pupil_rows, n_cases, rng, real_now) -> Gen:
+    """n_cases cases over distinct pupils of `pupil_rows`, walked to end states in the MIX; their rows
+    are in the returned Gen (case ids grow with the detection time)."""
+    gen = Gen(app, d, rng, real_now)
+    targets = [name for name, share, _ in MIX for _ in range(round(n_cases * share / 100))]
+    targets = (targets + [MIX[0][0]] * n_cases)[:n_cases]
+    rng.shuffle(targets)
+    span = {name: days for name, _, days in MIX}
+    starts = []
+    for target in targets:
+        lo, hi = span[target]
+        if target == "detected" and rng.random() < 0.05:
+            lo, hi = 25, 90  # a few neglected ones, long overdue
+        ago = timedelta(days=rng.uniform(lo, hi))
+        starts.append(real_now - ago)
+    order = sorted(range(n_cases), key=lambda i: starts[i])  # case ids grow with time, as in real life
+    chosen = rng.sample(range(len(pupil_rows)), n_cases)  # one case per pupil
+    with app.app_context():
+        for case_id, i in enumerate(order, start=1):
+            pid, name = pupil_rows[chosen[i]][0], pupil_rows[chosen[i]][2]
+            klass = d.classes[(pid - 1) % len(d.classes)]
+            w = Walk(gen, case_id, pid, name, klass, starts[i])
+            walk(w, targets[i])
+            w.timers(real_now)  # what the worker has done since the last step
+            gen.cases.append(w.row())
+    return gen
+
+
 def generate(app, n_pupils, n_cases, seed):
     import psycopg
 
@@ -480,28 +508,7 @@ def generate(app, n_pupils, n_cases, seed):
     timings["district+pupils (python)"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    gen = Gen(app, d, rng, real_now)
-    targets = [name for name, share, _ in MIX for _ in range(round(n_cases * share / 100))]
-    targets = (targets + [MIX[0][0]] * n_cases)[:n_cases]
-    rng.shuffle(targets)
-    span = {name: days for name, _, days in MIX}
-    starts = []
-    for target in targets:
-        lo, hi = span[target]
-        if target == "detected" and rng.random() < 0.05:
-            lo, hi = 25, 90  # a few neglected ones, long overdue
-        ago = timedelta(days=rng.uniform(lo, hi))
-        starts.append(real_now - ago)
-    order = sorted(range(n_cases), key=lambda i: starts[i])  # case ids grow with time, as in real life
-    chosen = rng.sample(range(n_pupils), n_cases)  # one case per pupil
-    with app.app_context():
-        for case_id, i in enumerate(order, start=1):
-            pid, name = pupil_rows[chosen[i]][0], pupil_rows[chosen[i]][2]
-            klass = d.classes[(pid - 1) % len(d.classes)]
-            w = Walk(gen, case_id, pid, name, klass, starts[i])
-            walk(w, targets[i])
-            w.timers(real_now)  # what the worker has done since the last step
-            gen.cases.append(w.row())
+    gen = walk_cases(app, d, pupil_rows, n_cases, rng, real_now)
     timings["cases walked (python)"] = time.perf_counter() - t
 
     t = time.perf_counter()
