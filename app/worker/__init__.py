@@ -21,8 +21,8 @@ from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
 from app.extensions import connection, redis_url
 from app.logs import structured
-from app.reports import rollup
 from app.partitions import jobs as partition_jobs
+from app.reports import rollup
 
 SWEEP_INTERVAL = 60
 

@@ -3,13 +3,13 @@ minute (app/reports/rollup.py), so the dashboard reads one row instead of scanni
 Starts empty: until the worker's first refresh the dashboard reads live and says so.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0027
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0029'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -6,12 +6,12 @@ access log newest first. A narrow scope (a school) is still found by its unit_pa
 sorted in memory: its few hundred rows cost less than any walk.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 """
 from alembic import op
 
 revision = '0030'
-down_revision = '0026'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
