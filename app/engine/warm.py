@@ -12,6 +12,8 @@ the worker calls at start (a web process gets its first connection on its first 
 """
 import logging
 
+from app.deadlines import calendar
+from app.extensions import db
 from app.engine import machine, store, validation
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,11 @@ def prepare(app) -> None:
         for defn in machine.registered().values():
             for form in forms_of(defn):
                 validation.prepare(form)
-        from app.extensions import db
         store.prepare(db.engine.dialect)
 
 
 def connect(app) -> None:
     """Open the pool's first connection and read the calendar's overrides, before the first step."""
-    from app.deadlines import calendar
-    from app.extensions import db
     with app.app_context():
         try:
             calendar.overrides()

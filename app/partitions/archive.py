@@ -11,7 +11,8 @@ nothing more (idempotent). The keys of the notice-once guarantee stay where they
 """
 from sqlalchemy import text
 
-from app.partitions import ARCHIVE, catalog, is_pg, months
+from app.models.notifications import Notification
+from app.partitions import ARCHIVE, catalog, is_pg, maintain, months
 
 TABLE = "notifications"
 NOT_PENDING = "(email_status IS NULL OR email_status <> 'pending')"
@@ -22,7 +23,6 @@ def condition(everything: bool) -> str:
 
 
 def _columns(conn) -> str:
-    from app.models.notifications import Notification
     return ", ".join(c.name for c in Notification.__table__.columns)
 
 
@@ -60,7 +60,6 @@ def _detach(conn, month) -> int:
 def _move(conn, month, everything: bool) -> int:
     lo, hi = months.first_day(month).isoformat(), months.first_day(months.add(month, 1)).isoformat()
     if is_pg(conn):
-        from app.partitions import maintain
         maintain.create_month(conn, ARCHIVE, "created_at", month)
     cols = _columns(conn)
     where = f"created_at >= :lo AND created_at < :hi AND {condition(everything)}"
