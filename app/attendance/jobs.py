@@ -6,8 +6,7 @@ from datetime import date
 
 from app.attendance import warning
 from app.deadlines.sweeper import exclusive
-from app.deadlines.timers import _after_fork, _app
-from app.extensions import db
+from app.deadlines.timers import run_job
 
 log = logging.getLogger("baoxue.attendance")
 QUEUE = "baoxue-default"
@@ -25,12 +24,4 @@ def run_now(today: date | None = None) -> dict:
 
 def nightly_job() -> dict:
     """RQ entry point."""
-    app = _app()
-    with app.app_context():
-        _after_fork()
-        try:
-            result = run_now()
-        finally:
-            db.session.remove()
-        log.info("early warning", extra={"result": result})
-        return result
+    return run_job(run_now, log, "early warning")

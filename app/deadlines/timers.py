@@ -210,3 +210,17 @@ def _app():
             from app import create_app  # late: the factory imports this module (it registers the hooks)
             _made.append(create_app())
         return _made[0]
+
+
+def run_job(run, logger, what: str) -> dict:
+    """An RQ entry point's body: `run()` inside the app's context, on this process's own connections,
+    its result logged under `what` (the cron jobs of the worker share it)."""
+    app = _app()
+    with app.app_context():
+        _after_fork()
+        try:
+            result = run()
+        finally:
+            db.session.remove()
+        logger.info(what, extra={"result": result})
+        return result

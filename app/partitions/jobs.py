@@ -5,7 +5,7 @@ import logging
 
 from app import clock
 from app.deadlines.sweeper import exclusive
-from app.deadlines.timers import _after_fork, _app
+from app.deadlines.timers import run_job
 from app.extensions import db
 from app.partitions import maintain
 
@@ -32,12 +32,4 @@ def run_now() -> dict:
 
 def daily_job() -> dict:
     """RQ entry point."""
-    app = _app()
-    with app.app_context():
-        _after_fork()
-        try:
-            result = run_now()
-        finally:
-            db.session.remove()
-        log.info("partitions", extra={"result": result})
-        return result
+    return run_job(run_now, log, "partitions")

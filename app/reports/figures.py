@@ -197,7 +197,7 @@ def assemble(view, today: date, counts: dict) -> dict:
                "suspected": sum(n - c for n, c in listed), "confirmed": sum(c for _, c in listed)}
     firsts = stats.months(today)
     trend = [{"month": f"{d:%Y-%m}", "opened": o, "re_enrolled": r, "closed": c}
-             for d, o, r, c in zip(firsts, total["opened"], total["re_enrolled"], total["closed"])]
+             for d, o, r, c in zip(firsts, total["opened"], total["returned"], total["closed"])]
     reasons = [{"code": code, "label": label, "count": n} for (code, label), n in zip(REASONS, total["reasons"])]
     return {
         "today": today.isoformat(),

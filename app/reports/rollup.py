@@ -72,16 +72,8 @@ def run_now() -> dict:
 
 def refresh_job() -> dict:
     """RQ entry point (the worker's cron enqueues it every INTERVAL seconds)."""
-    from app.deadlines.timers import _after_fork, _app
-    app = _app()
-    with app.app_context():
-        _after_fork()
-        try:
-            result = run_now()
-        finally:
-            db.session.remove()
-        log.info("dashboard rollup", extra={"result": result})
-        return result
+    from app.deadlines.timers import run_job
+    return run_job(run_now, log, "dashboard rollup")
 
 
 def expected(view) -> bool:

@@ -45,7 +45,7 @@ def months(today: date) -> list[date]:
 
 def empty() -> dict:
     return {"states": {}, "opened": [0] * TREND_MONTHS, "closed": [0] * TREND_MONTHS,
-            "re_enrolled": [0] * TREND_MONTHS, "reasons": [0] * len(REASONS), "kpis": kpis.empty(),
+            "returned": [0] * TREND_MONTHS, "reasons": [0] * len(REASONS), "kpis": kpis.empty(),
             "warning": outcome.empty(), "teacher_visits": {}, "visits": 0, "relapsed": {}, "dropout_classes": {},
             "school_age": 0}
 
@@ -123,7 +123,7 @@ def _trend(at, scope, today: date, reasons_of) -> None:
             .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
             .where(scope, step_marked(RETURNS_TO_SCHOOL, CaseEvent.action), day >= firsts[0], day < firsts[-1])
             .group_by(*GROUP)):
-        merge(at((school, also)), {"re_enrolled": [int(n) for n in returned]})
+        merge(at((school, also)), {"returned": [int(n) for n in returned]})
 
 
 def _visits(at, scope, units, today: date) -> None:
