@@ -1,14 +1,17 @@
 """Deadline repair: a calendar override set or cleared re-times the open deadlines whose count crosses the
 day, with one audit event per case naming the old and new due day and why (CLI and admin page)."""
+import time
 from datetime import date, datetime, timedelta
+from time import monotonic
 
+from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from app import clock
 
 from app.audit import chain as audit
-from app.deadlines import calendar, timers
+from app.deadlines import calendar, overrides, timers
 from app.engine import machine
 from app.extensions import db
 from app.models import Deadline
@@ -173,3 +176,37 @@ def test_a_refused_override_moves_nothing(app, bx, runner):
     assert report_deadline(app, a).due_at == before and retimed(bx, a) == []
     with app.app_context():
         assert calendar.is_workday(date(2026, 11, 4))
+
+
+def test_a_deadline_opened_by_a_process_that_had_not_read_the_change_yet_is_counted_again(app, bx, runner, redis_conn):
+    """Each process re-reads the overrides every OVERRIDE_TTL seconds; a change queues a second count of
+    its day for after that window, which re-times what another process counted the old way meanwhile."""
+    clock.freeze(MON + timedelta(days=1))
+    queued_at = time.time()
+    out = runner.invoke(args=["calendar", "set", "2026-11-04", "holiday", "暴雨停课"])
+    assert out.exit_code == 0, out.output
+    job_id = overrides.recheck_job_id(date(2026, 11, 4))
+    registry = ScheduledJobRegistry("baoxue-default", connection=redis_conn)
+    assert job_id in registry.get_job_ids()
+    at = registry.get_scheduled_time(job_id).timestamp()
+    assert queued_at + overrides.RECHECK_AFTER - 2 <= at <= time.time() + overrides.RECHECK_AFTER
+    assert overrides.RECHECK_AFTER > calendar.OVERRIDE_TTL
+
+    # another process read the overrides just before the change and keeps them until its TTL is up
+    calendar._cache.update(days={}, at=monotonic())
+    clock.freeze(MON)
+    a = bx.open(detected_on="2026-11-02")["id"]
+    assert due_day(app, a) == date(2026, 11, 5)  # counted as if the 4th were still a school day
+    calendar.invalidate()
+
+    job = Job.fetch(job_id, connection=redis_conn)
+    assert job.func_name == "app.deadlines.overrides.recheck_job"
+    with app.app_context():
+        done = overrides.recheck(date.fromisoformat(job.args[0]), job.args[1])
+    assert done.moved == 1 and done.cases == [a]
+    assert due_day(app, a) == date(2026, 11, 6)
+    [event] = retimed(bx, a)
+    assert event["data"]["calendar"]["change"] == "set" and event["data"]["calendar"]["after"]["kind"] == "holiday"
+    with app.app_context():
+        assert overrides.recheck(date(2026, 11, 4), job.args[1]).moved == 0  # a second run moves nothing
+        assert audit.verify()["ok"]
