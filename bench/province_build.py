@@ -323,7 +323,8 @@ def _secondary_indexes(conn, tables):
                 "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u'))",
                 (table, table)):
             drops.append(f'DROP INDEX "{name}"')
-            creates.append(definition)
+            # a partitioned table's index reads "ON ONLY": so re-created, it would index no partition
+            creates.append(definition.replace(" ON ONLY ", " ON ", 1))
     return drops, creates
 
 
