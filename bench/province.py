@@ -47,6 +47,8 @@ def main(argv=None):
     ap.add_argument("--explain", action="store_true",
                     help="EXPLAIN (ANALYZE, BUFFERS) key lines for every row (default: the rows over target)")
     ap.add_argument("--json", help="write every figure to this file")
+    ap.add_argument("--only", help="measure only the requests whose name contains this (e.g. 'dashboard')")
+    ap.add_argument("--skip", help="leave out the requests whose name contains this (e.g. 'search')")
     args = ap.parse_args(argv)
     from redis import Redis
 
@@ -77,7 +79,7 @@ def main(argv=None):
     stats = web.Statements(web._engine(app))
     rounds, ctx = [], None
     for r in range(args.rounds):
-        rows, ctx = harness.measure(app, args.requests, stats, seed=7 + r)
+        rows, ctx = harness.measure(app, args.requests, stats, seed=7 + r, only=args.only, skip=args.skip)
         rounds.append(rows)
         print(f"\nround {r + 1}: {args.requests} requests per request and scope (after 1 warm-up); load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -78,14 +78,15 @@ def bearer(app, username) -> str:
     return r.get_json()["token"]
 
 
-def measure(app, n, stats, seed=7, warmup=1):
+def measure(app, n, stats, seed=7, warmup=1, only=None, skip=None):
     """One round: n requests per (request, scope) after `warmup`; `stats` a web.Statements on the app's
     engine (one per process: each adds listeners). Returns the rows and the scopes' facts."""
     ctx = setup(app)
     rng = random.Random(seed)
     clients = {scope: web.login(app, ctx["users"][scope]) for scope in SCOPES}
     tokens = {scope: bearer(app, ctx["users"][scope]) for scope in SCOPES}  # the API takes tokens, not sessions
-    rows = [Row(name, url, scope) for name, url in requests_plan() for scope in SCOPES]
+    rows = [Row(name, url, scope) for name, url in requests_plan() for scope in SCOPES
+            if (not only or only in name) and (not skip or skip not in name)]
 
     def url_of(row):
         deep = min(200, max(1, (ctx["counts"][row.scope] + 49) // 50))

@@ -393,3 +393,20 @@ def test_the_search_text_is_never_saved(app, bx, as_):
     save(admin, "带搜索", "q=学生1&state=detected")
     with app.app_context():
         assert db.session.execute(select(SavedFilter.query)).scalar_one() == "state=detected"
+
+
+def test_past_reach_max_the_bulk_form_takes_a_typed_username_and_the_engine_checks_it(app, bx, as_, names, monkeypatch):
+    """A district's or a province's staff are too many for a select: the bulk form then has a username
+    box, and what is typed is checked per case as a picked name is."""
+    from app.views import pickers
+    a = bx.open()
+    admin = as_("school_admin")
+    assert '<select name="username" id="bulk-username">' in admin.text("/cases")
+    monkeypatch.setattr(pickers, "REACH_MAX", 1)
+    page = admin.text("/cases")
+    assert '<input type="text" name="username" id="bulk-username"' in page and "<option value=\"leader\">" not in page
+    r = bulk(admin, "assign_to", [a["id"]], username="leader", role="grade_leader")
+    assert r.status_code == 200 and 'class="done"' in r.get_data(as_text=True)
+    assert ("leader", "grade_leader") in assignees(app, a["id"])
+    r = bulk(admin, "assign_to", [a["id"]], username="nobody-by-that-name", role="grade_leader")
+    assert r.status_code in (200, 422) and 'class="done"' not in r.get_data(as_text=True)

@@ -82,10 +82,13 @@ def listing(user_id: int, flt: Filter):
             select(func.count(Notification.id)).where(*where))
 
 
-def unread_count(user_id: int) -> int:
-    """The header's counter: one COUNT on the (user_id, read_at) index."""
-    return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+def unread_count(user_id: int, cap: int | None = None) -> int:
+    """The unread notices: one COUNT on the (user_id, read_at) index; with `cap`, counting stops at cap + 1
+    (a bureau officer of a province can have tens of thousands: the header needs "999+", not the number)."""
+    unread = select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if cap is not None:
+        unread = unread.limit(cap + 1)
+    return db.session.scalar(select(func.count()).select_from(unread.subquery()))
 
 
 def selected_ids(values, name: str = "ids") -> list[int]:

@@ -27,21 +27,22 @@ def assignable_users(unit_path: str) -> list[tuple[User, list[str]]]:
     return _grouped(rows)
 
 
-def users_in_reach(actor) -> list[tuple[User, list[str]]]:
+def users_in_reach(actor, limit: int | None = None) -> list[tuple[User, list[str]]]:
     """(user, assignable roles) of the users who may be assigned some case in the actor's scope: their
     grant lies inside one of the actor's units or above it. The bulk form's list; the engine checks each
-    case (a teacher of another class is refused for that case, with the reason)."""
+    case (a teacher of another class is refused for that case, with the reason). With `limit`, at most
+    that many grants are read (a province has tens of thousands of staff)."""
     paths = [g.path for g in actor.grants if g.role in TREE_ROLES]
     if not paths:
         return []
-    rows = db.session.execute(
+    query = (
         select(User, RoleAssignment.role).join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
                or_(*[OrgUnit.path.startswith(p, autoescape=True) for p in paths],
                    *[literal(p).startswith(OrgUnit.path) for p in paths]))
-        .order_by(User.display_name, User.username)).all()
-    return _grouped(rows)
+        .order_by(User.display_name, User.username))
+    return _grouped(db.session.execute(query if limit is None else query.limit(limit)).all())
 
 
 def _grouped(rows) -> list[tuple[User, list[str]]]:

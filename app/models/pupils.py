@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models.org import OrgUnit
@@ -39,13 +40,16 @@ class Pupil(db.Model):
     @property
     def school(self) -> OrgUnit | None:
         """The class's school. "7年级1班" exists in many schools, so every list names the school too. The
-        class's path names it (district/school/grade/class): got by primary key through the identity map,
-        so a list that loaded its cases' schools (CARD_OPTIONS) reads nothing more."""
+        class's path names it (…/school/grade/class, at whatever depth the tree has: a district's, a
+        province's): a list that loaded its cases' schools (CARD_OPTIONS) finds it in the session's
+        identity map and reads nothing more; otherwise the class's own walk up."""
         if self.klass is None:
             return None
-        parts = self.klass.path.strip("/").split("/")
-        unit = db.session.get(OrgUnit, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
-        return unit if unit is not None and unit.kind == "school" else self.klass.school()
+        for part in reversed(self.klass.path.strip("/").split("/")[:-1]):
+            unit = db.session.identity_map.get(identity_key(OrgUnit, int(part))) if part.isdigit() else None
+            if unit is not None and unit.kind == "school":
+                return unit
+        return self.klass.school()
 
     def to_dict(self, *, masked: bool = True) -> dict:
         """Personal data is masked unless the caller needs it (PIPL: children's data is sensitive)."""

@@ -13,6 +13,7 @@ from app.views import bp
 from app.web import paging
 
 PER_PAGE = 30
+HEADER_CAP = 999  # past it the header says "999+": counting stops there
 KIND_LABELS = {"reminder": _l("提醒"), "overdue": _l("逾期"), "escalated": _l("升级督办"), "at_risk": _l("新增重点生")}
 
 
@@ -22,7 +23,8 @@ def unread_counter():
     if not current_user.is_authenticated:
         return None
     if "unread_notices" not in g:
-        g.unread_notices = notices.unread_count(current_user.id)
+        n = notices.unread_count(current_user.id, cap=HEADER_CAP)
+        g.unread_notices = n if n <= HEADER_CAP else f"{HEADER_CAP}+"
     return g.unread_notices
 
 

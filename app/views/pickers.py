@@ -22,9 +22,18 @@ def assign_choices(case) -> list[tuple[str, str]]:
             for u, roles in team.assignable_users(case.unit_path)]
 
 
-def reach_choices(actor) -> list[tuple[str, str]]:
-    return [(u.username, f"{_who(u)} · {'、'.join(_(ASSIGNABLE_LABELS[r]) for r in roles)}")
-            for u, roles in team.users_in_reach(actor)]
+# A list longer than this is no use as a select (a district has hundreds of staff, a province tens of
+# thousands, and reading and drawing them all cost the list page seconds): the bulk form then takes a
+# username typed in, which the engine checks per case as it checks a picked one.
+REACH_MAX = 300
+
+
+def reach_choices(actor) -> list[tuple[str, str]] | None:
+    """The bulk form's users, or None when there are more than REACH_MAX of them."""
+    users = team.users_in_reach(actor, limit=REACH_MAX + 1)
+    if len(users) > REACH_MAX or sum(len(roles) for _u, roles in users) > REACH_MAX:
+        return None
+    return [(u.username, f"{_who(u)} · {'、'.join(_(ASSIGNABLE_LABELS[r]) for r in roles)}") for u, roles in users]
 
 
 def attach(case, action_forms: dict) -> None:

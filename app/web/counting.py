@@ -18,6 +18,9 @@ from app.extensions import db
 # An estimate this many times the cap is taken as it is: the planner is not that far wrong about a scope
 # (its unit_path statistics), and counting even the cap's rows costs milliseconds the page does not have.
 SURE = 10
+# Split by a column (about_by), an exact GROUP BY is cheaper than a count per value up to this many times
+# the cap; past it a province's rows would be counted one by one.
+GROUPED = 50
 
 
 def _rows_of(count_query):
@@ -53,22 +56,17 @@ def about(count_query) -> tuple[int, bool]:
 
 def about_by(count_query, column, values) -> tuple[dict, int, bool]:
     """({value: "N" or "≈N"}, total, exact) of the rows `count_query` counts, split by `column` (the list
-    page's counts per state), zeros left out. Up to the cap, one capped GROUP BY gives each value and the
-    total exactly; past it (or when the estimate is far past it) the total is the estimate and each value
-    is `about` on its own: an estimate where that is far past the cap, else a capped count (a state with
-    a handful of cases shows its true number)."""
+    page's counts per state), zeros left out. While the estimate is at most GROUPED times the cap, one
+    GROUP BY counts every value exactly (a district's 20,000 cases: one pass over an index, a few ms; one
+    statement instead of two per value). Past it the total is the estimate and each value is `about` on its
+    own: an estimate where that is far past the cap, else a capped count (a state with a handful of cases
+    shows its true number)."""
     cap = current_app.config.get("LIST_COUNT_CAP", 1_000)
     rows = _rows_of(count_query)
     guess = estimate(rows)
-    if guess is None or guess <= SURE * cap:
-        sample = rows.add_columns(column).limit(cap + 1).subquery()
-        key = sample.c[column.key]
-        counted = dict(db.session.execute(select(key, func.count()).group_by(key)).all())
-        if sum(counted.values()) <= cap:
-            return {v: str(n) for v, n in counted.items() if n}, sum(counted.values()), True
-        if guess is None:  # SQLite: no estimate to ask; exact, as about() is there
-            full = {v: n for n, v in db.session.execute(count_query.add_columns(column).group_by(column)).all()}
-            return {v: str(n) for v, n in full.items() if n}, sum(full.values()), True
+    if guess is None or guess <= GROUPED * cap:  # SQLite has no estimate: exact, as about() is there
+        full = {v: n for n, v in db.session.execute(count_query.add_columns(column).group_by(column)).all()}
+        return {v: str(n) for v, n in full.items() if n}, sum(full.values()), True
     shown = {}
     for value in values:
         n, is_exact = about(count_query.where(column == value))

@@ -32,7 +32,7 @@ def _cron(app, warning_cron: str) -> None:
     # the nightly early warning (absence streaks -> cases, the risk list): idempotent, one at a time
     cron.register(attendance_jobs.nightly_job, queue_name=attendance_jobs.QUEUE, cron=warning_cron,
                   job_timeout=3600)
-    # the dashboard's counts per unit, recounted every minute (app/reports/rollup.py)
+    # the dashboard's counts per unit, recounted every 40 s (app/reports/rollup.py)
     cron.register(rollup.refresh_job, queue_name=rollup.QUEUE, interval=rollup.INTERVAL, job_timeout=600)
     # the monthly partitions ahead (PostgreSQL; a no-op on SQLite): idempotent, one at a time
     cron.register(partition_jobs.daily_job, queue_name=partition_jobs.QUEUE, cron=partition_jobs.CRON,
