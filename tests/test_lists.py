@@ -410,3 +410,17 @@ def test_past_reach_max_the_bulk_form_takes_a_typed_username_and_the_engine_chec
     assert ("leader", "grade_leader") in assignees(app, a["id"])
     r = bulk(admin, "assign_to", [a["id"]], username="nobody-by-that-name", role="grade_leader")
     assert r.status_code in (200, 422) and 'class="done"' not in r.get_data(as_text=True)
+
+
+def test_past_school_select_max_the_school_filter_is_a_code_box(app, bx, as_, monkeypatch):
+    """A province's 1,500 schools are no select: the filter takes the school's code, as the URL always did."""
+    from app.district import filters
+    mine = bx.open()["id"]
+    bureau = as_("bureau")
+    assert '<select name="school">' in bureau.text("/cases")
+    monkeypatch.setattr(filters, "SCHOOL_SELECT_MAX", 1)
+    page = bureau.text("/cases")
+    assert '<select name="school">' not in page and '<input type="text" name="school" value=""' in page
+    page = bureau.text("/cases?school=SA")
+    assert '<input type="text" name="school" value="SA"' in page and f'href="/cases/{mine}"' in page
+    assert f'href="/cases/{mine}"' not in bureau.text("/cases?school=SB")

@@ -199,6 +199,17 @@ def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int, after: str
     return Page([(r[0], r[1]) for r in found], ks.cursor(list(found[-1][2:])) if more else None, more)
 
 
-def schools_in_scope(actor) -> list[OrgUnit]:
-    return db.session.execute(select(OrgUnit).where(OrgUnit.kind == "school", actor.unit_filter(OrgUnit.path))
-                              .order_by(OrgUnit.code)).scalars().all()
+def schools_in_scope(actor, limit: int | None = None) -> list[OrgUnit]:
+    query = select(OrgUnit).where(OrgUnit.kind == "school", actor.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)
+    return db.session.execute(query if limit is None else query.limit(limit)).scalars().all()
+
+
+# The list's school filter is a select up to this many schools (a district's few dozen); over a province's
+# 1,500 it would be most of the page, so it becomes a box for the school's code.
+SCHOOL_SELECT_MAX = 200
+
+
+def school_choices(actor) -> list[OrgUnit] | None:
+    """The schools of the list's filter, or None past SCHOOL_SELECT_MAX (the code is typed)."""
+    schools = schools_in_scope(actor, limit=SCHOOL_SELECT_MAX + 1)
+    return None if len(schools) > SCHOOL_SELECT_MAX else schools

@@ -42,7 +42,12 @@ def users_in_reach(actor, limit: int | None = None) -> list[tuple[User, list[str
                or_(*[OrgUnit.path.startswith(p, autoescape=True) for p in paths],
                    *[literal(p).startswith(OrgUnit.path) for p in paths]))
         .order_by(User.display_name, User.username))
-    return _grouped(db.session.execute(query if limit is None else query.limit(limit)).all())
+    if limit is None:
+        return _grouped(db.session.execute(query).all())
+    # unordered, a limit stops at the first rows found (a sort would read every grant first); a list
+    # short enough to show is then put in the same order here
+    rows = db.session.execute(query.order_by(None).limit(limit)).all()
+    return _grouped(sorted(rows, key=lambda r: (r[0].display_name or "", r[0].username)))
 
 
 def _grouped(rows) -> list[tuple[User, list[str]]]:

@@ -66,6 +66,8 @@ class Case(db.Model):
         Index("ix_cases_unit_path", "unit_path", postgresql_ops={"unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_also_unit_path", "also_unit_path", postgresql_ops={"also_unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
+        # a subject's cases of a workflow, closed ones too: the case page's earlier cases (0031)
+        Index("ix_cases_subject", "workflow", "subject_key", "id"),
         Index("ix_cases_overdue", "id", postgresql_where=text("overdue"), sqlite_where=text("overdue")),
         # the list's sorts, the id breaking ties (app/district/filters.py keys; migration 0030)
         Index("ix_cases_sort_state", "state", "id"),

@@ -82,7 +82,7 @@ def case_list():
     links = _links(flt)
     may_assign = _may_assign(actor, defns)
     return render_template("cases.html", rows=rows, total=total, by_state=by_state, pages=pages,
-                           filters=flt.values, links=links, schools=case_filters.schools_in_scope(actor),
+                           filters=flt.values, links=links, schools=case_filters.school_choices(actor),
                            reasons=REASONS, defns=defns, states=_states(defns),
                            sort={"key": flt.sort, "desc": flt.descending},
                            may_assign=may_assign, assignable=pickers.reach_choices(actor) if may_assign else [],
