@@ -49,6 +49,7 @@ def main(argv=None):
     ap.add_argument("--json", help="write every figure to this file")
     ap.add_argument("--only", help="measure only the requests whose name contains this (e.g. 'dashboard')")
     ap.add_argument("--skip", help="leave out the requests whose name contains this (e.g. 'search')")
+    ap.add_argument("--scopes", default="school,district,province", help="the scopes measured, comma-separated")
     args = ap.parse_args(argv)
     from redis import Redis
 
@@ -79,7 +80,8 @@ def main(argv=None):
     stats = web.Statements(web._engine(app))
     rounds, ctx = [], None
     for r in range(args.rounds):
-        rows, ctx = harness.measure(app, args.requests, stats, seed=7 + r, only=args.only, skip=args.skip)
+        rows, ctx = harness.measure(app, args.requests, stats, seed=7 + r, only=args.only, skip=args.skip,
+                                   scopes=tuple(args.scopes.split(",")))
         rounds.append(rows)
         print(f"\nround {r + 1}: {args.requests} requests per request and scope (after 1 warm-up); load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -16,7 +16,7 @@ from app.engine import machine
 from app.errors import BadRequest, Invalid
 from app.extensions import db
 from app.models import Case, CaseAssignee, OrgUnit, Pupil, User
-from app.models.pupils import numbered
+from app.models.pupils import FormerNumber
 from app.web.keyset import Keys
 from forms.base import REASONS
 
@@ -117,7 +117,7 @@ def search_clause(actor, q: str):
     whose guardian is called what or who lives in which village. LIKE patterns are escaped (autoescape):
     a search for "%" or "_" finds those characters, not everything."""
     upper = q.upper()
-    pupil_match = [numbered(upper), Pupil.name.startswith(q, autoescape=True)]
+    pupil_match = [Pupil.name.startswith(q, autoescape=True)]
     personal_paths = [g.path for g in actor.grants if g.role in PERSONAL_DATA_ROLES]
     if len(q) >= 4 and personal_paths:
         # a part of the number: the middle digits are masked for roles without need
@@ -128,10 +128,17 @@ def search_clause(actor, q: str):
                     Pupil.address.contains(q, autoescape=True)]
         if not q.isascii():  # guardians' names; an ASCII word would match the JSON's own keys
             personal.append(cast(Pupil.guardians, String).contains(_json_text(q), autoescape=True))
-    clauses = [Case.pupil_id.in_(select(Pupil.id).where(or_(*pupil_match)))]
+    # A whole number (or a former one) by its unique indexes; the rest tested on each case's own pupil
+    # row (by primary key): an OR of them over the pupils table was one scan of all its rows.
+    clauses = [Case.pupil_id.in_(select(Pupil.id).where(Pupil.student_no == upper)),
+               Case.pupil_id.in_(select(FormerNumber.pupil_id).where(FormerNumber.student_no == upper)),
+               exists().where(Pupil.id == Case.pupil_id, or_(*pupil_match))]
     if personal:
         in_personal = or_(*[Case.unit_path.startswith(p, autoescape=True) for p in personal_paths])
-        clauses.append(and_(in_personal, Case.pupil_id.in_(select(Pupil.id).where(or_(*personal)))))
+        # Correlated: each case in scope tests its own pupil's row (by primary key). No index serves a
+        # "contains" over 5,000,000 pupils' villages and addresses, so the set of every matching pupil
+        # (the IN form) cost a full scan of them on every search, however small the scope.
+        clauses.append(and_(in_personal, exists().where(Pupil.id == Case.pupil_id, or_(*personal))))
     clauses.append(assigned_to(q))
     return or_(*clauses)
 
