@@ -112,6 +112,10 @@ def test_the_app_the_queues_and_the_worker_follow_a_failover(app, client, server
     second = _until(lambda: (p := _master_port(servers)) != first and p, "Sentinel names a new master")
     assert second == servers["replica"]
     _until(lambda: Redis(port=second).execute_command("ROLE")[0] == b"master", "the replica is promoted")
+    # Until Sentinel demotes it, the old master still takes writes (they are lost when it becomes the new
+    # master's replica: Sentinel's known window). Once demoted, it refuses them, and a client on it asks
+    # Sentinel again: that is the behaviour under test.
+    _until(lambda: Redis(port=first).execute_command("ROLE")[0] == b"slave", "the old master is demoted")
 
     # nothing reconfigured: the same app (its one client per process) asks Sentinel again
     _until(lambda: client.get("/healthz").get_json()["redis"] == "ok", "health after the failover", 15)
