@@ -108,7 +108,9 @@ def test_the_app_the_queues_and_the_worker_follow_a_failover(app, client, server
     _queue_and_work(app, "before")
     assert Redis(port=first, db=3).get("before") == b"done"  # the job ran, on the master, in db 3
 
-    Redis(port=servers["sentinel"]).execute_command("SENTINEL", "FAILOVER", MASTER)
+    # Sentinel refuses a failover (NOGOODSLAVE) until its own view of the replica is fresh (it asks every
+    # few seconds): ask again until it takes it
+    _until(lambda: Redis(port=servers["sentinel"]).execute_command("SENTINEL", "FAILOVER", MASTER), "a failover started")
     second = _until(lambda: (p := _master_port(servers)) != first and p, "Sentinel names a new master")
     assert second == servers["replica"]
     _until(lambda: Redis(port=second).execute_command("ROLE")[0] == b"master", "the replica is promoted")
