@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import sys
 
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue
 from rq.cron import CronScheduler
 
 from app import create_app
@@ -22,6 +22,7 @@ from app.extensions import connection
 from app.logs import structured
 from app.partitions import jobs as partition_jobs
 from app.reports import rollup
+from app.worker.classes import BaoxueSimpleWorker, BaoxueWorker
 
 SWEEP_INTERVAL = 60
 
@@ -51,7 +52,7 @@ def run(app, burst: bool = False, cron: bool = True) -> bool:
         sweeper.start()
     try:
         with app.app_context():
-            worker_class = Worker if os.environ.get("BAOXUE_WORKER_FORK") == "1" else SimpleWorker
+            worker_class = BaoxueWorker if os.environ.get("BAOXUE_WORKER_FORK") == "1" else BaoxueSimpleWorker
             worker = worker_class(queues, connection=conn)
             return worker.work(with_scheduler=True, burst=burst)
     finally:
