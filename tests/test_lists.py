@@ -424,3 +424,25 @@ def test_past_school_select_max_the_school_filter_is_a_code_box(app, bx, as_, mo
     page = bureau.text("/cases?school=SA")
     assert '<input type="text" name="school" value="SA"' in page and f'href="/cases/{mine}"' in page
     assert f'href="/cases/{mine}"' not in bureau.text("/cases?school=SB")
+
+
+def test_the_bulk_forms_user_list_is_whole_or_none_counting_grants_not_people(app, district):
+    """A capped list never drops someone silently: a user with two grants of one role is one line, but
+    the cap counts the grants read, so past it the form asks for a username instead of a shortened list."""
+    from app.auth.actor import Actor
+    from app.district import team
+    from app.models import OrgUnit, RoleAssignment, User
+    with app.app_context():
+        teacher = db.session.execute(select(User).where(User.username == "teacher")).scalar_one()
+        other_class = db.session.execute(select(OrgUnit).where(OrgUnit.code == "SA-7-2")).scalar_one()
+        db.session.add(RoleAssignment(user_id=teacher.id, role="class_teacher", unit_id=other_class.id))
+        db.session.commit()
+        bureau = Actor(db.session.execute(select(User).where(User.username == "bureau")).scalar_one())
+        whole = team.users_in_reach(bureau)
+        grants = sum(len(roles) for _u, roles in whole) + 1  # the teacher's second class_teacher grant
+        for cap in range(grants - 3, grants + 2):
+            got = team.users_in_reach(bureau, cap=cap)
+            if cap < grants:
+                assert got is None, cap
+            else:
+                assert sorted(u.username for u, _r in got) == sorted(u.username for u, _r in whole), cap

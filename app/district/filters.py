@@ -16,7 +16,8 @@ from app.engine import machine
 from app.errors import BadRequest, Invalid
 from app.extensions import db
 from app.models import Case, CaseAssignee, OrgUnit, Pupil, User
-from app.models.pupils import FormerNumber
+from app.models.pupils import numbered
+from app.web.capped import up_to
 from app.web.keyset import Keys
 from forms.base import REASONS
 
@@ -130,9 +131,7 @@ def search_clause(actor, q: str):
             personal.append(cast(Pupil.guardians, String).contains(_json_text(q), autoescape=True))
     # A whole number (or a former one) by its unique indexes; the rest tested on each case's own pupil
     # row (by primary key): an OR of them over the pupils table was one scan of all its rows.
-    clauses = [Case.pupil_id.in_(select(Pupil.id).where(Pupil.student_no == upper)),
-               Case.pupil_id.in_(select(FormerNumber.pupil_id).where(FormerNumber.student_no == upper)),
-               exists().where(Pupil.id == Case.pupil_id, or_(*pupil_match))]
+    clauses = [numbered(upper, Case.pupil_id), exists().where(Pupil.id == Case.pupil_id, or_(*pupil_match))]
     if personal:
         in_personal = or_(*[Case.unit_path.startswith(p, autoescape=True) for p in personal_paths])
         # Correlated: each case in scope tests its own pupil's row (by primary key). No index serves a
@@ -206,9 +205,12 @@ def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int, after: str
     return Page([(r[0], r[1]) for r in found], ks.cursor(list(found[-1][2:])) if more else None, more)
 
 
-def schools_in_scope(actor, limit: int | None = None) -> list[OrgUnit]:
-    query = select(OrgUnit).where(OrgUnit.kind == "school", actor.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)
-    return db.session.execute(query if limit is None else query.limit(limit)).scalars().all()
+def _schools_query(actor):
+    return select(OrgUnit).where(OrgUnit.kind == "school", actor.unit_filter(OrgUnit.path)).order_by(OrgUnit.code)
+
+
+def schools_in_scope(actor) -> list[OrgUnit]:
+    return db.session.execute(_schools_query(actor)).scalars().all()
 
 
 # The list's school filter is a select up to this many schools (a district's few dozen); over a province's
@@ -218,5 +220,4 @@ SCHOOL_SELECT_MAX = 200
 
 def school_choices(actor) -> list[OrgUnit] | None:
     """The schools of the list's filter, or None past SCHOOL_SELECT_MAX (the code is typed)."""
-    schools = schools_in_scope(actor, limit=SCHOOL_SELECT_MAX + 1)
-    return None if len(schools) > SCHOOL_SELECT_MAX else schools
+    return up_to(_schools_query(actor), SCHOOL_SELECT_MAX, scalars=True)

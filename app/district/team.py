@@ -11,6 +11,7 @@ from app.auth.roles import ASSIGNABLE_ROLES, TREE_ROLES
 from app.errors import BaoxueError
 from app.extensions import db
 from app.models import CasePartner, OrgUnit, RoleAssignment, User
+from app.web.capped import up_to
 from forms.team import AssignForm
 
 
@@ -27,11 +28,11 @@ def assignable_users(unit_path: str) -> list[tuple[User, list[str]]]:
     return _grouped(rows)
 
 
-def users_in_reach(actor, limit: int | None = None) -> list[tuple[User, list[str]]]:
+def users_in_reach(actor, cap: int | None = None) -> list[tuple[User, list[str]]] | None:
     """(user, assignable roles) of the users who may be assigned some case in the actor's scope: their
     grant lies inside one of the actor's units or above it. The bulk form's list; the engine checks each
-    case (a teacher of another class is refused for that case, with the reason). With `limit`, at most
-    that many grants are read (a province has tens of thousands of staff)."""
+    case (a teacher of another class is refused for that case, with the reason). With `cap`, None when
+    there are more grants than that (a province has tens of thousands of staff)."""
     paths = [g.path for g in actor.grants if g.role in TREE_ROLES]
     if not paths:
         return []
@@ -40,14 +41,13 @@ def users_in_reach(actor, limit: int | None = None) -> list[tuple[User, list[str
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
                or_(*[OrgUnit.path.startswith(p, autoescape=True) for p in paths],
-                   *[literal(p).startswith(OrgUnit.path) for p in paths]))
-        .order_by(User.display_name, User.username))
-    if limit is None:
-        return _grouped(db.session.execute(query).all())
-    # unordered, a limit stops at the first rows found (a sort would read every grant first); a list
-    # short enough to show is then put in the same order here
-    rows = db.session.execute(query.order_by(None).limit(limit)).all()
-    return _grouped(sorted(rows, key=lambda r: (r[0].display_name or "", r[0].username)))
+                   *[literal(p).startswith(OrgUnit.path) for p in paths])))
+    if cap is None:
+        return _grouped(db.session.execute(query.order_by(User.display_name, User.username)).all())
+    # unordered, the cap's read stops at the first rows found (a sort would read every grant first); a
+    # list short enough to show is then put in order here
+    rows = up_to(query, cap)
+    return None if rows is None else _grouped(sorted(rows, key=lambda r: (r[0].display_name or "", r[0].username)))
 
 
 def _grouped(rows) -> list[tuple[User, list[str]]]:

@@ -80,11 +80,17 @@ class FormerNumber(db.Model):
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
 
-def numbered(student_no: str):
+def numbered(student_no: str, pupil_id=None):
     """Pupils registered under `student_no` now, or who were before (a former number): one condition for
-    every search and collision check, so an old L/J number finds the same pupil everywhere."""
-    return or_(Pupil.student_no == student_no, Pupil.id.in_(
-        select(FormerNumber.pupil_id).where(FormerNumber.student_no == student_no)))
+    every search and collision check, so an old L/J number finds the same pupil everywhere.
+
+    `pupil_id` is the column holding the pupil's id when the rows are not pupils (a case's pupil_id):
+    then both numbers are looked up by their unique indexes, each an id set the column is tested
+    against (an OR of the number with a pupils join was a scan of every pupil)."""
+    former = select(FormerNumber.pupil_id).where(FormerNumber.student_no == student_no)
+    if pupil_id is None:
+        return or_(Pupil.student_no == student_no, Pupil.id.in_(former))
+    return or_(pupil_id.in_(select(Pupil.id).where(Pupil.student_no == student_no)), pupil_id.in_(former))
 
 
 def mask_name(name: str) -> str:

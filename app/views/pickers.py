@@ -29,9 +29,9 @@ REACH_MAX = 300
 
 
 def reach_choices(actor) -> list[tuple[str, str]] | None:
-    """The bulk form's users, or None when there are more than REACH_MAX of them."""
-    users = team.users_in_reach(actor, limit=REACH_MAX + 1)
-    if len(users) > REACH_MAX or sum(len(roles) for _u, roles in users) > REACH_MAX:
+    """The bulk form's users, or None when they hold more than REACH_MAX grants (a username is typed)."""
+    users = team.users_in_reach(actor, cap=REACH_MAX)
+    if users is None:
         return None
     return [(u.username, f"{_who(u)} · {'、'.join(_(ASSIGNABLE_LABELS[r]) for r in roles)}") for u, roles in users]
 
