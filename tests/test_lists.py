@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from app import clock
 from app.auth.scope import unit_by_code
 from app.extensions import db
 from app.models import Case, CaseAssignee, Pupil, SavedFilter, User
@@ -446,3 +447,32 @@ def test_the_bulk_forms_user_list_is_whole_or_none_counting_grants_not_people(ap
                 assert got is None, cap
             else:
                 assert sorted(u.username for u, _r in got) == sorted(u.username for u, _r in whole), cap
+
+
+def test_the_per_state_counts_count_a_transferred_case_once_in_every_scope(app, bx, as_):
+    """The list counts its scope branch by branch (unit path, second unit path, invitations: each over
+    its own index); a case in two branches — a transfer seen by the sending and the receiving school and
+    by the bureau above both — is counted once, the same as the OR of the branches counts it."""
+    from app.auth.actor import Actor
+    from app.district import filters
+    from tests.test_transfer import _inside
+    bx.open()
+    _inside(bx, app)  # a transfer request: unit path in SA, second unit path in SB
+    now = clock.now()
+    for username in ("bureau", "school_admin", "other_admin", "partner"):
+        with app.app_context():
+            actor = Actor(db.session.execute(select(User).where(User.username == username)).scalar_one())
+            for args in ({}, {"open": "true"}, {"state": "requested"}):
+                flt = filters.parse(actor, args, now)
+                by_or = dict(db.session.execute(select(Case.state, func.count()).where(flt.clause)
+                                                .group_by(Case.state)).all())
+                by_parts = {}
+                for part in flt.disjoint():
+                    for state, n in db.session.execute(select(Case.state, func.count()).where(part)
+                                                       .group_by(Case.state)).all():
+                        by_parts[state] = by_parts.get(state, 0) + n
+                assert by_parts == by_or, (username, args)
+    page = as_("bureau").text("/cases")
+    counts = re.search(r'class="counts-line">(.*?)</p>', page, re.S).group(1)
+    shown = sum(int(n) for n in re.findall(r"</a> (\d+)", counts))
+    assert shown == int(re.search(r'id="total">(\d+)<', page).group(1)) == 2

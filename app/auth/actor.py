@@ -46,12 +46,20 @@ class Actor:
             roles.add("partner")
         return roles
 
-    def case_filter(self):
-        """A WHERE clause selecting exactly the cases in scope."""
-        clauses = [column.startswith(g.path, autoescape=True) for g in self.grants if g.role in TREE_ROLES
-                   for column in (Case.unit_path, Case.also_unit_path)]
+    def case_filter_parts(self) -> list:
+        """The branches of the scope, each served by one index: a case's unit path under each of the tree
+        roles' units, then its second unit's path (a transfer's receiving school), then a partner's
+        invitations. Their OR is case_filter()."""
+        paths = [g.path for g in self.grants if g.role in TREE_ROLES]
+        clauses = [column.startswith(p, autoescape=True) for column in (Case.unit_path, Case.also_unit_path)
+                   for p in paths]
         if "partner" in self.role_names:
             clauses.append(Case.id.in_(invited_cases(self.id)))
+        return clauses
+
+    def case_filter(self):
+        """A WHERE clause selecting exactly the cases in scope."""
+        clauses = self.case_filter_parts()
         return or_(*clauses) if clauses else false()
 
     def unit_filter(self, column_path):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import json
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, select
 
 from app.auth.roles import PERSONAL_DATA_ROLES
 from app.auth.scope import CARD_OPTIONS, unit_by_code
@@ -37,13 +37,25 @@ def overdue_clause(now: datetime):
 @dataclass
 class CaseFilter:
     values: dict = field(default_factory=dict)   # the filters as given (for links and the page's form)
-    where: list = field(default_factory=list)
+    where: list = field(default_factory=list)    # the scope first, then each filter
+    scope_parts: list = field(default_factory=list)  # the scope's branches (Actor.case_filter_parts)
     sort: str = "id"
     descending: bool = True
 
     @property
     def clause(self):
         return and_(*self.where)
+
+    def disjoint(self) -> list:
+        """Clauses, no two true of one case, whose OR is `clause`: each branch of the scope with the
+        filters, less the branches before it. Counted one by one, a branch is a range of one index (its
+        unit path's, which holds the state: an index-only count); a count of their OR reads every
+        case's row."""
+        out = []
+        for i, branch in enumerate(self.scope_parts):
+            earlier = [not_(func.coalesce(b, false())) for b in self.scope_parts[:i]]  # NULL counts as "not"
+            out.append(and_(branch, *earlier, *self.where[1:]))
+        return out
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -54,7 +66,7 @@ def _bool(name: str, raw: str) -> bool:
 
 def parse(actor, args, now: datetime) -> CaseFilter:
     """Filters from query arguments; an unknown value is a 400/422 naming the parameter."""
-    f = CaseFilter(where=[actor.case_filter()])
+    f = CaseFilter(where=[actor.case_filter()], scope_parts=actor.case_filter_parts())
     get = lambda name: (args.get(name) or "").strip()  # noqa: E731
     if state := get("state"):
         if state not in {s for d in machine.registered().values() for s in d.states}:

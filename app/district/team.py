@@ -6,6 +6,7 @@ picked username itself (an old page, a hand-made POST and the API are refused wi
 from dataclasses import dataclass
 
 from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import lazyload
 
 from app.auth.roles import ASSIGNABLE_ROLES, TREE_ROLES
 from app.errors import BaoxueError
@@ -20,7 +21,9 @@ def assignable_users(unit_path: str) -> list[tuple[User, list[str]]]:
     """(user, the assignable roles they hold over `unit_path`) for active users holding one: their grant's
     unit is the case's class or one above it (a prefix of its path)."""
     rows = db.session.execute(
-        select(User, RoleAssignment.role).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        # the names are what is shown: each user's own grants (selectin by default) are not loaded
+        select(User, RoleAssignment.role).options(lazyload(User.assignments))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
                literal(unit_path).startswith(OrgUnit.path))
@@ -37,7 +40,9 @@ def users_in_reach(actor, cap: int | None = None) -> list[tuple[User, list[str]]
     if not paths:
         return []
     query = (
-        select(User, RoleAssignment.role).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        # the names are what is shown: each user's own grants (selectin by default) are not loaded
+        select(User, RoleAssignment.role).options(lazyload(User.assignments))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
                or_(*[OrgUnit.path.startswith(p, autoescape=True) for p in paths],
