@@ -168,3 +168,35 @@ def test_the_workbench_shows_an_estimate_past_the_cap(app, as_, varied):
     shown = [re.search(r'等待我处理的个案\S*\s*<span class="badge">([^<]*)<', as_(u).text("/work")).group(1)
              for u, b in badges.items() if b not in ("", "0")]
     assert all(s.startswith("≈") for s in shown) if postgres else shown == [b for b in badges.values() if b != "0"]
+
+
+@pytest.mark.parametrize("username", ["school_admin", "bureau", "other_admin"])
+def test_ids_picked_branch_by_branch_are_the_pages_the_or_picks(app, bx, varied, monkeypatch, username):
+    """A sparse scope's page ids come from each scope branch's index (app/district/filters.py); whichever
+    way they are picked, by page number or by cursor, both directions, the pages are the same rows."""
+    from sqlalchemy import select
+
+    from app import clock
+    from app.auth.actor import Actor
+    from app.district import filters
+    from app.models import User
+    from tests.test_transfer import _inside
+    _inside(bx, app)  # a case in two branches: its unit path in SA, its second unit path in SB
+    with app.app_context():
+        actor = Actor(db.session.execute(select(User).where(User.username == username)).scalar_one())
+        now = clock.now()
+        for direction in ("desc", "asc"):
+            flt = filters.parse(actor, {"dir": direction}, now)
+            walks = {}
+            for forced in (False, True):
+                monkeypatch.setattr(filters, "_by_branches", lambda f, reach, forced=forced: forced)
+                numbered = [[c.id for c, _o in filters.page_of(flt, now, n, 2).rows] for n in range(1, 7)]
+                cursor, walked = None, []
+                for _ in range(10):
+                    found = filters.page_of(flt, now, 1, 2, cursor)
+                    walked.append([c.id for c, _o in found.rows])
+                    if not found.more:
+                        break
+                    cursor = found.next_after
+                walks[forced] = (numbered, walked)
+            assert walks[True] == walks[False] and walks[False][1][0], (username, direction)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import json
 
-from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, select
+from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, select, union_all
 
 from app.auth.roles import PERSONAL_DATA_ROLES
 from app.auth.scope import CARD_OPTIONS, unit_by_code
@@ -17,6 +17,7 @@ from app.errors import BadRequest, Invalid
 from app.extensions import db
 from app.models import Case, CaseAssignee, OrgUnit, Pupil, User
 from app.models.pupils import numbered
+from app.web import counting
 from app.web.capped import up_to
 from app.web.keyset import Keys
 from forms.base import REASONS
@@ -194,6 +195,20 @@ def listing(now: datetime, flt: CaseFilter | None = None):
             .order_by(*order_by(flt, now)))
 
 
+def _by_branches(flt: CaseFilter, reach: int) -> bool:
+    """Whether the ids of a page sorted by id are picked branch by branch (PostgreSQL). Walking the id
+    index reads about reach / density rows (density: the scope's share of all cases) — nothing for a
+    province, whose every case matches, but a district's deep page read 500,000 rows (350 ms); reading
+    the scope's branches from the unit path's index reads the whole scope (20,000 entries: 8 ms). So the
+    branches when scope² < reach × all cases, by the planner's estimates."""
+    if flt.sort != "id" or len(flt.scope_parts) < 2:
+        return False
+    scope = counting.estimate(select(Case.id).where(flt.clause))
+    if scope is None:  # SQLite: a zero-setup first run, never a province
+        return False
+    return scope * scope < reach * max(counting.estimate(select(Case.id)), 1)
+
+
 @dataclass
 class Page:
     rows: list                 # (case, overdue) rows
@@ -209,8 +224,17 @@ def page_of(flt: CaseFilter, now: datetime, page: int, per_page: int, after: str
     id last, so the page is the same rows in the same order. One row more than the page is picked, to
     know whether a next page exists without counting."""
     ks = keys(flt, now)
-    picked = select(Case.id).where(flt.clause).order_by(*ks.order_by).limit(per_page + 1)
-    picked = picked.where(ks.after(ks.read(after))) if after else picked.offset((page - 1) * per_page)
+    skip = 0 if after else (page - 1) * per_page
+    if _by_branches(flt, skip + per_page + 1):
+        # each branch of the scope an index-only range (0032), their ids sorted together
+        branches = [select(Case.id).where(part, *([ks.after(ks.read(after))] if after else []))
+                    for part in flt.disjoint()]
+        ids = union_all(*branches).subquery()
+        picked = (select(ids.c.id).order_by(ids.c.id.desc() if flt.descending else ids.c.id.asc())
+                  .limit(per_page + 1).offset(skip))
+    else:
+        picked = select(Case.id).where(flt.clause).order_by(*ks.order_by).limit(per_page + 1)
+        picked = picked.where(ks.after(ks.read(after))) if after else picked.offset(skip)
     found = db.session.execute(listing(now, flt).add_columns(*ks.exprs)
                                .where(Case.id.in_(picked.correlate(None).scalar_subquery()))).unique().all()
     more, found = len(found) > per_page, found[:per_page]

@@ -63,9 +63,9 @@ class Case(db.Model):
         Index("uq_cases_open_per_subject", "workflow", "subject_key", unique=True,
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
         # Scope is a prefix test (LIKE '/1/4/%'): a pattern index serves it whatever the collation (0006).
-        # the state (and the overdue flag) beside the path: a scope's count per state from the index alone
+        # the state (the overdue flag, the id) beside the path: a scope's counts and page ids from the index alone
         Index("ix_cases_unit_path_state", "unit_path", "state", postgresql_ops={"unit_path": "varchar_pattern_ops"},
-              postgresql_include=["overdue"]),
+              postgresql_include=["overdue", "id"]),
         Index("ix_cases_also_unit_path", "also_unit_path", postgresql_ops={"also_unit_path": "varchar_pattern_ops"}),
         Index("ix_cases_state", "state"),
         # a subject's cases of a workflow, closed ones too: the case page's earlier cases (0031)
