@@ -123,6 +123,28 @@ def test_counts_past_the_cap_are_estimates_flagged_as_such(app, bx, as_, varied)
     assert re.search(r'class="counts-line">.*?</p>', page, re.S)
 
 
+def test_a_search_past_the_cap_shows_each_states_count_so_far(app, as_, varied):
+    """A search tests each case's pupil, so the page groups only the first cap + 1 matches: exact when
+    that is all of them, else each state's matches so far as "N+" and the total as an estimate."""
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    admin = as_("school_admin")
+
+    def searched():
+        page = admin.get(admin.post("/cases", {"q": "甲"}).location).get_data(as_text=True)
+        line = re.search(r'class="counts-line">(.*?)</p>', page, re.S).group(1)
+        return re.search(r'id="total">([^<]*)<', page).group(1), re.findall(r"</a> ([^ <·]+)", line)
+
+    total, per_state = searched()
+    assert total == "3" and sum(int(n) for n in per_state) == 3  # under the cap: exact
+    app.config["LIST_COUNT_CAP"] = 2
+    total, per_state = searched()
+    if postgres:
+        assert unescape(total).startswith("≈") and all(n.endswith("+") for n in per_state)
+        assert sum(int(n[:-1]) for n in per_state) == 3  # the cap + 1 matches found, no more tested
+    else:  # SQLite has no estimate: exact counts, as everywhere there
+        assert total == "3" and sum(int(n) for n in per_state) == 3
+
+
 def test_the_list_page_walks_forward_by_cursor_links(app, as_, varied):
     opened, _ = varied
     app.config["LIST_COUNT_CAP"] = 3  # the page numbers themselves may be estimates

@@ -24,6 +24,7 @@ from forms.base import REASONS
 
 BOOL = {"true": True, "1": True, "false": False, "0": False}
 FILTERS = ("state", "school", "class", "reason", "overdue", "level", "assignee", "q", "open", "sort", "dir")
+COSTLY = ("q", "assignee", "reason", "level", "open")
 SORTS = ("id", "pupil", "school", "class", "state", "reasons", "opened_on", "overdue", "level", "assignee",
          "updated")
 
@@ -46,6 +47,12 @@ class CaseFilter:
     @property
     def clause(self):
         return and_(*self.where)
+
+    @property
+    def costly(self) -> bool:
+        """Whether a filter is given that no index of the cases answers (each case's row, or its pupil's,
+        is tested): counting all of a district's matches exactly then costs a pass over every case."""
+        return any(k in self.values for k in COSTLY)
 
     def disjoint(self) -> list:
         """Clauses, no two true of one case, whose OR is `clause`: each branch of the scope with the

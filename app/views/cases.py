@@ -77,7 +77,8 @@ def case_list():
     count = select(func.count(Case.id)).where(flt.clause)
     # count(*), not count(id): the id is not in the unit path's index, the count then reads no rows
     by_state, total, exact = counting.about_by(count, Case.state, _states(defns),
-                                               parts=[select(func.count()).select_from(Case).where(p) for p in flt.disjoint()])
+                                               parts=[select(func.count()).select_from(Case).where(p) for p in flt.disjoint()],
+                                               costly=flt.costly)
     found = case_filters.page_of(flt, now, page, PER_PAGE, request.args.get("after"))
     rows = found.rows
     pages = paging.meta(page, PER_PAGE, total, exact, found.next_after, more=found.more)

@@ -63,17 +63,26 @@ def about(count_query) -> tuple[int, bool]:
     return max(guess, cap + 1), False  # the estimate, never below what was seen
 
 
-def about_by(count_query, column, values, parts=None) -> tuple[dict, int, bool]:
+def about_by(count_query, column, values, parts=None, costly=False) -> tuple[dict, int, bool]:
     """({value: "N" or "≈N"}, total, exact) of the rows `count_query` counts, split by `column` (the list
     page's counts per state), zeros left out. While the estimate is at most GROUPED times the cap, one
     GROUP BY counts every value exactly (a district's 20,000 cases: one pass over an index, a few ms; one
     statement instead of two per value). Past it the total is the estimate and each value is `about` on its
     own: an estimate where that is far past the cap, else a capped count (a state with a handful of cases
     shows its true number). `parts`: count queries of disjoint sets whose union `count_query` counts
-    (CaseFilter.disjoint), for the GROUP BY to count each over its own index."""
+    (CaseFilter.disjoint), for the GROUP BY to count each over its own index. `costly`: a filter no index
+    answers (a search tests each case's pupil): then only the first cap + 1 rows found are grouped —
+    exact when that is all of them, else each value's count so far shown as "N+" (at least N) — since
+    an exact GROUP BY would test every case of a district's 20,000 (120 ms)."""
     cap = current_app.config.get("LIST_COUNT_CAP", 1_000)
     rows = _rows_of(count_query)
     guess = estimate(rows)
+    if costly and guess is not None and guess <= GROUPED * cap:
+        sample = count_query.add_columns(column).with_only_columns(column).limit(cap + 1).subquery()
+        found = dict(db.session.execute(select(sample.c[0], func.count()).group_by(sample.c[0])).all())
+        if sum(found.values()) <= cap:
+            return {v: str(n) for v, n in found.items() if n}, sum(found.values()), True
+        return {v: f"{n}+" for v, n in found.items() if n}, max(guess, cap + 1), False
     if guess is None or guess <= GROUPED * cap:  # SQLite has no estimate: exact, as about() is there
         full = Counter()
         for query in [count_query] if parts is None else parts:
