@@ -155,3 +155,20 @@ def test_the_drill_down_narrows_to_a_part_of_the_scope_and_no_further(story):
     assert sa == {**ok(story.get("/dashboard", as_="school_admin")), "targets": sa["targets"]}
     assert story.get("/dashboard?unit=SB", as_="school_admin").status_code == 404   # not theirs
     assert story.get("/dashboard?unit=SA-7-1", as_="bureau").status_code == 404     # below a school
+
+
+def test_the_rollup_counts_each_units_classes_as_the_live_query_does(story):
+    """A province's rows are districts: their 无辍学班级 come from the classes the rollup counted under
+    each unit, the same numbers the live grouped query finds."""
+    import json
+    _refresh(story.app)
+    with story.app.app_context():
+        units = db.session.execute(select(OrgUnit).where(OrgUnit.kind.in_(("district", "school")))
+                                   .order_by(OrgUnit.code)).scalars().all()
+        stored = dict(db.session.execute(select(DashboardRollup.unit_id, DashboardRollup.own_counts)).all())
+        rows = [({"code": u.code, "name": u.name, "path": u.path}, json.loads(stored[u.id])) for u in units]
+        from_rollup = figures._classes_per_unit(rows)
+        live = figures._classes_per_unit([(r, {k: v for k, v in c.items() if k != "classes"}) for r, c in rows])
+    assert from_rollup == live
+    assert [(x["school"], x["classes"]) for x in live] == [("D", 4), ("SA", 2), ("SB", 2)]
+    assert all(x["without_dropout"] <= x["classes"] for x in live) and live[0]["without_dropout"] < 4

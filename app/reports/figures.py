@@ -288,16 +288,16 @@ def _classes_without_dropout(view, rows, total: dict) -> list[dict]:
 
 def _classes_per_unit(rows) -> list[dict]:
     """无辍学班级 per part of the scope (its counts, not its 1,000s of class names): the parts' classes
-    counted by their schools in one grouped query."""
-    grade, school = aliased(OrgUnit), aliased(OrgUnit)
-    per_school = db.session.execute(
-        select(school.path, func.count(OrgUnit.id))
-        .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
-        .where(OrgUnit.kind == "class", or_(*[school.path.startswith(r["path"], autoescape=True) for r, _ in rows]))
-        .group_by(school.path)).all() if rows else []
-    out = []
-    for r, c in rows:
-        classes = sum(n for path, n in per_school if path.startswith(r["path"]))
-        out.append({"school": r["code"], "name": r["name"], "classes": classes,
-                    "without_dropout": classes - len(c["dropout_classes"]), "class_list": []})
-    return out
+    read from the rollup, which counts them, or counted by their schools in one grouped query."""
+    if rows and all("classes" in c for _r, c in rows):
+        counts = [c["classes"] for _r, c in rows]
+    else:
+        grade, school = aliased(OrgUnit), aliased(OrgUnit)
+        per_school = db.session.execute(
+            select(school.path, func.count(OrgUnit.id))
+            .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
+            .where(OrgUnit.kind == "class", or_(*[school.path.startswith(r["path"], autoescape=True) for r, _ in rows]))
+            .group_by(school.path)).all() if rows else []
+        counts = [sum(n for path, n in per_school if path.startswith(r["path"])) for r, _c in rows]
+    return [{"school": r["code"], "name": r["name"], "classes": n, "without_dropout": n - len(c["dropout_classes"]),
+             "class_list": []} for (r, c), n in zip(rows, counts)]
