@@ -52,6 +52,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.reports import frozen  # noqa: F401  (registers the monthly report's freezer)
     if timers.after_step not in operations.AFTER_COMMIT:
         operations.AFTER_COMMIT.append(timers.after_step)
+    # last: everything above is start-up, kept for the life of the process. Not in a test process,
+    # which makes an app per test (pytest sets PYTEST_CURRENT_TEST, and its subprocesses inherit it)
+    if not app.testing and "PYTEST_CURRENT_TEST" not in os.environ:
+        warm.settle()
     return app
 
 

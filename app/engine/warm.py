@@ -10,6 +10,7 @@ their move tables are compiled before it (app/engine/machine.py, at load_workflo
 What needs the database — the pool's first connection, the calendar's overrides — is connect()'s, which
 the worker calls at start (a web process gets its first connection on its first request either way).
 """
+import gc
 import logging
 
 from app.deadlines import calendar
@@ -42,3 +43,12 @@ def connect(app) -> None:
             log.warning("start-up: could not reach the database to warm up", exc_info=True)
         finally:
             db.session.remove()
+
+
+def settle() -> None:
+    """Put what start-up built out of the garbage collector's way (gc.freeze, after one collection so no
+    garbage is kept): a full collection walks every object the process holds, and the app's ~200,000
+    (modules, compiled forms, templates, SQL) cost 130–180 ms each time — a request's p95 when one lands
+    in it. Frozen, a full collection sees only what was made since."""
+    gc.collect()
+    gc.freeze()

@@ -12,14 +12,14 @@ class OrgUnit(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     # Materialised path "/1/4/9/": scope is a prefix test, one indexed LIKE instead of a tree walk.
     path: Mapped[str] = mapped_column(String(255), default="")
     enrolment: Mapped[int] = mapped_column(default=0)
 
     parent = relationship("OrgUnit", remote_side=[id])
 
-    __table_args__ = (Index("ix_org_units_path", "path"),)
+    __table_args__ = (Index("ix_org_units_path_prefix", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
     def covers(self, path: str) -> bool:
         return path.startswith(self.path)

@@ -19,3 +19,7 @@ class DashboardRollup(db.Model):
     as_of: Mapped[datetime]
     scope_counts: Mapped[str] = mapped_column(Text)
     own_counts: Mapped[str] = mapped_column(Text)
+    # the same without what only a table of schools shows (app/reports/rollup.py brief()): what a reader
+    # whose rows are districts reads
+    scope_brief: Mapped[str | None] = mapped_column(Text)
+    own_brief: Mapped[str | None] = mapped_column(Text)

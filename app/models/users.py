@@ -49,7 +49,7 @@ class RoleAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
 
     user = relationship("User", back_populates="assignments")
     unit = relationship("OrgUnit", lazy="joined")

@@ -134,14 +134,25 @@ def row_units(view) -> list[dict]:
     if any(p.kind == "school" for p in parts):   # a district: its schools (departments hold none)
         return [{**s._asdict()} for s in schools]
     rows = [{**p._asdict(), "enrolment": 0, "schools": 0} for p in parts]
+    # a school's row is the part its path continues by one unit (a lookup, not a test of every part:
+    # a province's 1,500 schools × 50 districts)
+    by_path, ends = {r["path"]: r for r in rows}, unit.path.count("/") + 1  # a part's path: one "/" more
     for s in schools:
-        for r in rows:
-            if s.path.startswith(r["path"]):
-                r["enrolment"] += s.enrolment
-                r["schools"] += 1
-                break
+        r = by_path.get(s.path[:_nth(s.path, "/", ends) + 1])
+        if r is not None:
+            r["enrolment"] += s.enrolment
+            r["schools"] += 1
     return [r for r in rows if r.pop("schools")]
-    return rows
+
+
+def _nth(text: str, char: str, n: int) -> int:
+    """The index of the n-th (1-based) `char` in `text`, or -1."""
+    at = -1
+    for _ in range(n):
+        at = text.find(char, at + 1)
+        if at < 0:
+            return -1
+    return at
 
 
 def assemble(view, today: date, counts: dict) -> dict:
@@ -268,12 +279,7 @@ def _relapses(per_class) -> dict:
 
 def _classes_without_dropout(view, rows, total: dict) -> list[dict]:
     """无辍学班级: per school, the classes in scope with no dropout case detected this school year."""
-    grade, school = aliased(OrgUnit), aliased(OrgUnit)
-    classes = db.session.execute(
-        select(school.code, school.name, OrgUnit.code, OrgUnit.name, OrgUnit.path)
-        .join(grade, grade.id == OrgUnit.parent_id).join(school, school.id == grade.parent_id)
-        .where(OrgUnit.kind == "class", view.unit_filter(OrgUnit.path))
-        .order_by(school.code, OrgUnit.code)).all()
+    classes = _classes_with_schools(view)
     dropped = total["dropout_classes"]
     out: dict[str, dict] = {}
     for school_code, school_name, class_code, class_name, path in classes:
@@ -284,6 +290,26 @@ def _classes_without_dropout(view, rows, total: dict) -> list[dict]:
             entry["without_dropout"] += 1
             entry["class_list"].append({"code": class_code, "name": class_name})
     return list(out.values())
+
+
+def _with_dropout(counts: dict) -> int:
+    """How many classes had a dropout case: counted in a rollup's brief, else the set's size."""
+    return counts["dropout_class_count"] if "dropout_class_count" in counts else len(counts["dropout_classes"])
+
+
+def _classes_with_schools(view) -> list[tuple]:
+    """(school code, school name, class code, class name, class path) of the classes in scope, by
+    school and class code. Looked up by ids, the grades and then their schools: joined, the planner
+    hashed all of a province's 42,000 units for a district's 720 classes (15 ms, against 1)."""
+    classes = db.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.path, OrgUnit.parent_id)
+                                 .where(OrgUnit.kind == "class", view.unit_filter(OrgUnit.path))).all()
+    grades = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
+        OrgUnit.id.in_({c.parent_id for c in classes}))).all()) if classes else {}
+    schools = {i: (code, name) for i, code, name in db.session.execute(
+        select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(OrgUnit.id.in_(set(grades.values()))))} if grades else {}
+    out = [(*schools[grades[c.parent_id]], c.code, c.name, c.path) for c in classes
+           if grades.get(c.parent_id) in schools]
+    return sorted(out, key=lambda row: (row[0], row[2]))
 
 
 def _classes_per_unit(rows) -> list[dict]:
@@ -299,5 +325,5 @@ def _classes_per_unit(rows) -> list[dict]:
             .where(OrgUnit.kind == "class", or_(*[school.path.startswith(r["path"], autoescape=True) for r, _ in rows]))
             .group_by(school.path)).all() if rows else []
         counts = [sum(n for path, n in per_school if path.startswith(r["path"])) for r, _c in rows]
-    return [{"school": r["code"], "name": r["name"], "classes": n, "without_dropout": n - len(c["dropout_classes"]),
+    return [{"school": r["code"], "name": r["name"], "classes": n, "without_dropout": n - _with_dropout(c),
              "class_list": []} for (r, c), n in zip(rows, counts)]

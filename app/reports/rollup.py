@@ -41,6 +41,21 @@ def _ids_of(path: str | None) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p] if path else []
 
 
+def _json(counts: dict) -> str:
+    return json.dumps(counts, separators=(",", ":"))
+
+
+def brief(counts: dict) -> dict:
+    """`counts` without what only a table of schools shows, for a reader whose rows are districts: each
+    class teacher's visits left out, the relapses per class summed into one entry, the classes with a
+    dropout counted (a province's counts: 1.5 MB of JSON, its brief a few KB)."""
+    out = {k: v for k, v in counts.items() if k not in ("teacher_visits", "relapsed", "dropout_classes")}
+    relapsed = list(counts.get("relapsed", {}).values())
+    out["relapsed"] = {"*": [sum(n for n, _ in relapsed), sum(v for _, v in relapsed)]}
+    out["dropout_class_count"] = len(counts.get("dropout_classes", ()))
+    return out
+
+
 def _classes_under(units: dict) -> Counter:
     """How many classes each unit (school and above) holds: the dashboard's 无辍学班级 per row of a
     province (its 36,000 classes joined to their schools on every request was 30–40 ms)."""
@@ -75,8 +90,10 @@ def refresh() -> dict:
     db.session.execute(delete(DashboardRollup))
     if units:
         db.session.execute(insert(DashboardRollup), [
-            {"unit_id": u, "day": today, "as_of": started, "scope_counts": json.dumps(scope[u], separators=(",", ":")),
-             "own_counts": json.dumps(dict(own[u], classes=classes[u]), separators=(",", ":"))} for u in units])
+            {"unit_id": u, "day": today, "as_of": started, "scope_counts": _json(scope[u]),
+             "own_counts": _json(dict(own[u], classes=classes[u])),
+             "scope_brief": _json(brief(scope[u])), "own_brief": _json(brief(dict(own[u], classes=classes[u])))}
+            for u in units])
     db.session.commit()
     return {"units": len(units), "groups": len(groups),
             "seconds": round((clock.now() - started).total_seconds(), 3)}
@@ -107,13 +124,20 @@ def read(view, today) -> dict | None:
     unit = figures.single_unit(view)
     if unit is None:
         return None
-    mine = db.session.get(DashboardRollup, unit.id)
+    rows = figures.row_units(view)
+    # a table of schools shows every detail; a table of districts reads the briefs (absent before the
+    # first refresh that wrote them: then the full counts)
+    full = all(r["kind"] == "school" for r in rows)
+    scope, own = ((DashboardRollup.scope_counts, DashboardRollup.own_counts) if full else
+                  (func.coalesce(DashboardRollup.scope_brief, DashboardRollup.scope_counts),
+                   func.coalesce(DashboardRollup.own_brief, DashboardRollup.own_counts)))
+    mine = db.session.execute(select(DashboardRollup.day, DashboardRollup.as_of, scope.label("counts"))
+                              .where(DashboardRollup.unit_id == unit.id)).first()
     if mine is None or mine.day != today or mine.as_of < clock.now() - STALE_AFTER:
         return None
-    rows = figures.row_units(view)
-    stored = dict(db.session.execute(select(DashboardRollup.unit_id, DashboardRollup.own_counts)
+    stored = dict(db.session.execute(select(DashboardRollup.unit_id, own)
                                      .where(DashboardRollup.unit_id.in_([r["id"] for r in rows]))).all()) if rows else {}
     if len(stored) != len(rows):
         return None   # a unit added since the refresh: its row would be missing
-    return {"total": json.loads(mine.scope_counts), "rows": [(r, json.loads(stored[r["id"]])) for r in rows],
+    return {"total": json.loads(mine.counts), "rows": [(r, json.loads(stored[r["id"]])) for r in rows],
             "as_of": {"source": "rollup", "at": mine.as_of.isoformat(timespec="seconds") + "Z", "stale": False}}
