@@ -222,3 +222,39 @@ def test_ids_picked_branch_by_branch_are_the_pages_the_or_picks(app, bx, varied,
                     cursor = found.next_after
                 walks[forced] = (numbered, walked)
             assert walks[True] == walks[False] and walks[False][1][0], (username, direction)
+
+
+def test_past_the_grouped_limit_each_state_is_estimated_or_counted_capped(app, as_, varied, monkeypatch):
+    """Over a province's scope the page neither groups every case nor asks the planner once per state:
+    a state's estimate is the scope's times the state's share in the statistics; a state whose estimate
+    is not far past the cap is counted (capped, all of them in one statement), so a small one is exact."""
+    from app.web import counting
+    opened, _ = varied
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    with app.app_context():
+        db.session.get(Case, opened[0]).state = "reported"  # one case in a second state
+        db.session.commit()
+        if postgres:
+            db.session.execute(db.text("ANALYZE cases"))
+            db.session.commit()
+    admin = as_("school_admin")
+
+    def counts():
+        page = admin.text("/cases")
+        line = re.search(r'class="counts-line">(.*?)</p>', page, re.S).group(1)
+        return (unescape(re.search(r'id="total">([^<]*)<', page).group(1)),
+                dict(re.findall(r'state=(\w+)">[^<]*</a> ([^ <·]+)', line)))
+
+    assert counts() == ("7", {"detected": "6", "reported": "1"})
+    app.config["LIST_COUNT_CAP"] = 5
+    monkeypatch.setattr(counting, "GROUPED", 1)  # 7 > 1 × 5: past the exact GROUP BY
+    total, per_state = counts()
+    if postgres:
+        assert total.startswith("≈") and per_state["reported"] == "1"  # counted: exact under the cap
+        assert per_state["detected"].startswith("≈") and int(per_state["detected"][1:]) >= 6  # past it
+        monkeypatch.setattr(counting, "SURE", 0)  # every estimate "far past the cap": not counted
+        _total, per_state = counts()
+        # a state the statistics do not list among the common values (one case of eight) is counted
+        assert per_state["detected"].startswith("≈") and per_state["reported"] == "1"
+    else:  # SQLite has no estimate: exact, as everywhere there
+        assert (total, per_state) == ("7", {"detected": "6", "reported": "1"})

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 
 from flask import current_app
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import func, literal, literal_column, select, text, union_all
 
 from app.extensions import db
 
@@ -89,24 +89,31 @@ def about_by(count_query, column, values, parts=None, costly=False) -> tuple[dic
             for n, v in db.session.execute(query.add_columns(column).group_by(column)).all():
                 full[v] += n
         return {v: str(n) for v, n in full.items() if n}, sum(full.values()), True
-    # Past it, each value's estimate and (when it is not far past the cap) capped count: the same two
-    # statements for every value, so each is compiled once and run per value (compiling them per value
-    # was most of a province list's time: 29 states, two compilations each).
-    value = bindparam("about_by_value")
-    one = _rows_of(count_query.where(column == value))
-    planned = _driver_sql(one)
-    counted, counted_params = _driver_sql(select(func.count()).select_from(one.limit(cap + 1).subquery()))
-    conn = db.session.connection()
-    shown = {}
-    for v in values:
-        guess_v = _planned_rows(planned[0], dict(planned[1], about_by_value=v))
-        if guess_v > SURE * cap:
-            shown[v] = f"≈{guess_v}"
-            continue
-        n = conn.exec_driver_sql(counted, dict(counted_params, about_by_value=v)).scalar_one()
-        if n:
-            shown[v] = str(n) if n <= cap else f"≈{max(guess_v, cap + 1)}"
-    return shown, max(guess, cap + 1), False
+    # Past it, each value's estimate is the planner's own arithmetic — the scope's estimate times the
+    # value's share of the column (pg_stats) — instead of an EXPLAIN per value (29 states: 58 statements
+    # a province list); the values not far past the cap are counted, capped, in one statement.
+    shares = _shares(column)
+    guesses = {v: round(guess * shares[v]) if v in shares else None for v in values}
+    shown = {v: f"≈{g}" for v, g in guesses.items() if g is not None and g > SURE * cap}
+    rest = [v for v in values if v not in shown]
+    if rest:
+        capped = union_all(*[select(literal(i).label("i"), func.count().label("n")).select_from(
+            _rows_of(count_query.where(column == v)).limit(cap + 1).subquery()) for i, v in enumerate(rest)])
+        for i, n in db.session.execute(capped).all():
+            if n:
+                v = rest[i]
+                shown[v] = str(n) if n <= cap else f"≈{max(guesses[v] or 0, cap + 1)}"
+    return {v: shown[v] for v in values if v in shown}, max(guess, cap + 1), False
+
+
+def _shares(column) -> dict:
+    """{value: share of the table's rows} of `column`'s most common values, as PostgreSQL's statistics
+    keep them ({} before the table was first analysed: every value is then counted, capped)."""
+    row = db.session.execute(text(
+        "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats "
+        "WHERE schemaname = current_schema() AND tablename = :t AND attname = :c"),
+        {"t": column.table.name, "c": column.name}).first()
+    return dict(zip(row[0], row[1])) if row is not None and row[0] is not None else {}
 
 
 def shown(count_query) -> str:
