@@ -10,7 +10,7 @@ import os
 import time
 from datetime import datetime
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import insert, select, update
 
 from app import clock
 
@@ -28,6 +28,7 @@ from app.models import (
     OrgUnit,
     RoleAssignment,
 )
+from app.models.org import at_or_above
 
 log = logging.getLogger("baoxue.timers")
 KIND = {"remind": "reminder", "due": "overdue", "escalate": "escalated"}
@@ -65,7 +66,7 @@ def recipients(case: Case, roles, assignees_first: bool = False, side: str = "su
             return sorted(set(assigned))
     rows = db.session.execute(
         select(RoleAssignment.user_id).join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(RoleAssignment.role.in_(roles), literal(path).startswith(OrgUnit.path))).scalars()
+        .where(RoleAssignment.role.in_(roles), at_or_above(path))).scalars()
     return sorted(set(rows))
 
 

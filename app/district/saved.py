@@ -5,13 +5,14 @@ scope, so a shared filter never shows a case the viewer could not list anyway.""
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import func, or_, select
 
 from app.auth.roles import TREE_ROLES
 from app.district import filters as case_filters
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import OrgUnit, SavedFilter
+from app.models.org import at_or_above
 
 NAME_MAX = 60
 QUERY_MAX = 1000
@@ -77,7 +78,7 @@ def visible(actor) -> list[SavedFilter]:
     """The user's own filters, then those shared with a unit their scope meets."""
     paths = [g.path for g in actor.grants if g.role in TREE_ROLES]
     shared = [OrgUnit.path.startswith(p, autoescape=True) for p in paths] + \
-             [literal(p).startswith(OrgUnit.path) for p in paths]
+             [at_or_above(p) for p in paths]
     cond = SavedFilter.user_id == actor.id
     if shared:
         cond = or_(cond, SavedFilter.unit_id.in_(select(OrgUnit.id).where(or_(*shared))))

@@ -5,13 +5,14 @@ The pickers are server-side lists built per case, shown with display names; the 
 picked username itself (an old page, a hand-made POST and the API are refused with a field error)."""
 from dataclasses import dataclass
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
 from app.auth.roles import ASSIGNABLE_ROLES, TREE_ROLES
 from app.errors import BaoxueError
 from app.extensions import db
 from app.models import CasePartner, OrgUnit, RoleAssignment, User
+from app.models.org import at_or_above
 from app.web.capped import up_to
 from forms.team import AssignForm
 
@@ -26,7 +27,7 @@ def assignable_users(unit_path: str) -> list[tuple[User, list[str]]]:
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
-               literal(unit_path).startswith(OrgUnit.path))
+               at_or_above(unit_path))
         .order_by(User.display_name, User.username)).all()
     return _grouped(rows)
 
@@ -46,7 +47,7 @@ def users_in_reach(actor, cap: int | None = None) -> list[tuple[User, list[str]]
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(User.active.is_(True), RoleAssignment.role.in_(ASSIGNABLE_ROLES),
                or_(*[OrgUnit.path.startswith(p, autoescape=True) for p in paths],
-                   *[literal(p).startswith(OrgUnit.path) for p in paths])))
+                   *[at_or_above(p) for p in paths])))
     if cap is None:
         return _grouped(db.session.execute(query.order_by(User.display_name, User.username)).all())
     # unordered, the cap's read stops at the first rows found (a sort would read every grant first); a

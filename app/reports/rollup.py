@@ -23,6 +23,7 @@ from app.deadlines import calendar
 from app.deadlines.sweeper import exclusive
 from app.extensions import db
 from app.models import DashboardRollup, OrgUnit
+from app.models.org import path_ids
 from app.reports import counted, figures, stats
 from app.reports.sums import merge
 
@@ -34,11 +35,6 @@ INTERVAL = 40
 STALE_AFTER = timedelta(minutes=5)  # older than this, a rollup is the worker down: read live
 LOCK_KEY = 0x6278_726F_6C6C       # "bxroll"
 BELOW_SCHOOL = ("grade", "class")
-
-
-def _ids_of(path: str | None) -> list[int]:
-    """The unit ids of a materialised path "/1/4/9/", the unit itself last."""
-    return [int(p) for p in path.strip("/").split("/") if p] if path else []
 
 
 def _json(counts: dict) -> str:
@@ -65,7 +61,7 @@ def _classes_under(units: dict) -> Counter:
                                     .where(OrgUnit.kind == "class").group_by(grade.parent_id)).all()
     out = Counter()
     for school_id, n in per_school:
-        for u in _ids_of(units.get(school_id)):
+        for u in path_ids(units.get(school_id)):
             if u in units:
                 out[u] += n
     return out
@@ -80,11 +76,11 @@ def refresh() -> dict:
     scope = {u: stats.empty() for u in units}
     own = {u: stats.empty() for u in units}
     for (unit, also), s in groups.items():
-        mine = [u for u in _ids_of(units.get(unit)) if u in units]
+        mine = [u for u in path_ids(units.get(unit)) if u in units]
         for u in mine:
             merge(own[u], s)
         # a transferred case is seen from both paths: once in each unit above either, never twice
-        for u in dict.fromkeys(mine + [u for u in _ids_of(also) if u in units]):
+        for u in dict.fromkeys(mine + [u for u in path_ids(also) if u in units]):
             merge(scope[u], s)
     classes = _classes_under(units)
     db.session.execute(delete(DashboardRollup))
