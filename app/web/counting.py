@@ -22,6 +22,8 @@ SURE = 10
 # Split by a column (about_by), an exact GROUP BY is cheaper than a count per value up to this many times
 # the cap; past it a province's rows would be counted one by one.
 GROUPED = 50
+# With a filter that tests every case's row (a search), the matches grouped by value, at most.
+COSTLY_SAMPLE = 200
 
 
 def _rows_of(count_query):
@@ -71,18 +73,20 @@ def about_by(count_query, column, values, parts=None, costly=False) -> tuple[dic
     own: an estimate where that is far past the cap, else a capped count (a state with a handful of cases
     shows its true number). `parts`: count queries of disjoint sets whose union `count_query` counts
     (CaseFilter.disjoint), for the GROUP BY to count each over its own index. `costly`: a filter no index
-    answers (a search tests each case's pupil): then only the first cap + 1 rows found are grouped —
-    exact when that is all of them, else each value's count so far shown as "N+" (at least N) — since
-    an exact GROUP BY would test every case of a district's 20,000 (120 ms)."""
+    answers (a search tests each case's pupil): then only the first COSTLY_SAMPLE + 1 rows found (at
+    most the cap's) are grouped — exact when that is all of them, else each value's count so far shown
+    as "N+" (at least N) — since an exact GROUP BY would test every case of a district's 20,000
+    (120 ms), and even a thousand matches of a common surname took 36 ms to find."""
     cap = current_app.config.get("LIST_COUNT_CAP", 1_000)
     rows = _rows_of(count_query)
     guess = estimate(rows)
     if costly and guess is not None and guess <= GROUPED * cap:
-        sample = count_query.add_columns(column).with_only_columns(column).limit(cap + 1).subquery()
+        most = min(cap, COSTLY_SAMPLE)
+        sample = count_query.add_columns(column).with_only_columns(column).limit(most + 1).subquery()
         found = dict(db.session.execute(select(sample.c[0], func.count()).group_by(sample.c[0])).all())
-        if sum(found.values()) <= cap:
+        if sum(found.values()) <= most:
             return {v: str(n) for v, n in found.items() if n}, sum(found.values()), True
-        return {v: f"{n}+" for v, n in found.items() if n}, max(guess, cap + 1), False
+        return {v: f"{n}+" for v, n in found.items() if n}, max(guess, most + 1), False
     if guess is None or guess <= GROUPED * cap:  # SQLite has no estimate: exact, as about() is there
         full = Counter()
         for query in [count_query] if parts is None else parts:
@@ -96,13 +100,15 @@ def about_by(count_query, column, values, parts=None, costly=False) -> tuple[dic
     guesses = {v: round(guess * shares[v]) if v in shares else None for v in values}
     shown = {v: f"≈{g}" for v, g in guesses.items() if g is not None and g > SURE * cap}
     rest = [v for v in values if v not in shown]
+    most = min(cap, COSTLY_SAMPLE) if costly else cap
     if rest:
         capped = union_all(*[select(literal(i).label("i"), func.count().label("n")).select_from(
-            _rows_of(count_query.where(column == v)).limit(cap + 1).subquery()) for i, v in enumerate(rest)])
+            _rows_of(count_query.where(column == v)).limit(most + 1).subquery()) for i, v in enumerate(rest)])
         for i, n in db.session.execute(capped).all():
             if n:
                 v = rest[i]
-                shown[v] = str(n) if n <= cap else f"≈{max(guesses[v] or 0, cap + 1)}"
+                shown[v] = (str(n) if n <= most else f"{most}+" if costly
+                            else f"≈{max(guesses[v] or 0, cap + 1)}")
     return {v: shown[v] for v in values if v in shown}, max(guess, cap + 1), False
 
 
