@@ -69,9 +69,10 @@ def about_by(count_query, column, values, parts=None, costly=False) -> tuple[dic
     """({value: "N" or "≈N"}, total, exact) of the rows `count_query` counts, split by `column` (the list
     page's counts per state), zeros left out. While the estimate is at most GROUPED times the cap, one
     GROUP BY counts every value exactly (a district's 20,000 cases: one pass over an index, a few ms; one
-    statement instead of two per value). Past it the total is the estimate and each value is `about` on its
-    own: an estimate where that is far past the cap, else a capped count (a state with a handful of cases
-    shows its true number). `parts`: count queries of disjoint sets whose union `count_query` counts
+    statement instead of two per value). Past it the total is the estimate, and each value's estimate
+    is the scope's times the value's share in the statistics: shown as "≈N" where that is far past the
+    cap, else the value is counted, capped (a state with a handful of cases shows its true number).
+    `parts`: count queries of disjoint sets whose union `count_query` counts
     (CaseFilter.disjoint), for the GROUP BY to count each over its own index. `costly`: a filter no index
     answers (a search tests each case's pupil): then only the first COSTLY_SAMPLE + 1 rows found (at
     most the cap's) are grouped — exact when that is all of them, else each value's count so far shown
